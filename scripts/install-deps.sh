@@ -25,3 +25,6 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: apt packages present"
 fi
+
+# CRIU 4.1.1 (built from trixie's source through a private apt config) and trixie's static runsc.
+"$here/install-criu.sh"
