@@ -1,5 +1,10 @@
 package dev.nucleus.operator.model;
 
+import dev.nucleus.api.v1alpha1.Landlock;
+import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import dev.nucleus.api.v1alpha1.SandboxRuntime;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,6 +34,33 @@ public record SandboxRequirements(
 
   public SandboxRequirements {
     nodeSelector = Map.copyOf(nodeSelector == null ? Map.of() : nodeSelector);
+  }
+
+  /** What {@code spec} needs; {@code checkpointNode} is the node of the checkpoint a restore reads, or null. */
+  public static SandboxRequirements from(NucleusSandboxSpec spec, String checkpointNode) {
+    Landlock landlock = spec.getSecurity() == null ? null : spec.getSecurity().getLandlock();
+    int abi = landlock == null ? 0 : landlockAbiFor(
+        any(landlock.getReadOnly()) || any(landlock.getReadWrite()) || any(landlock.getExecute()),
+        any(landlock.getTcpBind()) || any(landlock.getTcpConnect()));
+    boolean restore = spec.getRestoreFrom() != null;
+    return new SandboxRequirements(abi, restore, spec.getRuntime() == SandboxRuntime.GVisor, spec.getNodeSelector(),
+        spec.getNodeName(), restore ? checkpointNode : null, memoryBytes(spec));
+  }
+
+  private static boolean any(List<?> rules) {
+    return rules != null && !rules.isEmpty();
+  }
+
+  private static long memoryBytes(NucleusSandboxSpec spec) {
+    String memory = spec.getResources() == null ? null : spec.getResources().getMemory();
+    if (memory == null) {
+      return 0;
+    }
+    try {
+      return Quantity.getAmountInBytes(new Quantity(memory)).longValueExact();
+    } catch (RuntimeException e) {
+      return 0; // the validator reports it; placement must not throw on it
+    }
   }
 
   /** A sandbox with no special needs; convenient base for tests and for {@code with*} derivations. */
