@@ -1,0 +1,59 @@
+package dev.nucleus.agent.checkpoint;
+
+import java.util.List;
+
+/** A refused or failed checkpoint/restore step, with a stable reason and the CRIU log lines that explain it. */
+public final class CheckpointException extends Exception {
+
+    /** Stable CamelCase reasons, surfaced as status reasons and CLI errors. */
+    public enum Reason {
+        CriuUnavailable,
+        CriuFailed,
+        CriuTimedOut,
+        InvalidRequest,
+        NotRunning,
+        NonRootTasks,
+        GvisorUnsupported,
+        OutputNotEmpty,
+        MetadataMissing,
+        MetadataInvalid,
+        SymlinkRefused,
+        SpecialFileRefused,
+        ManifestMissing,
+        ManifestInvalid,
+        SignatureMismatch,
+        DigestMismatch,
+        FileMissing,
+        UnexpectedFile,
+        KeyInvalid,
+        LandlockNotRestored,
+        CgroupFailed,
+        IoFailed
+    }
+
+    private final Reason reason;
+    private final List<String> criuLog;
+
+    public CheckpointException(Reason reason, String message) {
+        this(reason, message, List.of(), null);
+    }
+
+    public CheckpointException(Reason reason, String message, Throwable cause) {
+        this(reason, message, List.of(), cause);
+    }
+
+    public CheckpointException(Reason reason, String message, List<String> criuLog, Throwable cause) {
+        super(reason + ": " + message, cause);
+        this.reason = reason;
+        this.criuLog = List.copyOf(criuLog);
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The tail of CRIU's log (errors first) when CRIU was involved; empty otherwise. */
+    public List<String> criuLog() {
+        return criuLog;
+    }
+}

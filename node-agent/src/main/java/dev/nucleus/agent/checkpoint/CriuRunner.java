@@ -1,0 +1,308 @@
+package dev.nucleus.agent.checkpoint;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.nucleus.agent.checkpoint.CriuConfig.FaultInjection;
+
+/**
+ * Runs the {@code criu} binary as a bounded subprocess: configured binary and environment, {@code CRIU_FAULT=130}
+ * when this machine needs it, a timeout that kills the whole CRIU process tree, and the log tail and stats parsed
+ * from every run.
+ */
+public final class CriuRunner {
+
+    /** CRIU's FI_NO_BREAKPOINTS: parasite cure by ptrace stepping; needed where hardware breakpoints never fire. */
+    public static final String FAULT_ENV = "CRIU_FAULT";
+    public static final String FAULT_NO_BREAKPOINTS = "130";
+
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(8);
+    private static final Pattern VERSION = Pattern.compile("(?m)^Version:\\s*(\\S+)");
+    private static final int LOG_TAIL_LINES = 15;
+    // Full logs: a failed checkpoint's status carries the relevant lines, and dumps name the tasks they seized.
+    private static final String LOG_LEVEL = "-v4";
+    private static final Pattern SEIZED = Pattern.compile("Seized task (\\d+),");
+    private static final File DEV_NULL = new File("/dev/null");
+
+    private final CriuConfig config;
+    private volatile Boolean faultInjection;
+
+    public CriuRunner(CriuConfig config) {
+        this.config = config;
+        if (config.faultInjection() != FaultInjection.AUTO) {
+            faultInjection = config.faultInjection() == FaultInjection.ON;
+        }
+    }
+
+    /** The same runner settings with another binary (tests, or an operator-provided path). */
+    public CriuRunner withBinary(Path binary) {
+        return new CriuRunner(new CriuConfig(binary, config.faultInjection(), config.extraEnv(), config.timeout()));
+    }
+
+    public CriuConfig config() {
+        return config;
+    }
+
+    /** {@code criu dump} of the tree rooted at {@code request.pid()} into {@code request.imagesDir()}. */
+    public CriuResult dump(CriuDump request) throws IOException {
+        List<String> args = new ArrayList<>(List.of("dump", "--tree", Long.toString(request.pid()),
+                "--images-dir", request.imagesDir().toString(), "--log-file", request.logFile().toString(),
+                LOG_LEVEL, "--display-stats"));
+        for (ExternalMount m : request.externalMounts()) {
+            args.addAll(List.of("--external", m.dumpSpec()));
+        }
+        if (request.leaveRunning()) {
+            args.add("--leave-running");
+        }
+        args.addAll(request.extraArgs());
+        return run(args, request.logFile(), List.of(), config.timeout());
+    }
+
+    /** {@code criu restore --restore-detached} from {@code request.imagesDir()}; the new root PID lands in the pidfile. */
+    public CriuResult restore(CriuRestore request) throws IOException {
+        List<String> args = new ArrayList<>(List.of("restore", "--images-dir", request.imagesDir().toString(),
+                "--log-file", request.logFile().toString(), LOG_LEVEL, "--pidfile", request.pidFile().toString(),
+                "--restore-detached", "--display-stats"));
+        if (request.root() != null) {
+            args.addAll(List.of("--root", request.root().toString()));
+        }
+        for (ExternalMount m : request.externalMounts()) {
+            args.addAll(List.of("--external", m.restoreSpec()));
+        }
+        if (!request.joinCgroups().isEmpty()) {
+            // The restored tree is forked by criu, so it is born in the cgroups criu runs in (see run()).
+            args.add("--manage-cgroups=ignore");
+        }
+        args.addAll(request.extraArgs());
+        return run(args, request.logFile(), request.joinCgroups(), config.timeout());
+    }
+
+    /**
+     * Runs criu with {@code args}, bounded by {@code timeout}. When {@code joinCgroups} (cgroup.procs files) is not
+     * empty, a tiny shell joins them and then execs criu, so whatever criu forks starts inside those cgroups.
+     */
+    public CriuResult run(List<String> args, Path logFile, List<Path> joinCgroups, Duration timeout)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        if (!joinCgroups.isEmpty()) {
+            command.addAll(List.of("/bin/sh", "-c",
+                    "for f; do [ \"$f\" = -- ] && break; echo $$ > \"$f\" || exit 126; shift; done; shift; exec \"$@\"",
+                    "criu-cgroup-join"));
+            joinCgroups.forEach(p -> command.add(p.toString()));
+            command.add("--");
+        }
+        command.add(config.binary().toString());
+        command.addAll(args);
+        return execute(command, logFile, environment(isFaultInjectionEnabled()), timeout);
+    }
+
+    /** The version {@code criu --version} reports, if the binary runs at all. */
+    public Optional<String> version() {
+        try {
+            CriuResult r = execute(List.of(config.binary().toString(), "--version"), null,
+                    environment(false), Duration.ofSeconds(20));
+            Matcher m = VERSION.matcher(r.output());
+            return r.succeeded() && m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether CRIU is usable here: root, a trustworthy binary, version 4 or later, and {@code criu check} passing. */
+    public CriuCheck check() {
+        Path bin = config.binary();
+        String problem = binaryProblem(bin);
+        if (problem != null) {
+            return CriuCheck.unusable(bin, null, problem);
+        }
+        String version = version().orElse(null);
+        if (version == null) {
+            return CriuCheck.unusable(bin, null, bin + " --version fails; the binary does not run on this machine");
+        }
+        if (!version.matches("([4-9]|\\d{2,})\\..*")) {
+            return CriuCheck.unusable(bin, version, "criu " + version
+                    + " is too old for this kernel (3.x fails on the vDSO layout of kernels >= 6.13); run scripts/install-criu.sh");
+        }
+        try {
+            CriuResult r = execute(List.of(bin.toString(), "check"), null, environment(false), Duration.ofSeconds(60));
+            if (!r.succeeded()) {
+                return CriuCheck.unusable(bin, version, "criu check failed: " + lastLines(r.output(), 3));
+            }
+        } catch (IOException e) {
+            return CriuCheck.unusable(bin, version, "cannot run criu check: " + e.getMessage());
+        }
+        return new CriuCheck(true, "criu check passed", bin, version, isFaultInjectionEnabled());
+    }
+
+    /** Whether runs get {@code CRIU_FAULT=130}; in AUTO mode decided once by a short probe dump. */
+    public boolean isFaultInjectionEnabled() {
+        Boolean known = faultInjection;
+        if (known == null) {
+            synchronized (this) {
+                if (faultInjection == null) {
+                    faultInjection = probeNeedsFaultInjection();
+                }
+                known = faultInjection;
+            }
+        }
+        return known;
+    }
+
+    // Dumps a throwaway `sleep` without CRIU_FAULT: where hardware breakpoints never fire (PVM guests) criu hangs
+    // in "Waiting for PID to trap" and the probe times out. Any failure turns the workaround on: it only costs speed.
+    private boolean probeNeedsFaultInjection() {
+        Process target = null;
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("nucleus-criu-probe");
+            target = new ProcessBuilder("setsid", "sleep", "120").redirectInput(DEV_NULL)
+                    .redirectOutput(DEV_NULL).redirectErrorStream(true).start();
+            Path log = dir.resolve("probe.log");
+            CriuResult r = execute(List.of(config.binary().toString(), "dump", "--tree", Long.toString(target.pid()),
+                    "--images-dir", dir.toString(), "--log-file", log.toString(), "--leave-running"),
+                    log, environment(false), PROBE_TIMEOUT);
+            return !r.succeeded();
+        } catch (IOException e) {
+            return true;
+        } finally {
+            if (target != null) {
+                target.destroyForcibly();
+            }
+            if (dir != null) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private Map<String, String> environment(boolean fault) {
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.remove(FAULT_ENV);
+        if (fault) {
+            env.put(FAULT_ENV, FAULT_NO_BREAKPOINTS);
+        }
+        env.putAll(config.extraEnv());
+        return env;
+    }
+
+    private static CriuResult execute(List<String> command, Path logFile, Map<String, String> env, Duration timeout)
+            throws IOException {
+        Path out = Files.createTempFile("nucleus-criu", ".out");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(DEV_NULL)
+                    .redirectOutput(out.toFile()).redirectErrorStream(true);
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            long start = System.nanoTime();
+            Process p = pb.start();
+            boolean finished = waitFor(p, timeout);
+            if (!finished) {
+                // Kill criu and anything it forked (a half-restored tree must not survive a timeout).
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                waitFor(p, Duration.ofSeconds(10));
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            String output = Files.readString(out, StandardCharsets.UTF_8);
+            return new CriuResult(command, finished ? p.exitValue() : -1, !finished, elapsed, output,
+                    logTail(logFile), CriuStats.parse(output));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static boolean waitFor(Process p, Duration timeout) {
+        try {
+            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The host PIDs a dump froze, from its log ("Seized task N"): a same-PID restore needs them all free. */
+    public static List<Long> seizedPids(Path dumpLog) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        Matcher m = SEIZED.matcher(Files.readString(dumpLog, StandardCharsets.UTF_8));
+        while (m.find()) {
+            pids.add(Long.parseLong(m.group(1)));
+        }
+        return pids;
+    }
+
+    /** Error lines first (minus the RLIMIT_NOFILE one every run logs here), then the last lines of the log. */
+    static List<String> logTail(Path logFile) {
+        if (logFile == null || !Files.isRegularFile(logFile)) {
+            return List.of();
+        }
+        try {
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            Set<String> tail = new LinkedHashSet<>();
+            lines.stream().filter(l -> l.contains("Error") && !l.contains("RLIMIT_NOFILE for self"))
+                    .limit(LOG_TAIL_LINES).forEach(tail::add);
+            tail.addAll(lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+            return List.copyOf(tail);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return List.of("(cannot read " + logFile + ": " + e.getMessage() + ")");
+        }
+    }
+
+    // The original's rule: a binary run as root must not be replaceable by anyone but root.
+    private static String binaryProblem(Path bin) {
+        try {
+            if (!Files.exists(bin)) {
+                return bin + " does not exist; run scripts/install-criu.sh or set NUCLEUS_CRIU";
+            }
+            Path real = bin.toRealPath();
+            PosixFileAttributes attrs = Files.readAttributes(real, PosixFileAttributes.class);
+            if (!attrs.isRegularFile() || !Files.isExecutable(real)) {
+                return real + " is not an executable file";
+            }
+            Set<PosixFilePermission> perms = attrs.permissions();
+            if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+                return real + " is group- or world-writable";
+            }
+            if (!"root".equals(attrs.owner().getName())) {
+                return real + " is owned by " + attrs.owner().getName() + ", not root";
+            }
+            if (!"0".equals(procStatusField("Uid").split("\\s+")[1])) {
+                return "checkpoint/restore needs root (effective uid is not 0)";
+            }
+            return null;
+        } catch (IOException e) {
+            return "cannot inspect " + bin + ": " + e.getMessage();
+        }
+    }
+
+    private static String procStatusField(String name) throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith(name + ":"))
+                .findFirst().orElseThrow(() -> new IOException("no " + name + " in /proc/self/status"));
+    }
+
+    private static String lastLines(String text, int n) {
+        String[] lines = text.strip().split("\n");
+        return String.join(" | ", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - n), lines.length));
+    }
+
+    static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a probe's scratch dir under /tmp
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.nucleus.agent.checkpoint;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.LongPredicate;
+
+/**
+ * A real stateful workload for C/R tests: a session-leader shell whose counter lives only in its memory and is
+ * printed to a file every 50 ms. stdio is /dev/null and the JVM passes no other descriptors.
+ */
+final class CounterProcess implements AutoCloseable {
+
+    final Path counterFile;
+    final long pid;
+    private final Process process;
+
+    private CounterProcess(Path counterFile, Process process) {
+        this.counterFile = counterFile;
+        this.process = process;
+        this.pid = process.pid();
+    }
+
+    /** {@code setsid} execs the shell in place (same PID) because a JVM child is never a process-group leader. */
+    static CounterProcess start(Path dir, String prelude) throws IOException {
+        Path file = dir.resolve("count");
+        String script = prelude + "i=0; while true; do i=$((i+1)); echo $i > " + file + "; sleep 0.05; done";
+        Process p = new ProcessBuilder("setsid", "sh", "-c", script).redirectInput(new File("/dev/null"))
+                .redirectOutput(new File("/dev/null")).redirectError(new File("/dev/null")).start();
+        return new CounterProcess(file, p);
+    }
+
+    /** Reads the counter, retrying over the instant the shell truncates the file. */
+    long read() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            if (Files.exists(counterFile)) {
+                String s = Files.readString(counterFile).trim();
+                if (!s.isEmpty()) {
+                    return Long.parseLong(s);
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("no counter value in " + counterFile);
+    }
+
+    /** Waits until the counter satisfies {@code condition}; returns the value seen. */
+    long awaitValue(LongPredicate condition, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long v = -1;
+        while (System.nanoTime() < deadline) {
+            v = read();
+            if (condition.test(v)) {
+                return v;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("counter never satisfied the condition; last value " + v);
+    }
+
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !isZombie(pid);
+    }
+
+    static void awaitGone(long pid, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (Files.exists(Path.of("/proc/" + pid)) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until every PID is free; PID 1 on these VMs reaps orphans lazily (1-2 s). */
+    static void awaitAllGone(java.util.List<Long> pids, Duration timeout) throws InterruptedException {
+        for (long p : pids) {
+            awaitGone(p, timeout);
+        }
+    }
+
+    /** Kills a tree by PID (restored trees are reparented away from this JVM). */
+    static void killTree(long pid) {
+        ProcessHandle.of(pid).ifPresent(h -> {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+        });
+    }
+
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        killTree(pid);
+    }
+}
