@@ -1,0 +1,489 @@
+// nucleus-launcher: applies one launch plan computed by the Nucleus agent, then becomes the sandbox's monitor.
+// Why it exists, the plan format and the order of steps: README.md next to this file.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+// Exit codes of the launcher process itself (the workload's own code is recorded in the status file).
+#define EXIT_PLAN 120    // the plan could not be read or parsed
+#define EXIT_SETUP 121   // a setup step failed; the report says which
+#define EXIT_MONITOR 122 // the monitor could not record the exit status
+
+// Debian 12's headers predate Landlock ABI 4+; the UAPI values are stable (include/uapi/linux/landlock.h).
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+#define LL_RULE_PATH_BENEATH 1
+#define LL_RULE_NET_PORT 2
+struct ll_ruleset_attr { uint64_t fs, net, scoped; };
+struct ll_path_attr { uint64_t allowed; int32_t fd; } __attribute__((packed));
+struct ll_port_attr { uint64_t allowed; uint64_t port; };
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define MAXV 512
+struct vec { char *v[MAXV]; size_t len[MAXV]; int n; };
+
+// The decoded plan. Strings point into the plan buffer; repeated keys keep their order.
+struct plan {
+  struct vec cgroup, op, rlimit, llpath, llport, env, arg;
+  char *uidmap, *gidmap, *hostname, *root, *cwd, *out, *err, *status, *landlock;
+  char *bpf; size_t bpflen;
+  int clone_flags, lo_up;
+  uint64_t caps;
+  long uid, gid, log_limit, deadline;
+  char *groups;
+};
+
+static int report_fd = 1;  // monitor: the pipe to the agent; init child: the error pipe to the monitor
+
+// Every failure leaves one tab-separated line: fail, step, syscall, errno, argument. Then the process dies.
+static void __attribute__((noreturn)) die(const char *step, const char *call, const char *arg) {
+  int e = errno;
+  char line[1024], clean[600];
+  snprintf(clean, sizeof clean, "%s", arg ? arg : "");
+  for (char *c = clean; *c; c++) if (*c == '\t' || *c == '\n') *c = '?';
+  int n = snprintf(line, sizeof line, "fail\t%s\t%s\t%d\t%s\n", step, call, e, clean);
+  if (write(report_fd, line, n) < 0) {}
+  fprintf(stderr, "nucleus-launcher: %s: %s(%s): %s\n", step, call, clean, strerror(e));
+  _exit(EXIT_SETUP);
+}
+
+static void write_file(const char *step, const char *path, const char *data, size_t len) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) die(step, "open", path);
+  if (write(fd, data, len) != (ssize_t)len) die(step, "write", path);
+  close(fd);
+}
+
+static long num(const char *s) { return strtol(s, NULL, 0); }
+
+// Splits a NUL-separated value into at most max fields.
+static int fields(char *v, size_t len, char **f, int max) {
+  int n = 0;
+  for (size_t i = 0; i <= len && n < max; n++) { f[n] = v + i; i += strlen(v + i) + 1; }
+  return n;
+}
+
+// ---- plan decoding: records "<key> <len>\n<len bytes>\n" on stdin until EOF ----
+
+static char *read_all(int fd, size_t *len) {
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  for (ssize_t r; buf; n += r) {
+    if (n == cap && !(buf = realloc(buf, cap *= 2))) break;
+    r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) { r = 0; continue; }
+    if (r < 0) die("plan", "read", "stdin");
+    if (r == 0) { *len = n; return buf; }
+  }
+  die("plan", "malloc", "plan buffer");
+}
+
+static void push(struct vec *v, char *s, size_t len) {
+  if (v->n == MAXV) { errno = E2BIG; die("plan", "parse", s); }
+  v->v[v->n] = s; v->len[v->n++] = len;
+}
+
+static void decode(struct plan *p, char *buf, size_t len) {
+  static const struct { const char *name; int flag; } ns[] = {
+    {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
+    {"net", CLONE_NEWNET}, {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}};
+  p->uid = p->gid = -1;
+  for (size_t i = 0; i < len;) {
+    char *key = buf + i, *sp = memchr(key, ' ', len - i), *nl;
+    if (!sp || !(nl = memchr(sp, '\n', len - (sp - buf)))) { errno = EINVAL; die("plan", "parse", "record header"); }
+    *sp = 0;
+    size_t vlen = strtoul(sp + 1, NULL, 10);
+    char *v = nl + 1;
+    if ((size_t)(v - buf) + vlen >= len || v[vlen] != '\n') { errno = EINVAL; die("plan", "parse", key); }
+    v[vlen] = 0;
+    i = (v - buf) + vlen + 1;
+    if (!strcmp(key, "ns")) {
+      for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) if (!strcmp(v, ns[k].name)) p->clone_flags |= ns[k].flag;
+    }
+    else if (!strcmp(key, "cgroup")) push(&p->cgroup, v, vlen);
+    else if (!strcmp(key, "op")) push(&p->op, v, vlen);
+    else if (!strcmp(key, "rlimit")) push(&p->rlimit, v, vlen);
+    else if (!strcmp(key, "landlock-path")) push(&p->llpath, v, vlen);
+    else if (!strcmp(key, "landlock-port")) push(&p->llport, v, vlen);
+    else if (!strcmp(key, "env")) push(&p->env, v, vlen);
+    else if (!strcmp(key, "arg")) push(&p->arg, v, vlen);
+    else if (!strcmp(key, "uidmap")) p->uidmap = v;
+    else if (!strcmp(key, "gidmap")) p->gidmap = v;
+    else if (!strcmp(key, "hostname")) p->hostname = v;
+    else if (!strcmp(key, "root")) p->root = v;
+    else if (!strcmp(key, "cwd")) p->cwd = v;
+    else if (!strcmp(key, "stdout")) p->out = v;
+    else if (!strcmp(key, "stderr")) p->err = v;
+    else if (!strcmp(key, "status")) p->status = v;
+    else if (!strcmp(key, "landlock")) p->landlock = v;
+    else if (!strcmp(key, "lo-up")) p->lo_up = 1;
+    else if (!strcmp(key, "caps")) p->caps = strtoull(v, NULL, 0);
+    else if (!strcmp(key, "uid")) p->uid = num(v);
+    else if (!strcmp(key, "gid")) p->gid = num(v);
+    else if (!strcmp(key, "groups")) p->groups = v;
+    else if (!strcmp(key, "log-limit")) p->log_limit = num(v);
+    else if (!strcmp(key, "deadline")) p->deadline = num(v);
+    else if (!strcmp(key, "seccomp")) { p->bpf = v; p->bpflen = vlen; }
+    else { errno = EINVAL; die("plan", "parse", key); }  // unknown keys fail closed
+  }
+  if (!p->arg.n || !p->root || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0) {
+    errno = EINVAL; die("plan", "parse", "missing arg/root/stdout/stderr/status/uid/gid");
+  }
+  if (p->bpflen % sizeof(struct sock_filter)) { errno = EINVAL; die("plan", "parse", "seccomp length"); }
+}
+
+// ---- the sandbox init: runs in the new namespaces; the line order of init_main is the security order ----
+
+// Mount-table operations, already resolved to host paths by the agent (policy lives in Java).
+static void apply_op(char *v, size_t len) {
+  char *f[6] = {0};
+  int n = fields(v, len, f, 6);
+  if (!strcmp(f[0], "mkdir") && n == 3) {
+    if (mkdir(f[1], 0700) == 0) {  // the exact mode is set only on directories we create (umask-proof)
+      if (chmod(f[1], num(f[2]))) die("mounts", "chmod", f[1]);
+    } else if (errno != EEXIST) die("mounts", "mkdir", f[1]);
+  } else if (!strcmp(f[0], "file") && n >= 3) {  // a mount point for a file bind, or small content
+    int fd = open(f[1], O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, num(f[2]));
+    if (fd < 0) die("mounts", "open", f[1]);
+    if (n == 4 && write(fd, f[3], strlen(f[3])) < 0) die("mounts", "write", f[1]);
+    close(fd);
+  } else if (!strcmp(f[0], "symlink") && n == 3) {
+    if (symlink(f[1], f[2])) die("mounts", "symlink", f[2]);
+  } else if (!strcmp(f[0], "mknod") && n == 4) {
+    if (mknod(f[1], S_IFCHR | 0666, makedev(num(f[2]), num(f[3])))) die("mounts", "mknod", f[1]);
+    if (chmod(f[1], 0666)) die("mounts", "chmod", f[1]);
+  } else if (!strcmp(f[0], "mount") && n == 6) {
+    const char *src = *f[1] ? f[1] : NULL, *type = *f[3] ? f[3] : NULL, *data = *f[5] ? f[5] : NULL;
+    if (mount(src, f[2], type, strtoul(f[4], NULL, 0), data)) die("mounts", "mount", f[2]);
+  } else {
+    errno = EINVAL; die("mounts", "plan", f[0]);
+  }
+}
+
+// In a fresh network namespace loopback exists but is down.
+static void loopback_up(void) {
+  struct ifreq ifr = {0};
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) die("network", "socket", "AF_INET");
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(s, SIOCGIFFLAGS, &ifr)) die("network", "ioctl", "SIOCGIFFLAGS lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr)) die("network", "ioctl", "SIOCSIFFLAGS lo");
+  close(s);
+}
+
+static void pivot(const char *root) {
+  if (chdir(root)) die("pivot_root", "chdir", root);
+  // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the new root.
+  if (syscall(SYS_pivot_root, ".", ".")) die("pivot_root", "pivot_root", root);
+  if (umount2(".", MNT_DETACH)) die("pivot_root", "umount2", "old root");
+  if (chdir("/")) die("pivot_root", "chdir", "/");
+}
+
+// stdio of the workload: stdin /dev/null, stdout/stderr the monitor's pipes. Then no other fd survives,
+// except the CLOEXEC error pipe that closes itself at exec.
+static void stdio_and_close_fds(int out_w, int err_w) {
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) die("fds", "open", "/dev/null");
+  if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) die("fds", "dup2", "stdio");
+  int keep = report_fd;
+  if (keep > 3 && syscall(SYS_close_range, 3, keep - 1, 0)) die("fds", "close_range", "3..report");
+  if (syscall(SYS_close_range, keep + 1, ~0U, 0)) die("fds", "close_range", "report..max");
+  if (keep < 3) { errno = EBADF; die("fds", "close_range", "report fd"); }
+}
+
+static void rlimits(struct plan *p) {
+  for (int i = 0; i < p->rlimit.n; i++) {
+    char *f[3];
+    if (fields(p->rlimit.v[i], p->rlimit.len[i], f, 3) != 3) { errno = EINVAL; die("rlimits", "plan", p->rlimit.v[i]); }
+    struct rlimit rl = {strtoull(f[1], NULL, 0), strtoull(f[2], NULL, 0)};
+    if (setrlimit(num(f[0]), &rl)) die("rlimits", "setrlimit", f[0]);
+  }
+}
+
+// Bounding and ambient sets go first, while CAP_SETPCAP is still effective (capabilities(7)).
+static void drop_bounding_and_ambient(uint64_t keep) {
+  for (int cap = 0; cap < 64; cap++) {
+    if (keep & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL) die("caps", "prctl", "PR_CAPBSET_DROP");
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)) die("caps", "prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
+  // Keep permitted caps across setuid only when some capability was asked for; the capset below trims them.
+  if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) die("caps", "prctl", "PR_SET_KEEPCAPS");
+}
+
+static void switch_identity(struct plan *p) {
+  gid_t groups[64];
+  int ng = 0;
+  for (char *g = p->groups, *end; g && *g && ng < 64; g = *end ? end + 1 : end) groups[ng++] = strtol(g, &end, 10);
+  // In a user namespace setgroups is denied (see the monitor); the monitor cleared its groups before clone.
+  int userns = p->clone_flags & CLONE_NEWUSER;
+  if ((!userns || ng) && setgroups(ng, groups)) die("identity", "setgroups", p->groups ? p->groups : "");
+  if (setresgid(p->gid, p->gid, p->gid)) die("identity", "setresgid", "gid");
+  if (setresuid(p->uid, p->uid, p->uid)) die("identity", "setresuid", "uid");
+}
+
+// Effective, permitted and inheritable become exactly the allowlist; a non-root workload gets them as ambient
+// so they survive exec, root gets them through the bounding set.
+static void set_final_caps(struct plan *p) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2] = {{0}};
+  d[0].effective = d[0].permitted = d[0].inheritable = (uint32_t)p->caps;
+  d[1].effective = d[1].permitted = d[1].inheritable = (uint32_t)(p->caps >> 32);
+  if (syscall(SYS_capset, &h, d)) die("caps", "capset", "allowlist");
+  for (int cap = 0; p->uid != 0 && cap < 64; cap++)
+    if ((p->caps & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)) die("caps", "prctl", "PR_CAP_AMBIENT_RAISE");
+}
+
+// Paths are inside the sandbox's view, so this runs after pivot_root.
+static void landlock(struct plan *p) {
+  char *end;  // "handledFs handledNet scoped"
+  struct ll_ruleset_attr attr = {strtoull(p->landlock, &end, 0), 0, 0};
+  attr.net = strtoull(end, &end, 0);
+  attr.scoped = strtoull(end, NULL, 0);
+  int rs = syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+  if (rs < 0) die("landlock", "landlock_create_ruleset", "ruleset");
+  for (int i = 0; i < p->llpath.n; i++) {
+    char *pf[2];
+    fields(p->llpath.v[i], p->llpath.len[i], pf, 2);
+    struct ll_path_attr pa = {strtoull(pf[0], NULL, 0), open(pf[1], O_PATH | O_CLOEXEC)};
+    if (pa.fd < 0) die("landlock", "open", pf[1]);
+    if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pa, 0)) die("landlock", "landlock_add_rule", pf[1]);
+    close(pa.fd);
+  }
+  for (int i = 0; i < p->llport.n; i++) {
+    char *pf[2];
+    fields(p->llport.v[i], p->llport.len[i], pf, 2);
+    struct ll_port_attr na = {strtoull(pf[0], NULL, 0), strtoull(pf[1], NULL, 0)};
+    if (syscall(SYS_landlock_add_rule, rs, LL_RULE_NET_PORT, &na, 0)) die("landlock", "landlock_add_rule", pf[1]);
+  }
+  if (syscall(SYS_landlock_restrict_self, rs, 0)) die("landlock", "landlock_restrict_self", "ruleset");
+  close(rs);
+}
+
+static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w) {
+  char go;
+  // 1. Wait until the monitor has put us into the sandbox's cgroups and written our id maps.
+  if (read(go_r, &go, 1) != 1) { errno = ECHILD; die("sync", "read", "monitor went away"); }
+  close(go_r);
+  if ((p->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) || setresuid(0, 0, 0))) die("userns", "setresuid", "0");
+  // 2. The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
+  if (p->clone_flags & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP)) die("namespaces", "unshare", "cgroup");
+  // 3. Session leader inside the pid namespace: no controlling terminal, and CRIU can dump the session.
+  if (setsid() < 0) die("session", "setsid", "");
+  if (p->hostname && sethostname(p->hostname, strlen(p->hostname))) die("hostname", "sethostname", p->hostname);
+  if (p->lo_up) loopback_up();
+  // 4. Mounts (the agent put "make / rprivate" first, so nothing propagates back to the host), then pivot_root.
+  for (int i = 0; i < p->op.n; i++) apply_op(p->op.v[i], p->op.len[i]);
+  pivot(p->root);
+  if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
+  // 5. Nothing of the agent's may leak in: only stdio and the error pipe survive.
+  stdio_and_close_fds(out_w, err_w);
+  rlimits(p);
+  // 6. Privileges: bounding/ambient, then identity, then the final capability sets.
+  drop_bounding_and_ambient(p->caps);
+  switch_identity(p);
+  set_final_caps(p);
+  // 7. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
+  if (p->landlock) landlock(p);
+  // 8. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
+  if (p->bpflen) {
+    struct sock_fprog prog = {(unsigned short)(p->bpflen / sizeof(struct sock_filter)), (struct sock_filter *)p->bpf};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
+  }
+  char *argv[MAXV + 1] = {0}, *envp[MAXV + 1] = {0};
+  for (int i = 0; i < p->arg.n; i++) argv[i] = p->arg.v[i];
+  for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
+  environ = envp;  // execvp searches the workload's PATH, not ours
+  execvp(argv[0], argv);
+  die("exec", "execve", argv[0]);
+}
+
+// ---- the monitor: stays in the host namespaces, outside the sandbox's cgroups, and outlives the agent ----
+
+struct log { int in, out; long written, limit; };
+
+// Copies what is readable from a workload pipe into its log file, up to the cap; the rest is drained and dropped
+// so the workload never blocks on a full pipe. Returns 0 at EOF.
+static int pump(struct log *l) {
+  char buf[65536];
+  ssize_t n = read(l->in, buf, sizeof buf);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return 0;
+  long room = l->limit - l->written;
+  if (room > 0 && write(l->out, buf, n < room ? n : room) < 0) {}
+  if (room > 0 && n >= room) {
+    static const char cut[] = "\n[nucleus: log size limit reached, further output dropped]\n";
+    if (write(l->out, cut, sizeof cut - 1) < 0) {}
+  }
+  l->written += n;
+  return 1;
+}
+
+// temp file O_CREAT|O_EXCL|O_NOFOLLOW 0600, fsync, rename: a reader sees the old state or the new, never half.
+static int write_status(const char *path, const char *text) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  unlink(tmp);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  int ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text) && fsync(fd) == 0;
+  close(fd);
+  return ok && rename(tmp, path) == 0 ? 0 : -1;
+}
+
+static long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs) {
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  int status = 0, exited = 0, open_pipes = 2;
+  const char *reason = "";
+  while (!exited || open_pipes) {
+    struct pollfd fds[3] = {{sfd, POLLIN, 0}, {logs[0].in, POLLIN, 0}, {logs[1].in, POLLIN, 0}};
+    int timeout = -1;
+    if (p->deadline > 0 && !exited) {
+      struct timespec t;
+      clock_gettime(CLOCK_MONOTONIC, &t);
+      long left = p->deadline * 1000L - ((t.tv_sec - start.tv_sec) * 1000L + (t.tv_nsec - start.tv_nsec) / 1000000);
+      if (left <= 0) { kill(init, SIGKILL); reason = "DeadlineExceeded"; left = 1000; }
+      timeout = (int)left;
+    }
+    if (exited) timeout = 2000;  // after the init died, whatever still holds a pipe is gone within moments
+    int n = poll(fds, 3, timeout);
+    if (n < 0 && errno != EINTR) break;
+    if (n == 0 && exited) break;
+    for (int i = 0; i < 2; i++)
+      if (fds[i + 1].fd >= 0 && fds[i + 1].revents && !pump(&logs[i])) { close(logs[i].in); logs[i].in = -1; open_pipes--; }
+    if (fds[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) != sizeof si) continue;
+      if (si.ssi_signo == SIGCHLD) {
+        while (!exited && waitpid(init, &status, WNOHANG) == init) exited = 1;
+        while (waitpid(-1, NULL, WNOHANG) > 0) {}
+      } else if (!exited) {
+        kill(init, si.ssi_signo);  // the pid-ns init only receives signals it handles; the agent escalates via the cgroup
+      }
+    }
+  }
+  char text[256];
+  snprintf(text, sizeof text, "exitCode=%d\nsignal=%d\nreason=%s\nfinishedAtMillis=%ld\n",
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, reason, now_ms());
+  if (write_status(p->status, text)) { perror("nucleus-launcher: status"); return EXIT_MONITOR; }
+  return 0;
+}
+
+int main(void) {
+  static struct plan p;
+  size_t len;
+  signal(SIGPIPE, SIG_IGN);
+  // Own session: the agent's process group, terminal and death do not reach the monitor (no PDEATHSIG either).
+  if (setsid() < 0) die("monitor", "setsid", "");
+  char *buf = read_all(0, &len);
+  decode(&p, buf, len);
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0 || dup2(devnull, 0) < 0) die("monitor", "open", "/dev/null");
+
+  struct log logs[2] = {{-1, -1, 0, p.log_limit}, {-1, -1, 0, p.log_limit}};
+  const char *paths[2] = {p.out, p.err};
+  int pipes[2][2], go[2], errp[2];
+  for (int i = 0; i < 2; i++) {
+    logs[i].out = open(paths[i], O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (logs[i].out < 0) die("monitor", "open", paths[i]);
+    if (pipe2(pipes[i], O_CLOEXEC)) die("monitor", "pipe2", "stdio");
+    logs[i].in = pipes[i][0];
+  }
+  if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) die("monitor", "pipe2", "sync");
+  sigset_t mask, old;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGTERM); sigaddset(&mask, SIGINT); sigaddset(&mask, SIGHUP);
+  if (sigprocmask(SIG_BLOCK, &mask, &old)) die("monitor", "sigprocmask", "");
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (sfd < 0) die("monitor", "signalfd", "");
+
+  // clone() rather than unshare()+fork(): the monitor keeps the host's namespaces (so pivot_root in the sandbox
+  // cannot move its root) while the child is born in all of them. With CLONE_NEWUSER the kernel creates the user
+  // namespace first and makes it own the others (copy_creds runs before copy_namespaces in copy_process).
+  if ((p.clone_flags & CLONE_NEWUSER) && setgroups(0, NULL)) die("userns", "setgroups", "monitor");
+  pid_t init = syscall(SYS_clone, (p.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD, NULL, NULL, NULL, 0);
+  if (init < 0) die("namespaces", "clone", "");
+  if (init == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    report_fd = errp[1];
+    close(go[1]); close(errp[0]); close(sfd); close(pipes[0][0]); close(pipes[1][0]);
+    init_main(&p, go[0], pipes[0][1], pipes[1][1]);
+  }
+  close(go[0]); close(errp[1]); close(pipes[0][1]); close(pipes[1][1]);
+
+  // Join the cgroups for the child before it runs a single step: every process of the sandbox is charged and killable.
+  char pidstr[32], path[4096];
+  snprintf(pidstr, sizeof pidstr, "%d", init);
+  for (int i = 0; i < p.cgroup.n; i++) {
+    int fd = open(p.cgroup.v[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 || write(fd, pidstr, strlen(pidstr)) < 0) { kill(init, SIGKILL); die("cgroups", "write", p.cgroup.v[i]); }
+    close(fd);
+  }
+  // Id maps are written from outside: only a process with CAP_SETUID in the parent namespace may map a range.
+  // setgroups must be denied before gid_map is written (user_namespaces(7), CVE-2014-8989).
+  if (p.clone_flags & CLONE_NEWUSER) {
+    snprintf(path, sizeof path, "/proc/%d/setgroups", init);
+    write_file("userns", path, "deny", 4);
+    snprintf(path, sizeof path, "/proc/%d/gid_map", init);
+    write_file("userns", path, p.gidmap, strlen(p.gidmap));
+    snprintf(path, sizeof path, "/proc/%d/uid_map", init);
+    write_file("userns", path, p.uidmap, strlen(p.uidmap));
+  }
+  if (write(go[1], "g", 1) != 1) { kill(init, SIGKILL); die("sync", "write", "go"); }
+  close(go[1]);
+
+  // The error pipe closes at the child's exec (CLOEXEC); any bytes on it are the child's failure line.
+  char line[1100];
+  ssize_t n, got = 0;
+  while ((n = read(errp[0], line + got, sizeof line - 1 - got)) > 0 || (n < 0 && errno == EINTR)) got += n > 0 ? n : 0;
+  close(errp[0]);
+  if (got > 0) {
+    if (write(1, line, got) < 0) {}
+  } else {
+    int m = snprintf(line, sizeof line, "ok\t%d\n", init);
+    if (write(1, line, m) < 0) {}
+  }
+  if (dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
+  close(devnull);
+  return monitor(&p, init, sfd, logs);
+}
