@@ -1,0 +1,112 @@
+package dev.nucleus.agent.runtime;
+
+import dev.nucleus.agent.rootfs.HostFiles;
+import dev.nucleus.agent.rootfs.InvalidMountException;
+import dev.nucleus.agent.rootfs.MountPlanner;
+import dev.nucleus.agent.rootfs.Volume;
+import dev.nucleus.agent.rootfs.VolumeValidator;
+import dev.nucleus.agent.state.SandboxPaths;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.CRC32;
+
+/** Computes a sandbox's {@link LaunchPlan} from its normalized config; pure apart from the host facts it is given. */
+public final class LaunchPlanner {
+
+    /** Each user-namespaced sandbox gets its own 65536-id range above this base, chosen from its name. */
+    static final long USERNS_BASE = 1L << 20;
+    static final long USERNS_SIZE = 65536;
+    static final long USERNS_SLOTS = 16_000;
+    static final long TMP_BYTES = 64L << 20;
+    static final long LOG_LIMIT_BYTES = 16L << 20;
+
+    private final HostFiles host;
+    private final Path stateRoot;
+
+    public LaunchPlanner(HostFiles host, Path stateRoot) {
+        this.host = host;
+        this.stateRoot = stateRoot;
+    }
+
+    /** The policy parts computed elsewhere: cgroup files to join, a compiled seccomp filter, a Landlock ruleset. */
+    public record Policies(List<Path> cgroupProcsFiles, byte[] seccompBpf, Optional<LaunchPlan.LandlockRules> landlock) {
+        public static final Policies NONE = new Policies(List.of(), new byte[0], Optional.empty());
+    }
+
+    public LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies) throws InvalidMountException {
+        if (c.command().isEmpty()) {
+            throw new InvalidMountException("command", "no command given; pass one after '--' or set spec.command");
+        }
+        VolumeValidator validator = new VolumeValidator(host, stateRoot);
+        List<Volume> volumes = new ArrayList<>();
+        for (int i = 0; i < c.volumes().size(); i++) {
+            volumes.add(validator.validate(c.volumes().get(i), "volumes[" + i + "]"));
+        }
+        String cwd = c.workingDir() == null || c.workingDir().isEmpty() ? "/" : c.workingDir();
+        if (!cwd.startsWith("/")) {
+            throw new InvalidMountException("workingDir", "must be an absolute path inside the sandbox, got " + cwd);
+        }
+        var mounts = new MountPlanner(host).plan(new MountPlanner.Request(c.rootfs(), paths.rootMount(),
+                paths.overlayUpper(), paths.overlayWork(), c.name(), c.userNamespace(), TMP_BYTES, volumes));
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.name(), c.uid()).entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        Optional<String> idMap = c.userNamespace() ? Optional.of("0 " + userNamespaceBase(c.name()) + " " + USERNS_SIZE + "\n") : Optional.empty();
+        return new LaunchPlan(
+                policies.cgroupProcsFiles().stream().map(Path::toString).toList(),
+                namespaces(c),
+                idMap, idMap,
+                c.name(),
+                c.network().loopbackUp(),
+                mounts,
+                paths.rootMount().toString(),
+                cwd,
+                rlimits(c),
+                Capabilities.mask(c.capabilitiesAdd()),
+                c.uid(), c.gid(),
+                policies.landlock(),
+                policies.seccompBpf(),
+                env,
+                c.command(),
+                paths.stdoutLog().toString(),
+                paths.stderrLog().toString(),
+                paths.exitStatus().toString(),
+                LOG_LIMIT_BYTES,
+                c.timeoutSeconds());
+    }
+
+    static List<String> namespaces(SandboxConfig c) {
+        List<String> ns = new ArrayList<>(List.of("mnt", "pid", "uts", "ipc", "cgroup"));
+        if (c.network().newNamespace()) {
+            ns.add("net");
+        }
+        if (c.userNamespace()) {
+            ns.add("user");
+        }
+        return ns;
+    }
+
+    static List<LaunchPlan.Rlimit> rlimits(SandboxConfig c) {
+        List<LaunchPlan.Rlimit> r = new ArrayList<>();
+        r.add(new LaunchPlan.Rlimit(LaunchPlan.Rlimit.NOFILE, 1024, 4096));
+        r.add(new LaunchPlan.Rlimit(LaunchPlan.Rlimit.CORE, 0, 0));
+        r.add(new LaunchPlan.Rlimit(LaunchPlan.Rlimit.MEMLOCK, 64 << 10, 64 << 10));
+        if (c.resources().pids() > 0) {
+            // RLIMIT_NPROC counts per user, not per sandbox: the cgroup pids limit is the real wall, this a second one.
+            r.add(new LaunchPlan.Rlimit(LaunchPlan.Rlimit.NPROC, c.resources().pids(), c.resources().pids()));
+        }
+        return r;
+    }
+
+    /** Host id mapped to the sandbox's id 0: a per-sandbox range, so two sandboxes never share host ids by design. */
+    static long userNamespaceBase(String name) {
+        CRC32 crc = new CRC32();
+        crc.update(name.getBytes(StandardCharsets.UTF_8));
+        return USERNS_BASE + (crc.getValue() % USERNS_SLOTS) * USERNS_SIZE;
+    }
+}

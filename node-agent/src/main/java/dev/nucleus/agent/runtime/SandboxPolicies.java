@@ -1,0 +1,76 @@
+package dev.nucleus.agent.runtime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The runtime's seam to the policy engines (cgroups, seccomp, Landlock), so the runtime depends on what it needs
+ * and tests can substitute them. {@link #unavailable()} fails closed for anything that asks for a layer.
+ */
+public interface SandboxPolicies {
+
+    /** Creates the sandbox's cgroups, or returns empty when neither limits nor tracking are available. */
+    Optional<CgroupHandle> createCgroup(String id, SandboxConfig.Resources resources) throws LaunchException;
+
+    /** The cgroup of an existing sandbox (after an agent restart), if any. */
+    Optional<CgroupHandle> findCgroup(String id);
+
+    /** Compiled seccomp BPF; an empty array only for the Unconfined profile. */
+    Compiled seccomp(SandboxConfig config) throws LaunchException;
+
+    Optional<LaunchPlan.LandlockRules> landlock(SandboxConfig config) throws LaunchException;
+
+    /** A compiled filter and what to report about it. */
+    record Compiled(byte[] bpf, String profile, int allowedSyscalls) {
+    }
+
+    /** One sandbox's cgroup(s). */
+    interface CgroupHandle {
+        List<Path> procsFiles();
+
+        boolean oomKilled();
+
+        void kill() throws IOException;
+
+        void remove() throws IOException;
+
+        String version();
+    }
+
+    /** Policies for a node where no engine is wired: every requested layer fails with a precise reason. */
+    static SandboxPolicies unavailable() {
+        return new SandboxPolicies() {
+            @Override
+            public Optional<CgroupHandle> createCgroup(String id, SandboxConfig.Resources r) throws LaunchException {
+                if (r.memoryBytes() > 0 || r.cpuMillis() > 0 || r.pids() > 0) {
+                    throw new LaunchException("CgroupsUnavailable", "resource limits requested but no cgroup manager is available");
+                }
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<CgroupHandle> findCgroup(String id) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Compiled seccomp(SandboxConfig c) throws LaunchException {
+                if (!c.seccomp().unconfined()) {
+                    throw new LaunchException("SeccompUnavailable", "seccomp profile " + c.seccomp().profile()
+                            + " requested but no seccomp compiler is available; use --seccomp Unconfined to run without");
+                }
+                return new Compiled(new byte[0], "Unconfined", 0);
+            }
+
+            @Override
+            public Optional<LaunchPlan.LandlockRules> landlock(SandboxConfig c) throws LaunchException {
+                if (c.landlock().enabled()) {
+                    throw new LaunchException("LandlockUnsupported", "Landlock requested but no Landlock planner is available");
+                }
+                return Optional.empty();
+            }
+        };
+    }
+}

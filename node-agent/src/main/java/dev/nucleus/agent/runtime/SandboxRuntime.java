@@ -1,0 +1,256 @@
+package dev.nucleus.agent.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.nucleus.agent.rootfs.InvalidMountException;
+import dev.nucleus.agent.rootfs.RootfsSource;
+import dev.nucleus.agent.state.AtomicFiles;
+import dev.nucleus.agent.state.SandboxPaths;
+import dev.nucleus.agent.state.StateDirectory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Lifecycle of sandboxes on this node: launch through the C launcher, wait, stop (grace, then cgroup kill), remove
+ * leaving nothing behind, list, inspect, and adopt the sandboxes a previous agent left running.
+ */
+public final class SandboxRuntime {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final long POLL_MILLIS = 20;
+
+    private final StateDirectory state;
+    private final Kernel kernel;
+    private final SandboxPolicies policies;
+    private final Path launcher;
+    private final Map<String, Process> owned = new ConcurrentHashMap<>();
+
+    public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
+        this.state = state;
+        this.kernel = kernel;
+        this.policies = policies;
+        this.launcher = launcher;
+    }
+
+    /** A runtime on the real kernel, with the launcher extracted under the state root. */
+    public static SandboxRuntime open(Path stateRoot, SandboxPolicies policies) throws IOException {
+        StateDirectory state = new StateDirectory(stateRoot);
+        return new SandboxRuntime(state, new LinuxKernel(), policies, LauncherBinary.extract(state.root().resolve("bin")));
+    }
+
+    public StateDirectory stateDirectory() {
+        return state;
+    }
+
+    /** Launches a sandbox and returns once its workload was exec'd (or throws with the failing step). */
+    public SandboxRecord launch(SandboxConfig config) throws LaunchException {
+        String name = config.name();
+        StateDirectory.checkId(name);
+        SandboxPaths paths;
+        try {
+            if (state.exists(name)) {
+                throw new LaunchException("AlreadyExists", "sandbox " + name + " already exists; remove it first (nucleus rm " + name + ")");
+            }
+            paths = state.create(name);
+        } catch (IOException e) {
+            throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
+        }
+        Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
+        Optional<Process> process = Optional.empty();
+        try {
+            cgroup = policies.createCgroup(name, config.resources());
+            SandboxPolicies.Compiled seccomp = policies.seccomp(config);
+            Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
+            List<Path> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of());
+            LaunchPlan plan = new LaunchPlanner(kernel, state.root())
+                    .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock));
+            prepareDirectories(config, paths);
+            Kernel.Launched launched = kernel.startLauncher(launcher, PlanEncoder.encode(plan), paths.launcherLog());
+            process = launched.process();
+            if (!launched.report().startsWith("ok\t")) {
+                throw LaunchException.fromReport(launched.report());
+            }
+            long initPid = Long.parseLong(launched.report().substring(3).trim());
+            SandboxRecord record = new SandboxRecord(name, config.command(), System.currentTimeMillis(),
+                    launched.monitorPid(), kernel.startTime(launched.monitorPid()).orElse(-1),
+                    initPid, kernel.startTime(initPid).orElse(-1),
+                    cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
+                    EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent()));
+            AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
+            launched.process().ifPresent(p -> owned.put(name, p));
+            return record;
+        } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
+            cleanupFailedLaunch(name, cgroup, process);
+            if (e instanceof LaunchException le) {
+                throw le;
+            }
+            if (e instanceof InvalidMountException im) {
+                throw new LaunchException(im.reason(), im.getMessage(), im);
+            }
+            throw new LaunchException("LaunchFailed", "launch of " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits for the sandbox to end, at most {@code timeout}; empty if it is still running then. */
+    public Optional<ExitStatus> await(String name, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Process p = owned.get(name);
+        if (p != null) {
+            p.waitFor(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        while (true) {
+            Optional<ExitStatus> s = exitStatus(name);
+            if (s.isPresent() || System.nanoTime() >= deadline) {
+                if (s.isPresent()) {
+                    owned.remove(name);
+                }
+                return s;
+            }
+            if (!monitorAlive(read(name))) {
+                return exitStatus(name);
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    /** SIGTERM through the monitor (which forwards it), then after {@code grace} kill the whole cgroup and the init. */
+    public Optional<ExitStatus> stop(String name, Duration grace) throws IOException, InterruptedException {
+        SandboxRecord r = read(name);
+        if (monitorAlive(r)) {
+            kernel.signal(r.monitorPid(), false);
+            Optional<ExitStatus> s = await(name, grace);
+            if (s.isPresent()) {
+                return s;
+            }
+            Optional<SandboxPolicies.CgroupHandle> cg = policies.findCgroup(name);
+            if (cg.isPresent()) {
+                cg.get().kill();
+            }
+            // Killing the pid-namespace init makes the kernel kill every process in the namespace.
+            if (sameProcess(r.initPid(), r.initStartTime())) {
+                kernel.signal(r.initPid(), true);
+            }
+        }
+        return await(name, Duration.ofSeconds(10));
+    }
+
+    /** Stops the sandbox if needed, then removes its cgroups and state directory. */
+    public void remove(String name) throws IOException, InterruptedException {
+        if (monitorAlive(read(name))) {
+            stop(name, Duration.ZERO);
+        }
+        Optional<SandboxPolicies.CgroupHandle> cg = policies.findCgroup(name);
+        if (cg.isPresent()) {
+            cg.get().remove();
+        }
+        owned.remove(name);
+        state.delete(name);
+    }
+
+    public List<SandboxInfo> list() throws IOException {
+        List<SandboxInfo> all = new ArrayList<>();
+        for (String id : state.list()) {
+            try {
+                all.add(inspect(id));
+            } catch (IOException e) {
+                // A sandbox directory without a readable state file is a launch that never finished; not listable.
+                if (e instanceof dev.nucleus.agent.state.SymlinkRefusedException) {
+                    throw e;
+                }
+            }
+        }
+        return all;
+    }
+
+    public SandboxInfo inspect(String name) throws IOException {
+        SandboxRecord r = read(name);
+        Optional<ExitStatus> exit = exitStatus(name);
+        SandboxInfo.State st = exit.isPresent() ? SandboxInfo.State.Exited
+                : monitorAlive(r) ? SandboxInfo.State.Running : SandboxInfo.State.Lost;
+        return new SandboxInfo(name, st, r, exit);
+    }
+
+    /** Sandboxes a previous agent launched whose monitor is still the same process (pid and start time match). */
+    public List<String> adopt() throws IOException {
+        List<String> running = new ArrayList<>();
+        for (SandboxInfo i : list()) {
+            if (i.state() == SandboxInfo.State.Running) {
+                running.add(i.name());
+            }
+        }
+        return running;
+    }
+
+    public Optional<ExitStatus> exitStatus(String name) throws IOException {
+        Path file = state.open(name).exitStatus();
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            AtomicFiles.refuseSymlink(file);
+            return Optional.empty();
+        }
+        String text = new String(AtomicFiles.read(file), StandardCharsets.UTF_8);
+        boolean oom = policies.findCgroup(name).map(SandboxPolicies.CgroupHandle::oomKilled).orElse(false);
+        return Optional.of(ExitStatus.parse(text, oom));
+    }
+
+    public SandboxRecord read(String name) throws IOException {
+        return JSON.readValue(AtomicFiles.read(state.open(name).stateFile()), SandboxRecord.class);
+    }
+
+    private boolean monitorAlive(SandboxRecord r) {
+        return sameProcess(r.monitorPid(), r.monitorStartTime());
+    }
+
+    /** pid plus start time: a recycled pid belongs to a different process and is never signalled. */
+    private boolean sameProcess(long pid, long startTime) {
+        OptionalLong now = kernel.startTime(pid);
+        return startTime >= 0 && now.isPresent() && now.getAsLong() == startTime;
+    }
+
+    /** The root mount point and overlay layers belong to the sandbox's root: host root, or its mapped uid. */
+    private static void prepareDirectories(SandboxConfig c, SandboxPaths paths) throws IOException {
+        var mode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectory(paths.rootMount(), mode);
+        List<Path> owned = new ArrayList<>(List.of(paths.rootMount()));
+        if (c.rootfs() instanceof RootfsSource.Directory) {
+            Files.createDirectory(paths.overlay(), mode);
+            Files.createDirectory(paths.overlayUpper(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            Files.createDirectory(paths.overlayWork(), mode);
+            owned.addAll(List.of(paths.overlay(), paths.overlayUpper(), paths.overlayWork()));
+        }
+        if (c.userNamespace()) {
+            long hostRoot = LaunchPlanner.userNamespaceBase(c.name());
+            for (Path p : owned) {
+                Files.setAttribute(p, "unix:uid", (int) hostRoot, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", (int) hostRoot, LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+    }
+
+    private void cleanupFailedLaunch(String name, Optional<SandboxPolicies.CgroupHandle> cgroup, Optional<Process> process) {
+        try {
+            if (process.isPresent() && !process.get().waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.get().destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            if (cgroup.isPresent()) {
+                cgroup.get().kill();
+                cgroup.get().remove();
+            }
+            state.delete(name);
+        } catch (IOException e) {
+            // The launch error is what the caller needs; a leftover directory is visible in `nucleus ps`.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

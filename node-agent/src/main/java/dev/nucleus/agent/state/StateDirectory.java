@@ -1,0 +1,140 @@
+package dev.nucleus.agent.state;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The node's state root (default {@code /var/lib/nucleus}): one 0700 directory per sandbox under {@code sandboxes/},
+ * holding its state file, exit status, logs, overlay layers and mount root. Symlinks are refused on every component.
+ */
+public final class StateDirectory {
+
+    /** Default root on a node. */
+    public static final Path DEFAULT_ROOT = Path.of("/var/lib/nucleus");
+    private static final java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>>
+            TRAVERSE_ONLY = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x"));
+    private static final Pattern ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+    private final Path root;
+
+    public StateDirectory(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Creates the directory of a new sandbox; fails if it exists. Directories on the way are 0711: a user-namespaced
+     * sandbox's root (an unprivileged host uid) must traverse them to reach its mount point, but nobody may list them;
+     * every file inside is 0600 and every subdirectory 0700.
+     */
+    public SandboxPaths create(String id) throws IOException {
+        Path dir = sandboxesDir(true).resolve(checkId(id));
+        Files.createDirectory(dir, TRAVERSE_ONLY);
+        Files.setPosixFilePermissions(dir, TRAVERSE_ONLY.value());
+        return new SandboxPaths(dir);
+    }
+
+    /** The directory of an existing sandbox, verified to be a real directory reached without symlinks. */
+    public SandboxPaths open(String id) throws IOException {
+        Path dir = sandboxesDir(false).resolve(checkId(id));
+        requireRealDirectory(dir);
+        return new SandboxPaths(dir);
+    }
+
+    public boolean exists(String id) throws IOException {
+        Path dir = sandboxesDir(false).resolve(checkId(id));
+        AtomicFiles.refuseSymlink(dir);
+        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Ids of all sandbox directories, in name order. A symlink among them is refused, not listed. */
+    public List<String> list() throws IOException {
+        Path dir = sandboxesDir(false);
+        List<String> ids = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return ids;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                AtomicFiles.refuseSymlink(entry);
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && ID.matcher(entry.getFileName().toString()).matches()) {
+                    ids.add(entry.getFileName().toString());
+                }
+            }
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    /** Deletes a sandbox's directory tree without following any symlink inside it. */
+    public void delete(String id) throws IOException {
+        Path dir = sandboxesDir(false).resolve(checkId(id));
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        requireRealDirectory(dir);
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private Path sandboxesDir(boolean create) throws IOException {
+        for (Path p = root; p != null; p = p.getParent()) {
+            AtomicFiles.refuseSymlink(p);
+        }
+        Path dir = root.resolve("sandboxes");
+        AtomicFiles.refuseSymlink(dir);
+        if (create) {
+            if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(root, TRAVERSE_ONLY);
+            }
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(dir, TRAVERSE_ONLY);
+            }
+            Files.setPosixFilePermissions(dir, TRAVERSE_ONLY.value());
+        }
+        return dir;
+    }
+
+    private static void requireRealDirectory(Path dir) throws IOException {
+        AtomicFiles.refuseSymlink(dir);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such sandbox");
+        }
+    }
+
+    /** Sandbox ids are DNS labels: they become directory, cgroup and host names. */
+    public static String checkId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("invalid sandbox name '" + id
+                    + "': use lower-case letters, digits and '-', at most 63 characters");
+        }
+        return id;
+    }
+}
