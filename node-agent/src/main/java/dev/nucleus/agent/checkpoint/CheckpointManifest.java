@@ -1,0 +1,228 @@
+package dev.nucleus.agent.checkpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+
+/**
+ * The integrity record of a checkpoint directory: one line per directory and regular file (SHA-256 and size),
+ * sorted, in {@code manifest.sha256}, signed with the cluster key in {@code manifest.sig}. Symlinks and special
+ * files anywhere in the tree are refused, when signing and when verifying.
+ */
+public final class CheckpointManifest {
+
+    public static final String MANIFEST = "manifest.sha256";
+    public static final String SIGNATURE = "manifest.sig";
+    private static final String HEADER = "nucleus-checkpoint-manifest v1";
+    private static final HexFormat HEX = HexFormat.of();
+
+    /** One directory ({@code sha256 == null}) or regular file of the tree, by relative path. */
+    record Entry(String path, long size, String sha256) {
+        String line() {
+            return sha256 == null ? "D " + path : "F " + sha256 + " " + size + " " + path;
+        }
+    }
+
+    private CheckpointManifest() {
+    }
+
+    /** Hashes the whole tree, writes the manifest and its signature atomically, and returns its digest. */
+    public static String sign(Path dir, CheckpointKey key) throws CheckpointException {
+        byte[] manifest = render(scan(dir));
+        AtomicFiles.write(dir.resolve(MANIFEST), manifest);
+        String signature = "hmac-sha256 " + key.id() + " " + HEX.formatHex(key.sign(manifest)) + "\n";
+        AtomicFiles.write(dir.resolve(SIGNATURE), signature.getBytes(StandardCharsets.US_ASCII));
+        return digest(manifest);
+    }
+
+    /**
+     * Checks the signature, then that the tree is exactly what the manifest lists; returns the digest.
+     * Every refusal names what is wrong: the key, the path that changed, appeared or went missing.
+     */
+    public static String verify(Path dir, CheckpointKey key) throws CheckpointException {
+        byte[] manifest = AtomicFiles.read(dir.resolve(MANIFEST), Reason.ManifestMissing);
+        String[] sig = new String(AtomicFiles.read(dir.resolve(SIGNATURE), Reason.ManifestMissing),
+                StandardCharsets.US_ASCII).trim().split(" ");
+        if (sig.length != 3 || !sig[0].equals("hmac-sha256") || !sig[2].matches("[0-9a-f]{64}")) {
+            throw new CheckpointException(Reason.ManifestInvalid, SIGNATURE + " is not 'hmac-sha256 KEYID HEX'");
+        }
+        if (!sig[1].equals(key.id())) {
+            throw new CheckpointException(Reason.SignatureMismatch,
+                    "signed with key " + sig[1] + " but this node's key is " + key.id());
+        }
+        if (!key.verify(manifest, HEX.parseHex(sig[2]))) {
+            throw new CheckpointException(Reason.SignatureMismatch, MANIFEST + " does not match its signature");
+        }
+        compare(parse(manifest), scan(dir));
+        return digest(manifest);
+    }
+
+    /** {@code sha256:<hex>} of the manifest bytes: one value that pins the whole checkpoint. */
+    static String digest(byte[] manifest) {
+        return "sha256:" + HEX.formatHex(CheckpointKey.sha256(manifest));
+    }
+
+    /** Total bytes of the regular files under {@code dir} (refusing the same things as the manifest). */
+    public static long sizeBytes(Path dir) throws CheckpointException {
+        return scan(dir).values().stream().mapToLong(Entry::size).sum();
+    }
+
+    private static void compare(Map<String, Entry> expected, Map<String, Entry> actual) throws CheckpointException {
+        for (Entry e : expected.values()) {
+            Entry a = actual.get(e.path());
+            if (a == null) {
+                throw new CheckpointException(Reason.FileMissing, e.path() + " is listed in the manifest but missing");
+            }
+            if (!a.equals(e)) {
+                throw new CheckpointException(Reason.DigestMismatch, e.path() + " changed: manifest has "
+                        + e.line() + ", found " + a.line());
+            }
+        }
+        for (String path : actual.keySet()) {
+            if (!expected.containsKey(path)) {
+                throw new CheckpointException(Reason.UnexpectedFile, path + " is not in the manifest");
+            }
+        }
+    }
+
+    private static Map<String, Entry> scan(Path dir) throws CheckpointException {
+        Map<String, Entry> entries = new TreeMap<>();
+        try {
+            BasicFileAttributes top = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!top.isDirectory()) {
+                throw new CheckpointException(top.isSymbolicLink() ? Reason.SymlinkRefused : Reason.InvalidRequest,
+                        dir + " is not a directory");
+            }
+            Files.walkFileTree(dir, new Visitor(dir, entries));
+        } catch (UncheckedCheckpoint e) {
+            throw e.failure;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CheckpointException(Reason.FileMissing, "checkpoint directory " + dir + " does not exist", e);
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
+        return entries;
+    }
+
+    private static final class Visitor extends SimpleFileVisitor<Path> {
+        private final Path root;
+        private final Map<String, Entry> entries;
+
+        Visitor(Path root, Map<String, Entry> entries) {
+            this.root = root;
+            this.entries = entries;
+        }
+
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+            if (!d.equals(root)) {
+                String rel = relative(d);
+                entries.put(rel, new Entry(rel, 0, null));
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+            String rel = relative(f);
+            if (rel.equals(MANIFEST) || rel.equals(SIGNATURE)) {
+                return FileVisitResult.CONTINUE;
+            }
+            if (attrs.isSymbolicLink()) {
+                throw new UncheckedCheckpoint(new CheckpointException(Reason.SymlinkRefused,
+                        rel + " is a symlink; a checkpoint tree holds only directories and regular files"));
+            }
+            if (!attrs.isRegularFile()) {
+                throw new UncheckedCheckpoint(new CheckpointException(Reason.SpecialFileRefused,
+                        rel + " is a special file; a checkpoint tree holds only directories and regular files"));
+            }
+            entries.put(rel, hash(f, rel));
+            return FileVisitResult.CONTINUE;
+        }
+
+        private String relative(Path p) {
+            String rel = root.relativize(p).toString();
+            if (rel.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new UncheckedCheckpoint(new CheckpointException(Reason.UnexpectedFile,
+                        "file name with control characters under " + root));
+            }
+            return rel;
+        }
+    }
+
+    private static Entry hash(Path file, String rel) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        long size = 0;
+        // O_NOFOLLOW: a file swapped for a symlink after the walk looked at it is still not followed.
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                InputStream in = new DigestInputStream(Channels.newInputStream(ch), sha)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                size += n;
+            }
+        }
+        return new Entry(rel, size, HEX.formatHex(sha.digest()));
+    }
+
+    private static byte[] render(Map<String, Entry> entries) {
+        StringBuilder sb = new StringBuilder(HEADER).append('\n');
+        entries.values().forEach(e -> sb.append(e.line()).append('\n'));
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, Entry> parse(byte[] manifest) throws CheckpointException {
+        String[] lines = new String(manifest, StandardCharsets.UTF_8).split("\n");
+        if (lines.length == 0 || !lines[0].equals(HEADER)) {
+            throw new CheckpointException(Reason.ManifestInvalid, MANIFEST + " does not start with '" + HEADER + "'");
+        }
+        Map<String, Entry> entries = new TreeMap<>();
+        List<String> bad = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            String[] f = lines[i].split(" ", 4);
+            if (f.length == 2 && f[0].equals("D")) {
+                entries.put(f[1], new Entry(f[1], 0, null));
+            } else if (f.length == 4 && f[0].equals("F") && f[1].matches("[0-9a-f]{64}") && f[2].matches("\\d{1,19}")) {
+                entries.put(f[3], new Entry(f[3], Long.parseLong(f[2]), f[1]));
+            } else {
+                bad.add("line " + (i + 1));
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new CheckpointException(Reason.ManifestInvalid, MANIFEST + " has malformed " + bad);
+        }
+        return entries;
+    }
+
+    /** Carries a refusal out of the file visitor, whose methods may only throw IOException. */
+    private static final class UncheckedCheckpoint extends RuntimeException {
+        final CheckpointException failure;
+
+        UncheckedCheckpoint(CheckpointException failure) {
+            super(failure.getMessage(), null, false, false);
+            this.failure = failure;
+        }
+    }
+}

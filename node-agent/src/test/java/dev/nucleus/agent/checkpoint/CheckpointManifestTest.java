@@ -1,0 +1,173 @@
+package dev.nucleus.agent.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+
+class CheckpointManifestTest {
+
+    @TempDir
+    Path tmp;
+    Path dir;
+    CheckpointKey key;
+
+    @BeforeEach
+    void checkpointTree() throws Exception {
+        dir = Files.createDirectory(tmp.resolve("ckpt"));
+        Path images = Files.createDirectory(dir.resolve("images"));
+        Files.write(images.resolve("pages-1.img"), new byte[200_000]);
+        Files.writeString(images.resolve("core-1.img"), "core");
+        Files.writeString(dir.resolve("metadata.json"), "{}");
+        key = CheckpointKey.of(bytes(32, 7));
+    }
+
+    @Test
+    void signedTreeVerifiesToTheSameDigest() throws Exception {
+        String digest = CheckpointManifest.sign(dir, key);
+
+        assertThat(digest).matches("sha256:[0-9a-f]{64}");
+        assertThat(CheckpointManifest.verify(dir, key)).isEqualTo(digest);
+        assertThat(Files.readString(dir.resolve("manifest.sha256"))).contains("D images", " 200000 images/pages-1.img",
+                " metadata.json");
+    }
+
+    @Test
+    void anotherNodeWithTheSameClusterKeyVerifies() throws Exception {
+        CheckpointManifest.sign(dir, key);
+        Path secret = tmp.resolve("secret-key");
+        Files.write(secret, bytes(32, 7));
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("r--------"));
+        // Secret volumes expose keys through symlinks into ..data/; that must keep working.
+        Path mounted = Files.createSymbolicLink(tmp.resolve("hmac.key"), secret);
+
+        assertThat(CheckpointManifest.verify(dir, CheckpointKey.load(mounted))).startsWith("sha256:");
+    }
+
+    @Test
+    void aFlippedByteInAnImageIsNamed() throws Exception {
+        CheckpointManifest.sign(dir, key);
+        Path pages = dir.resolve("images/pages-1.img");
+        byte[] b = Files.readAllBytes(pages);
+        b[123_456] ^= 1;
+        Files.write(pages, b);
+
+        assertRefused(Reason.DigestMismatch, "images/pages-1.img");
+    }
+
+    @Test
+    void missingAndAddedFilesAreNamed() throws Exception {
+        CheckpointManifest.sign(dir, key);
+        Files.delete(dir.resolve("images/core-1.img"));
+        assertRefused(Reason.FileMissing, "images/core-1.img");
+
+        Files.writeString(dir.resolve("images/core-1.img"), "core");
+        Files.writeString(dir.resolve("images/extra.img"), "x");
+        assertRefused(Reason.UnexpectedFile, "images/extra.img");
+    }
+
+    @Test
+    void anEditedManifestOrSignatureIsRefused() throws Exception {
+        CheckpointManifest.sign(dir, key);
+        Path manifest = dir.resolve("manifest.sha256");
+        Files.writeString(manifest, Files.readString(manifest).replace("D images\n", ""));
+        assertRefused(Reason.SignatureMismatch, "does not match its signature");
+
+        CheckpointManifest.sign(dir, key);
+        Files.writeString(dir.resolve("manifest.sig"), "garbage");
+        assertRefused(Reason.ManifestInvalid, "manifest.sig");
+    }
+
+    @Test
+    void aCheckpointSignedWithAnotherKeyNamesBothKeys() throws Exception {
+        CheckpointKey other = CheckpointKey.of(bytes(32, 9));
+        CheckpointManifest.sign(dir, other);
+
+        assertRefused(Reason.SignatureMismatch, other.id(), key.id());
+    }
+
+    @Test
+    void anUnsignedCheckpointIsRefused() {
+        assertRefused(Reason.ManifestMissing, "manifest.sha256");
+    }
+
+    @Test
+    void aSymlinkAnywhereInTheTreeIsRefusedWhenSigningAndWhenVerifying() throws Exception {
+        Files.createSymbolicLink(dir.resolve("images/evil.img"), Path.of("/etc/shadow"));
+        assertThatThrownBy(() -> CheckpointManifest.sign(dir, key))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.SymlinkRefused);
+                    assertThat(e.getMessage()).contains("images/evil.img");
+                });
+
+        Files.delete(dir.resolve("images/evil.img"));
+        CheckpointManifest.sign(dir, key);
+        Files.move(dir.resolve("images/core-1.img"), tmp.resolve("core-1.img"));
+        Files.createSymbolicLink(dir.resolve("images/core-1.img"), tmp.resolve("core-1.img"));
+        assertRefused(Reason.SymlinkRefused, "images/core-1.img");
+    }
+
+    @Test
+    void aSymlinkedDirectoryOrMetadataIsRefused() throws Exception {
+        CheckpointManifest.sign(dir, key);
+        Files.move(dir.resolve("metadata.json"), tmp.resolve("metadata.json"));
+        Files.createSymbolicLink(dir.resolve("metadata.json"), tmp.resolve("metadata.json"));
+        assertRefused(Reason.SymlinkRefused, "metadata.json");
+
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), dir);
+        assertThatThrownBy(() -> CheckpointManifest.verify(link, key))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> assertThat(e.reason()).isEqualTo(Reason.SymlinkRefused));
+    }
+
+    @Test
+    void aFifoInTheTreeIsRefused() throws Exception {
+        Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("images/fifo").toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+
+        assertThatThrownBy(() -> CheckpointManifest.sign(dir, key))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.SpecialFileRefused);
+                    assertThat(e.getMessage()).contains("images/fifo");
+                });
+    }
+
+    @Test
+    void keysMustBeLongEnoughAndNotWritableByOthers() throws Exception {
+        assertThatThrownBy(() -> CheckpointKey.of(new byte[16]))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> assertThat(e.reason()).isEqualTo(Reason.KeyInvalid));
+        Path loose = Files.write(tmp.resolve("loose.key"), bytes(32, 1));
+        Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThatThrownBy(() -> CheckpointKey.load(loose))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> assertThat(e.getMessage()).contains("writable"));
+        assertThatThrownBy(() -> CheckpointKey.load(tmp.resolve("absent.key")))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> assertThat(e.getMessage()).contains("does not exist"));
+
+        CheckpointKey generated = CheckpointKey.generate(tmp.resolve("gen.key"));
+        assertThat(CheckpointKey.load(tmp.resolve("gen.key"))).isEqualTo(generated);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("gen.key"))))
+                .isEqualTo("rw-------");
+    }
+
+    private void assertRefused(Reason reason, String... messageParts) {
+        assertThatThrownBy(() -> CheckpointManifest.verify(dir, key))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(reason);
+                    assertThat(e.getMessage()).contains(messageParts);
+                });
+    }
+
+    private static byte[] bytes(int n, int value) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+}
