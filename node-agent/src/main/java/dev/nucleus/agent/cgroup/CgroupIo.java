@@ -1,0 +1,23 @@
+package dev.nucleus.agent.cgroup;
+
+import java.nio.file.Path;
+
+/**
+ * File operations on a cgroup filesystem. The kernel implementation never creates control files and never
+ * follows symlinks; the test fake populates control files on mkdir the way the kernel does.
+ */
+public interface CgroupIo {
+  /** Creates a cgroup directory; returns false when it already existed. */
+  boolean mkdir(Path dir);
+
+  /** Writes a value into an existing control file. */
+  void write(Path file, String value);
+
+  /** Reads a control file. */
+  String read(Path file);
+
+  boolean exists(Path file);
+
+  /** Removes an (empty) cgroup directory; returns false when it did not exist. */
+  boolean rmdir(Path dir);
+}
