@@ -47,7 +47,7 @@ class CrdYamlGeneratorTest {
   }
 
   private static void collectUndocumented(JsonNode schema, String path, List<String> out) {
-    schema.path("properties").fields().forEachRemaining(field -> {
+    schema.path("properties").properties().forEach(field -> {
       String child = path + "." + field.getKey();
       // Conditions are the standard Kubernetes type; their fields are documented upstream.
       if (!path.endsWith(".conditions[]") && !field.getValue().hasNonNull("description")) {

@@ -7,7 +7,6 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -98,8 +97,7 @@ public final class ApiServerValidator {
     if (value.isObject()) {
       JsonNode properties = schema.path("properties");
       JsonNode additional = schema.path("additionalProperties");
-      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
+      for (Map.Entry<String, JsonNode> field : value.properties()) {
         JsonNode fieldSchema = properties.has(field.getKey()) ? properties.get(field.getKey()) : additional;
         if (fieldSchema.isObject()) {
           JsonNode oldField = old == null ? null : old.get(field.getKey());
@@ -125,8 +123,7 @@ public final class ApiServerValidator {
   private static void applyDefaults(JsonNode schema, JsonNode value) {
     if (value instanceof ObjectNode object) {
       JsonNode properties = schema.path("properties");
-      for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> property = it.next();
+      for (Map.Entry<String, JsonNode> property : properties.properties()) {
         if (!object.has(property.getKey()) && property.getValue().has("default")) {
           object.set(property.getKey(), property.getValue().get("default").deepCopy());
         }
