@@ -1,0 +1,75 @@
+package dev.nucleus.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nucleus.agent.network.NetworkMode;
+import dev.nucleus.agent.rootfs.InvalidMountException;
+import dev.nucleus.agent.rootfs.RootfsSource;
+import dev.nucleus.agent.state.SandboxPaths;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class LaunchPlannerTest {
+
+    static final SandboxPaths PATHS = new SandboxPaths(Path.of("/state/sandboxes/box"));
+    static final LaunchPlanner PLANNER = new LaunchPlanner(FakeKernel.debianHost(), Path.of("/state"));
+
+    static SandboxConfig config(boolean userns, NetworkMode net, Map<String, String> env, Set<String> caps, long pids) {
+        return new SandboxConfig("box", List.of("app", "--flag"), env, "/", new RootfsSource.Host(), List.of(),
+                new SandboxConfig.Resources(0, 0, pids), 1000, 1000, userns, net, SandboxConfig.Seccomp.DEFAULT,
+                SandboxConfig.Landlock.DEFAULT, caps, 30);
+    }
+
+    @Test
+    void namespacesFollowNetworkAndUserNamespace() throws Exception {
+        assertThat(PLANNER.plan(config(false, NetworkMode.NONE, Map.of(), Set.of(), 0), PATHS, LaunchPlanner.Policies.NONE).namespaces())
+                .containsExactly("mnt", "pid", "uts", "ipc", "cgroup", "net");
+        LaunchPlan host = PLANNER.plan(config(true, NetworkMode.HOST, Map.of(), Set.of(), 0), PATHS, LaunchPlanner.Policies.NONE);
+        assertThat(host.namespaces()).containsExactly("mnt", "pid", "uts", "ipc", "cgroup", "user");
+        assertThat(host.loopbackUp()).isFalse();
+        assertThat(host.uidMap()).contains("0 " + LaunchPlanner.userNamespaceBase("box") + " 65536\n");
+    }
+
+    @Test
+    void userNamespaceRangesNeverIncludeHostRootAndDifferPerSandbox() {
+        long a = LaunchPlanner.userNamespaceBase("a");
+        long b = LaunchPlanner.userNamespaceBase("b");
+        assertThat(a).isGreaterThanOrEqualTo(1 << 20).isNotEqualTo(b);
+        assertThat(a + LaunchPlanner.USERNS_SIZE).isLessThan(1L << 32);
+    }
+
+    @Test
+    void environmentIsBuiltNotInheritedAndLoaderVariablesAreDropped() throws Exception {
+        LaunchPlan p = PLANNER.plan(config(false, NetworkMode.NONE,
+                Map.of("LD_PRELOAD", "/evil.so", "LD_LIBRARY_PATH", "/x", "GCONV_PATH", "/g", "APP", "1"), Set.of(), 0),
+                PATHS, LaunchPlanner.Policies.NONE);
+        assertThat(p.env()).containsExactly("PATH=" + EnvFilter.DEFAULT_PATH, "HOME=/", "HOSTNAME=box", "APP=1");
+        assertThat(p.argv()).containsExactly("app", "--flag");
+    }
+
+    @Test
+    void capabilitiesRlimitsAndFilesComeFromTheConfig() throws Exception {
+        LaunchPlan p = PLANNER.plan(config(false, NetworkMode.NONE, Map.of(), Set.of("NET_BIND_SERVICE", "CAP_CHOWN"), 64),
+                PATHS, new LaunchPlanner.Policies(List.of(Path.of("/cg/memory/box/cgroup.procs")), new byte[16], Optional.empty()));
+        assertThat(p.capabilities()).isEqualTo((1L << 10) | 1L);
+        assertThat(p.rlimits()).contains(new LaunchPlan.Rlimit(LaunchPlan.Rlimit.NPROC, 64, 64),
+                new LaunchPlan.Rlimit(LaunchPlan.Rlimit.CORE, 0, 0));
+        assertThat(p.cgroupProcsFiles()).containsExactly("/cg/memory/box/cgroup.procs");
+        assertThat(p.statusFile()).isEqualTo("/state/sandboxes/box/exit-status");
+        assertThat(p.root()).isEqualTo("/state/sandboxes/box/root");
+        assertThat(p.seccompBpf()).hasSize(16);
+        assertThat(p.deadlineSeconds()).isEqualTo(30);
+    }
+
+    @Test
+    void badInputNamesTheField() {
+        assertThatThrownBy(() -> PLANNER.plan(config(false, NetworkMode.NONE, Map.of(), Set.of(), 0).withCommand(List.of()),
+                PATHS, LaunchPlanner.Policies.NONE)).isInstanceOf(InvalidMountException.class).hasMessageStartingWith("command:");
+        assertThatThrownBy(() -> Capabilities.number("FLY")).hasMessageContaining("unknown capability 'FLY'");
+    }
+}

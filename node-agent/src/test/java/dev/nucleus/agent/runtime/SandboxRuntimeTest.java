@@ -1,0 +1,109 @@
+package dev.nucleus.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nucleus.agent.state.AtomicFiles;
+import dev.nucleus.agent.state.StateDirectory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Lifecycle logic against the recording fake kernel: no process is started here. */
+class SandboxRuntimeTest {
+
+    @TempDir
+    Path root;
+
+    SandboxRuntime runtime(FakeKernel k) {
+        return new SandboxRuntime(new StateDirectory(root), k, SandboxPolicies.unavailable(), Path.of("/bin/launcher"));
+    }
+
+    static SandboxConfig unconfined(String name) {
+        SandboxConfig d = SandboxConfig.defaults(name, List.of("/bin/true"));
+        return new SandboxConfig(name, d.command(), d.env(), "/", d.rootfs(), List.of(), d.resources(), 0, 0, false,
+                d.network(), SandboxConfig.Seccomp.UNCONFINED, SandboxConfig.Landlock.DISABLED, d.capabilitiesAdd(), 0);
+    }
+
+    @Test
+    void launchRecordsMonitorAndInitWithStartTimes() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRecord r = runtime(k).launch(unconfined("a"));
+        assertThat(r.monitorPid()).isEqualTo(4000);
+        assertThat(r.initPid()).isEqualTo(4242);
+        assertThat(r.initStartTime()).isEqualTo(2);
+        assertThat(runtime(k).inspect("a").state()).isEqualTo(SandboxInfo.State.Running);
+        assertThat(new String(k.lastPlan, StandardCharsets.UTF_8)).contains("arg 9\n/bin/true\n");
+    }
+
+    @Test
+    void failureReportBecomesAPreciseReasonAndLeavesNoDirectory() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        k.nextReport = "fail\texec\texecve\t2\t/bin/nope";
+        assertThatThrownBy(() -> runtime(k).launch(unconfined("b"))).isInstanceOf(LaunchException.class)
+                .hasMessage("launcher step 'exec' failed: execve(/bin/nope): ENOENT (no such file or directory)")
+                .extracting(e -> ((LaunchException) e).reason()).isEqualTo("ExecFailed");
+        assertThat(new StateDirectory(root).exists("b")).isFalse();
+    }
+
+    @Test
+    void requestedLayersWithoutAnEngineFailClosed() {
+        FakeKernel k = FakeKernel.debianHost();
+        assertThatThrownBy(() -> runtime(k).launch(SandboxConfig.defaults("c", List.of("/bin/true"))))
+                .extracting(e -> ((LaunchException) e).reason()).isEqualTo("SeccompUnavailable");
+        assertThat(k.calls).isEmpty();
+    }
+
+    @Test
+    void stopSignalsTheMonitorThenKillsTheVerifiedInit() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("d"));
+        // the init exits only when killed: the fake writes the status the real monitor would write
+        k.calls.clear();
+        Thread t = new Thread(() -> {
+            try {
+                while (!k.calls.contains("SIGKILL 4242")) {
+                    Thread.sleep(5);
+                }
+                AtomicFiles.write(root.resolve("sandboxes/d/exit-status"), "exitCode=-1\nsignal=9\nreason=\n".getBytes());
+                k.startTimes.clear();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.start();
+        ExitStatus s = rt.stop("d", Duration.ofMillis(50)).orElseThrow();
+        t.join();
+        assertThat(k.calls).containsExactly("SIGTERM 4000", "SIGKILL 4242");
+        assertThat(s.signal()).isEqualTo(9);
+        assertThat(s.reason()).isEqualTo(ExitStatus.SIGNALED);
+    }
+
+    @Test
+    void aRecycledPidIsNeverSignalled() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("e"));
+        k.startTimes.put(4000L, 999L);  // same pid, different process
+        k.calls.clear();
+        assertThat(rt.inspect("e").state()).isEqualTo(SandboxInfo.State.Lost);
+        rt.stop("e", Duration.ZERO);
+        assertThat(k.calls).isEmpty();
+        assertThat(rt.adopt()).isEmpty();
+    }
+
+    @Test
+    void removeDeletesTheStateDirectory() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("f"));
+        k.startTimes.clear();
+        rt.remove("f");
+        assertThat(Files.exists(root.resolve("sandboxes/f"))).isFalse();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.nucleus.agent.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateDirectoryTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void atomicWriteIsPrivateAndReplacesWhole() throws Exception {
+        Path f = tmp.resolve("state.json");
+        AtomicFiles.write(f, "one".getBytes());
+        AtomicFiles.write(f, "two".getBytes());
+        assertThat(Files.readString(f)).isEqualTo("two");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+        assertThat(Files.exists(tmp.resolve("state.json.tmp"))).isFalse();
+    }
+
+    @Test
+    void symlinksPlantedAnywhereAreRefused() throws Exception {
+        Path target = Files.writeString(tmp.resolve("victim"), "keep");
+        Path link = tmp.resolve("state.json");
+        Files.createSymbolicLink(link, target);
+        assertThatThrownBy(() -> AtomicFiles.write(link, "x".getBytes())).isInstanceOf(SymlinkRefusedException.class);
+        assertThatThrownBy(() -> AtomicFiles.read(link)).isInstanceOf(SymlinkRefusedException.class);
+        Files.delete(link);
+        Files.createSymbolicLink(tmp.resolve("state.json.tmp"), target);
+        assertThatThrownBy(() -> AtomicFiles.write(link, "x".getBytes())).isInstanceOf(SymlinkRefusedException.class);
+        assertThat(Files.readString(target)).isEqualTo("keep");
+
+        StateDirectory state = new StateDirectory(tmp.resolve("root"));
+        state.create("a");
+        Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+        Files.createSymbolicLink(tmp.resolve("root/sandboxes/b"), elsewhere);
+        assertThatThrownBy(() -> state.open("b")).isInstanceOf(SymlinkRefusedException.class);
+        assertThatThrownBy(state::list).isInstanceOf(SymlinkRefusedException.class);
+        assertThatThrownBy(() -> state.delete("b")).isInstanceOf(SymlinkRefusedException.class);
+        assertThat(Files.isDirectory(elsewhere, LinkOption.NOFOLLOW_LINKS)).isTrue();
+
+        Path linkedRoot = Files.createSymbolicLink(tmp.resolve("linked-root"), tmp.resolve("root"));
+        assertThatThrownBy(() -> new StateDirectory(linkedRoot).create("c")).isInstanceOf(SymlinkRefusedException.class);
+    }
+
+    @Test
+    void sandboxDirectoriesAreTraverseOnlyAndNamesAreLabels() throws Exception {
+        StateDirectory state = new StateDirectory(tmp.resolve("root"));
+        SandboxPaths p = state.create("web-1");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p.dir()))).isEqualTo("rwx--x--x");
+        assertThat(state.list()).containsExactly("web-1");
+        assertThatThrownBy(() -> state.create("web-1")).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> state.create("../x")).hasMessageContaining("invalid sandbox name");
+        assertThatThrownBy(() -> state.create("UPPER")).hasMessageContaining("lower-case");
+        state.delete("web-1");
+        assertThat(state.list()).isEmpty();
+    }
+}
