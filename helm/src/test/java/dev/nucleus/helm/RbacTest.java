@@ -46,6 +46,31 @@ class RbacTest {
   }
 
   @Test
+  void watchingListedNamespacesScopesTheOperatorToThem() {
+    Chart.Rendered scoped = Chart.render(Chart.values("operator.watchNamespaces", java.util.List.of("team-a", "team-b")));
+
+    assertThat(grants(scoped, "ClusterRole", OPERATOR)).containsExactlyInAnyOrderElementsOf(expand(
+        "apiextensions.k8s.io", Set.of("customresourcedefinitions"), Set.of("get", "list")));
+    Set<String> perNamespace = new TreeSet<>(grants("ClusterRole", OPERATOR));
+    perNamespace.removeAll(grants(scoped, "ClusterRole", OPERATOR));
+    for (String namespace : Set.of("team-a", "team-b")) {
+      JsonNode role = scoped.ofKind("Role").stream()
+          .filter(r -> r.at("/metadata/namespace").asText().equals(namespace)).findFirst().orElseThrow();
+      assertThat(grants(role)).containsExactlyInAnyOrderElementsOf(perNamespace);
+      JsonNode binding = scoped.ofKind("RoleBinding").stream()
+          .filter(r -> r.at("/metadata/namespace").asText().equals(namespace)).findFirst().orElseThrow();
+      assertThat(binding.at("/roleRef/name").asText()).isEqualTo(role.at("/metadata/name").asText());
+      assertThat(binding.at("/subjects/0/name").asText()).isEqualTo(OPERATOR);
+      assertThat(binding.at("/subjects/0/namespace").asText()).isEqualTo(Chart.NAMESPACE);
+    }
+    assertThat(grants(scoped, "Role", OPERATOR)).isEqualTo(grants("Role", OPERATOR));
+    assertThat(grants(scoped, "ClusterRole", AGENT)).isEqualTo(grants("ClusterRole", AGENT));
+    JsonNode env = scoped.get("Deployment", OPERATOR).at("/spec/template/spec/containers/0/env");
+    assertThat(env.findValuesAsText("value")).contains("team-a,team-b");
+    assertThat(Chart.render().get("Deployment", OPERATOR).toString()).doesNotContain("QUARKUS_OPERATOR_SDK_NAMESPACES");
+  }
+
+  @Test
   void noRuleUsesWildcardsResourceNamesOrUrls() {
     for (String kind : Set.of("ClusterRole", "Role")) {
       for (JsonNode role : rendered.ofKind(kind)) {
@@ -82,10 +107,18 @@ class RbacTest {
         .isEqualTo(AGENT);
   }
 
-  /** Every (apiGroup, resource, verb) triple a role's rules grant. */
   private Set<String> grants(String kind, String name) {
+    return grants(rendered, kind, name);
+  }
+
+  private static Set<String> grants(Chart.Rendered in, String kind, String name) {
+    return grants(in.get(kind, name));
+  }
+
+  /** Every (apiGroup, resource, verb) triple a role's rules grant. */
+  private static Set<String> grants(JsonNode role) {
     Set<String> triples = new TreeSet<>();
-    for (JsonNode rule : rendered.get(kind, name).path("rules")) {
+    for (JsonNode rule : role.path("rules")) {
       for (JsonNode group : rule.path("apiGroups")) {
         for (JsonNode resource : rule.path("resources")) {
           for (JsonNode verb : rule.path("verbs")) {

@@ -29,6 +29,7 @@ class ValuesSchemaTest {
       sample("operator.image.digest", "sha256:" + "a".repeat(64)),
       sample("operator.image.pullPolicy", "Always"),
       sample("operator.replicas", 2),
+      sample("operator.watchNamespaces", List.of("team-a")),
       sample("operator.logLevel", "DEBUG"),
       sample("operator.resources.requests", Map.of("cpu", "1")),
       sample("operator.resources.limits", Map.of("memory", "1Gi")),
