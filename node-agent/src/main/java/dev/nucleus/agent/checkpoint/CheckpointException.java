@@ -26,7 +26,7 @@ public final class CheckpointException extends Exception {
         FileMissing,
         UnexpectedFile,
         KeyInvalid,
-        LandlockNotRestored,
+        LandlockRestoreRefused,
         CgroupFailed,
         IoFailed
     }

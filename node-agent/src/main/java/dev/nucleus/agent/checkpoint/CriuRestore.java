@@ -5,11 +5,20 @@ import java.util.List;
 
 /**
  * What {@link CriuRunner#restore} needs: the images, where the log and the new root PID go, the sandbox root
- * ({@code --root}, null for a process that shared the host's root), the externals' host paths, and the cgroup.procs
- * files the restored tree must be born into.
+ * ({@code --root}, null for a process that shared the host's root), the externals' host paths, the cgroup.procs
+ * files the restored tree must be born into, and the workload's stdio.
+ *
+ * @param stdio where the restored workload's stdout and stderr go; null keeps whatever the image recorded
  */
 public record CriuRestore(Path imagesDir, Path logFile, Path pidFile, Path root, List<ExternalMount> externalMounts,
-        List<Path> joinCgroups, List<String> extraArgs) {
+        List<Path> joinCgroups, Stdio stdio, List<String> extraArgs) {
+
+    /**
+     * The image's stdout/stderr pipe ids (e.g. {@code pipe:[182757]}, null when not a pipe) and the files that
+     * replace them: criu's own stdout/stderr point there and are handed over with {@code --inherit-fd}.
+     */
+    public record Stdio(String stdoutPipe, String stderrPipe, Path stdoutFile, Path stderrFile) {
+    }
 
     public CriuRestore {
         externalMounts = List.copyOf(externalMounts);

@@ -77,7 +77,23 @@ public final class CriuRunner {
     public CriuResult restore(CriuRestore request) throws IOException {
         List<String> args = new ArrayList<>(List.of("restore", "--images-dir", request.imagesDir().toString(),
                 "--log-file", request.logFile().toString(), LOG_LEVEL, "--pidfile", request.pidFile().toString(),
-                "--restore-detached", "--display-stats"));
+                "--restore-detached"));
+        ProcessBuilder.Redirect out = null;
+        ProcessBuilder.Redirect err = null;
+        CriuRestore.Stdio stdio = request.stdio();
+        if (stdio != null) {
+            // The workload's pipes led to a monitor that is gone; fd 1 and 2 of criu replace them.
+            out = ProcessBuilder.Redirect.appendTo(stdio.stdoutFile().toFile());
+            err = ProcessBuilder.Redirect.appendTo(stdio.stderrFile().toFile());
+            if (stdio.stdoutPipe() != null) {
+                args.addAll(List.of("--inherit-fd", "fd[1]:" + stdio.stdoutPipe()));
+            }
+            if (stdio.stderrPipe() != null) {
+                args.addAll(List.of("--inherit-fd", "fd[2]:" + stdio.stderrPipe()));
+            }
+        } else {
+            args.add("--display-stats");
+        }
         if (request.root() != null) {
             args.addAll(List.of("--root", request.root().toString()));
         }
@@ -89,7 +105,7 @@ public final class CriuRunner {
             args.add("--manage-cgroups=ignore");
         }
         args.addAll(request.extraArgs());
-        return run(args, request.logFile(), request.joinCgroups(), config.timeout());
+        return run(args, request.logFile(), request.joinCgroups(), config.timeout(), out, err);
     }
 
     /**
@@ -98,6 +114,11 @@ public final class CriuRunner {
      */
     public CriuResult run(List<String> args, Path logFile, List<Path> joinCgroups, Duration timeout)
             throws IOException {
+        return run(args, logFile, joinCgroups, timeout, null, null);
+    }
+
+    private CriuResult run(List<String> args, Path logFile, List<Path> joinCgroups, Duration timeout,
+            ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) throws IOException {
         List<String> command = new ArrayList<>();
         if (!joinCgroups.isEmpty()) {
             command.addAll(List.of("/bin/sh", "-c",
@@ -108,7 +129,7 @@ public final class CriuRunner {
         }
         command.add(config.binary().toString());
         command.addAll(args);
-        return execute(command, logFile, environment(isFaultInjectionEnabled()), timeout);
+        return execute(command, logFile, environment(isFaultInjectionEnabled()), timeout, out, err);
     }
 
     /** The version {@code criu --version} reports, if the binary runs at all. */
@@ -201,10 +222,20 @@ public final class CriuRunner {
 
     private static CriuResult execute(List<String> command, Path logFile, Map<String, String> env, Duration timeout)
             throws IOException {
+        return execute(command, logFile, env, timeout, null, null);
+    }
+
+    /** With {@code stdout}/{@code stderr} null, both are captured (stats are printed there). */
+    private static CriuResult execute(List<String> command, Path logFile, Map<String, String> env, Duration timeout,
+            ProcessBuilder.Redirect stdout, ProcessBuilder.Redirect stderr) throws IOException {
         Path out = Files.createTempFile("nucleus-criu", ".out");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(DEV_NULL)
-                    .redirectOutput(out.toFile()).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(DEV_NULL);
+            if (stdout == null) {
+                pb.redirectOutput(out.toFile()).redirectErrorStream(true);
+            } else {
+                pb.redirectOutput(stdout).redirectError(stderr);
+            }
             pb.environment().clear();
             pb.environment().putAll(env);
             long start = System.nanoTime();

@@ -24,7 +24,7 @@ class CheckpointMetadataTest {
     static CheckpointMetadata sample() throws Exception {
         return new CheckpointMetadata("counter-1", "counter", 4242, List.of("/bin/sh", "-c", "loop"), 1_700_000_000L,
                 "0.1.0", false, false, true, "node-a", "4.1.1",
-                new ResourceLimits(64L << 20, null, 50_000L, 100_000L, null, 64L),
+                new ResourceLimits(64L << 20, 50_000L, 100_000L, 64L, null),
                 List.of(new ExternalMount("data", "/data", "/var/lib/nucleus/sandboxes/counter-1/data")),
                 new ObjectMapper().readTree("{\"command\":[\"/bin/sh\"],\"memory\":\"64Mi\"}"));
     }

@@ -60,7 +60,7 @@ class CriuRunnerNativeTest {
 
             Path pidFile = dir.resolve("restored.pid");
             CriuResult restore = criu.restore(new CriuRestore(images, dir.resolve("restore.log"), pidFile, null,
-                    List.of(), List.of(), List.of()));
+                    List.of(), List.of(), null, List.of()));
             assertThat(restore.succeeded()).as("restore: %s %s", restore.output(), restore.logTail()).isTrue();
             long restoredPid = Long.parseLong(Files.readString(pidFile).trim());
             try {

@@ -1,0 +1,267 @@
+package dev.nucleus.agent.checkpoint;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+
+/**
+ * Checkpoint and restore of one sandbox: checks, the rootfs skeleton, {@code criu dump}/{@code restore}, metadata
+ * and the signed manifest, cgroups with the recorded limits. A failure leaves the sandbox running (dump) or nothing
+ * behind (restore), and carries a reason plus CRIU's relevant log lines.
+ */
+public final class CheckpointService {
+
+    public static final String IMAGES = "images";
+    /** The sandbox root's own contents (mount points, /etc files); CRIU restores mounts but expects the root there. */
+    public static final String ROOTFS_ARCHIVE = "rootfs.tar";
+    private static final String STDIO_FILE = "stdio";
+    private static final Duration TAR_TIMEOUT = Duration.ofMinutes(5);
+
+    private final CriuRunner criu;
+    private final CheckpointKey key;
+    private final RestoreCgroups cgroups;
+    private final String node;
+    private final String version;
+    private volatile CriuCheck usable;
+
+    public CheckpointService(CriuRunner criu, CheckpointKey key, RestoreCgroups cgroups, String node, String version) {
+        this.criu = criu;
+        this.key = key;
+        this.cgroups = cgroups;
+        this.node = node;
+        this.version = version;
+    }
+
+    /** A finished checkpoint: where it is, what it holds, what it cost. */
+    public record Checkpoint(Path location, CheckpointMetadata metadata, String digest, long sizeBytes,
+            long durationMillis, OptionalLong frozenMicros) {
+    }
+
+    /**
+     * Where and how to restore: the new sandbox's root directory (created, must not exist or be empty), a work
+     * directory for CRIU's log and pidfile, host paths for the recorded volumes by key (missing keys keep the
+     * recorded host path), and whether a lost Landlock domain is accepted.
+     */
+    public record RestoreRequest(Path checkpointDir, String sandboxId, Path root, Path workDir,
+            Map<String, String> volumeHostPaths, boolean acceptLandlockLoss, Path stdoutFile, Path stderrFile) {
+    }
+
+    /** A restored sandbox: its new init host PID and what it is isolated by now. */
+    public record Restored(long initPid, CheckpointMetadata metadata, String digest, boolean landlockEnforced,
+            String isolationReason, RestoreCgroups.Handle cgroup, long durationMillis) {
+    }
+
+    /** Dumps the sandbox's whole process tree into {@code dir}; without {@code leaveRunning} the tree is gone after. */
+    public Checkpoint checkpoint(CheckpointTarget t, Path dir, boolean leaveRunning) throws CheckpointException {
+        long start = System.nanoTime();
+        requireCriu();
+        if (t.usingGvisor()) {
+            throw new CheckpointException(Reason.GvisorUnsupported,
+                    "sandbox " + t.name() + " runs under gVisor; CRIU checkpoints native sandboxes only");
+        }
+        SandboxProcesses.requireDumpable(t.initPid());
+        prepareEmptyDirectory(dir);
+        boolean done = false;
+        try {
+            Path images = dir.resolve(IMAGES);
+            AtomicFiles.createPrivateDirectory(images);
+            AtomicFiles.write(dir.resolve(STDIO_FILE), SandboxProcesses.stdioPipes(t.initPid())
+                    .getBytes(StandardCharsets.US_ASCII));
+            archiveRoot(t.initPid(), dir.resolve(ROOTFS_ARCHIVE));
+            List<String> extra = List.of("--external", "mnt[]");
+            CriuResult r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"),
+                    t.volumes(), leaveRunning, extra)));
+            if (!r.succeeded()) {
+                throw criuFailure("checkpoint of " + t.name(), r);
+            }
+            CheckpointMetadata metadata = new CheckpointMetadata(t.sandboxId(), t.name(), t.initPid(), t.command(),
+                    System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
+                    usable.version(), t.limits(), t.volumes(), t.spec());
+            metadata.save(dir);
+            String digest = CheckpointManifest.sign(dir, key);
+            done = true;
+            return new Checkpoint(dir, metadata, digest, CheckpointManifest.sizeBytes(dir),
+                    Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros());
+        } finally {
+            if (!done) {
+                CriuRunner.deleteTree(dir);
+            }
+        }
+    }
+
+    /** Verifies, then restores the checkpoint into a new root with the recorded limits; all-or-nothing. */
+    public Restored restore(RestoreRequest req) throws CheckpointException {
+        long start = System.nanoTime();
+        String digest = CheckpointManifest.verify(req.checkpointDir(), key);
+        CheckpointMetadata m = CheckpointMetadata.load(req.checkpointDir());
+        if (m.usingGvisor()) {
+            throw new CheckpointException(Reason.GvisorUnsupported, "checkpoint of a gVisor sandbox cannot be restored by CRIU");
+        }
+        if (m.landlock() && !req.acceptLandlockLoss()) {
+            throw new CheckpointException(Reason.LandlockRestoreRefused, m.containerName()
+                    + " ran with Landlock rules and CRIU cannot restore Landlock domains; accept that explicitly to "
+                    + "restore it without Landlock");
+        }
+        requireCriu();
+        prepareEmptyDirectory(req.root());
+        AtomicFiles.createPrivateDirectory(req.workDir());
+        RestoreCgroups.Handle cg = null;
+        long pid = -1;
+        boolean done = false;
+        try {
+            extractRoot(req.checkpointDir().resolve(ROOTFS_ARCHIVE), req.root());
+            cg = cgroups.create(req.sandboxId(), m.resourceLimits());
+            String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
+                    StandardCharsets.US_ASCII).split("\n", -1);
+            Path pidFile = req.workDir().resolve("restore.pid");
+            CriuRestore restore = new CriuRestore(req.checkpointDir().resolve(IMAGES),
+                    req.workDir().resolve("restore.log"), pidFile, req.root(), remap(m.externalMounts(), req),
+                    cg == null ? List.of() : cg.procsFiles(),
+                    new CriuRestore.Stdio(blankToNull(pipes[0]), pipes.length > 1 ? blankToNull(pipes[1]) : null,
+                            req.stdoutFile(), req.stderrFile()),
+                    List.of("--ext-mount-map", "auto"));
+            CriuResult r = runCriu(() -> criu.restore(restore));
+            pid = SandboxProcesses.readPidFile(pidFile);
+            if (!r.succeeded()) {
+                throw criuFailure("restore of " + m.containerName(), r);
+            }
+            if (pid <= 0) {
+                throw new CheckpointException(Reason.CriuFailed, "criu restore succeeded but wrote no valid pidfile",
+                        r.logTail(), null);
+            }
+            done = true;
+            boolean landlockNow = false;
+            String reason = m.landlock() ? "LandlockNotRestored" : "IsolationEnforced";
+            return new Restored(pid, m, digest, landlockNow, reason, cg,
+                    Duration.ofNanos(System.nanoTime() - start).toMillis());
+        } finally {
+            if (!done) {
+                abortRestore(pid, cg, req.root());
+            }
+        }
+    }
+
+    private void requireCriu() throws CheckpointException {
+        CriuCheck c = usable;
+        if (c == null) {
+            c = criu.check();
+            if (!c.usable()) {
+                throw new CheckpointException(Reason.CriuUnavailable, c.summary());
+            }
+            usable = c;
+        }
+    }
+
+    private interface CriuCall {
+        CriuResult call() throws IOException;
+    }
+
+    private static CriuResult runCriu(CriuCall call) throws CheckpointException {
+        try {
+            return call.call();
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.CriuUnavailable, "cannot run criu: " + e.getMessage(), e);
+        }
+    }
+
+    private static CheckpointException criuFailure(String what, CriuResult r) {
+        if (r.timedOut()) {
+            return new CheckpointException(Reason.CriuTimedOut, what + " did not finish within the CRIU timeout "
+                    + "(killed after " + r.elapsed().toMillis() + " ms)", r.logTail(), null);
+        }
+        String hint = String.join("\n", r.logTail()).contains("Can't get rlimit") ? " (tasks run as a non-root uid; "
+                + "root lacks CAP_SYS_RESOURCE on this node)" : "";
+        return new CheckpointException(Reason.CriuFailed, what + " failed: criu exited " + r.exitCode() + hint,
+                r.logTail(), null);
+    }
+
+    private static List<ExternalMount> remap(List<ExternalMount> recorded, RestoreRequest req) {
+        List<ExternalMount> out = new ArrayList<>();
+        Map<String, String> paths = req.volumeHostPaths() == null ? Map.of() : req.volumeHostPaths();
+        for (ExternalMount m : recorded) {
+            out.add(paths.containsKey(m.key()) ? m.withHostPath(paths.get(m.key())) : m);
+        }
+        return out;
+    }
+
+    private static void prepareEmptyDirectory(Path dir) throws CheckpointException {
+        AtomicFiles.createPrivateDirectory(dir);
+        try (var entries = Files.list(dir)) {
+            if (entries.findAny().isPresent()) {
+                throw new CheckpointException(Reason.OutputNotEmpty, dir + " is not empty; refusing to overwrite it");
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    // Only the root mount's own filesystem: volumes and host binds are CRIU externals, not copied.
+    private static void archiveRoot(long pid, Path archive) throws CheckpointException {
+        tar(List.of("tar", "--one-file-system", "--numeric-owner", "-C", "/proc/" + pid + "/root", "-cf",
+                archive.toString(), "."), "archive the root of pid " + pid);
+    }
+
+    private static void extractRoot(Path archive, Path root) throws CheckpointException {
+        AtomicFiles.read(archive, Reason.FileMissing); // refuses a symlinked or missing archive
+        tar(List.of("tar", "--numeric-owner", "--same-permissions", "-C", root.toString(), "-xf", archive.toString()),
+                "extract " + archive);
+    }
+
+    private static void tar(List<String> command, String what) throws CheckpointException {
+        try {
+            Path log = Files.createTempFile("nucleus-tar", ".log");
+            try {
+                Process p = new ProcessBuilder(command).redirectInput(new java.io.File("/dev/null"))
+                        .redirectOutput(log.toFile()).redirectErrorStream(true).start();
+                if (!p.waitFor(TAR_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    throw new CheckpointException(Reason.IoFailed, "tar timed out: " + what);
+                }
+                // tar exits 1 when a file changed while read (a live /tmp); only 2 is fatal.
+                if (p.exitValue() > 1) {
+                    throw new CheckpointException(Reason.IoFailed, "cannot " + what + ": "
+                            + Files.readString(log).strip());
+                }
+            } finally {
+                Files.deleteIfExists(log);
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot " + what + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException(Reason.IoFailed, "interrupted: " + what, e);
+        }
+    }
+
+    private static void abortRestore(long pid, RestoreCgroups.Handle cg, Path root) {
+        if (pid > 0) {
+            ProcessHandle.of(pid).ifPresent(h -> {
+                h.descendants().forEach(ProcessHandle::destroyForcibly);
+                h.destroyForcibly();
+            });
+        }
+        if (cg != null) {
+            try {
+                cg.destroy();
+            } catch (RuntimeException e) {
+                // the restore error is what the caller needs; a leftover empty cgroup is visible and harmless
+            }
+        }
+        if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            CriuRunner.deleteTree(root);
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

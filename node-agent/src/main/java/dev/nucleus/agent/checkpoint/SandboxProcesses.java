@@ -1,0 +1,93 @@
+package dev.nucleus.agent.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+
+/** What /proc says about a sandbox's process tree before CRIU touches it. */
+final class SandboxProcesses {
+
+    private static final int CAP_SYS_RESOURCE = 24;
+
+    private SandboxProcesses() {
+    }
+
+    /**
+     * Refuses a tree that is gone, or that has tasks running as a host uid other than 0 when this process lacks
+     * CAP_SYS_RESOURCE (CRIU's prlimit on them fails with EPERM; found on these VMs).
+     */
+    static void requireDumpable(long pid) throws CheckpointException {
+        if (pid <= 0 || !Files.isDirectory(Path.of("/proc/" + pid)) || isZombie(pid)) {
+            throw new CheckpointException(Reason.NotRunning, "process " + pid + " is not running");
+        }
+        List<String> nonRoot = new ArrayList<>();
+        List<Long> tree = new ArrayList<>(List.of(pid));
+        ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> tree.add(d.pid())));
+        for (long p : tree) {
+            String uid = statusField(p, "Uid");
+            if (uid != null && !uid.split("\\s+")[0].equals("0")) {
+                nonRoot.add(p + " (uid " + uid.split("\\s+")[0] + ")");
+            }
+        }
+        if (!nonRoot.isEmpty() && !hasCapability(CAP_SYS_RESOURCE)) {
+            throw new CheckpointException(Reason.NonRootTasks, "tasks " + nonRoot + " run as non-root host uids and "
+                    + "this node's root lacks CAP_SYS_RESOURCE, which CRIU needs to read their rlimits");
+        }
+    }
+
+    /** "pipe:[N]\npipe:[M]" for stdout and stderr of {@code pid}; a line is empty when that fd is not a pipe. */
+    static String stdioPipes(long pid) {
+        return pipe(pid, 1) + "\n" + pipe(pid, 2);
+    }
+
+    /** The PID criu wrote: digits only (never a number fished out of error text), else -1. */
+    static long readPidFile(Path file) {
+        try {
+            String s = Files.readString(file).strip();
+            return s.matches("\\d{1,10}") ? Long.parseLong(s) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static String pipe(long pid, int fd) {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd)).toString();
+            return target.matches("pipe:\\[\\d+]") ? target : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static boolean isZombie(long pid) {
+        String state = statusField(pid, "State");
+        return state == null || state.startsWith("Z") || state.startsWith("X");
+    }
+
+    private static boolean hasCapability(int cap) {
+        String eff = statusField(-1, "CapEff");
+        return eff != null && (Long.parseUnsignedLong(eff, 16) & (1L << cap)) != 0;
+    }
+
+    /** A field of /proc/PID/status (pid -1: this process), or null when the process is gone. */
+    private static String statusField(long pid, String name) {
+        Path status = Path.of("/proc", pid < 0 ? "self" : Long.toString(pid), "status");
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith(name + ":")) {
+                    return line.substring(name.length() + 1).strip();
+                }
+            }
+            return null;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
