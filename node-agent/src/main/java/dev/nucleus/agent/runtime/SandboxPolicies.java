@@ -30,6 +30,9 @@ public interface SandboxPolicies {
     interface CgroupHandle {
         List<Path> procsFiles();
 
+        /** Every cgroup directory of the sandbox (one per v1 hierarchy, plus v2). */
+        List<Path> directories();
+
         boolean oomKilled();
 
         void kill() throws IOException;

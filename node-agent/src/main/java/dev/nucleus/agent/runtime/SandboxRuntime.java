@@ -152,6 +152,7 @@ public final class SandboxRuntime {
         }
         Optional<SandboxPolicies.CgroupHandle> cg = policies.findCgroup(name);
         if (cg.isPresent()) {
+            cg.get().kill();  // waits until the cgroups are empty, so they can be removed
             cg.get().remove();
         }
         owned.remove(name);
