@@ -20,6 +20,9 @@ import org.junit.jupiter.api.Test;
 /** docs/crd-reference.md documents exactly the fields the schema has, and every reason and condition type. */
 class CrdReferenceTest {
   private static final Pattern FIELD_ROW = Pattern.compile("(?m)^\\| `((?:spec|status)\\.[A-Za-z0-9_.\\[\\]]+)` \\|");
+  /** A spec row: field, then the Default column (the fourth; the Meaning column may hold escaped pipes). */
+  private static final Pattern SPEC_ROW =
+      Pattern.compile("(?m)^\\| `(spec\\.[A-Za-z0-9_.\\[\\]]+)` \\|(?:(?:[^|\\\\]|\\\\.)*\\|){2}([^|]*)\\|[^|\\n]*\\|$");
   private static String doc;
 
   @BeforeAll
@@ -38,6 +41,25 @@ class CrdReferenceTest {
   void checkpointFieldsAreDocumentedExactly() {
     assertThat(documentedFields(section("## NucleusCheckpoint", "## Reasons")))
         .containsExactlyInAnyOrderElementsOf(schemaFields("NucleusCheckpoint"));
+  }
+
+  @Test
+  void theDefaultColumnShowsTheSchemaDefaults() {
+    int checked = 0;
+    for (String kind : Set.of("NucleusSandbox", "NucleusCheckpoint")) {
+      JsonNode schema = CrdCatalog.generated().validator(kind).schema();
+      Matcher row = SPEC_ROW.matcher(doc);
+      while (row.find()) {
+        JsonNode field = schemaAt(schema, row.group(1));
+        if (field == null) {
+          continue; // a field of the other kind
+        }
+        String expected = field.has("default") ? "`" + field.get("default").asText() + "`" : "";
+        assertThat(row.group(2).strip()).as("default of " + row.group(1)).isEqualTo(expected);
+        checked++;
+      }
+    }
+    assertThat(checked).as("spec rows checked").isGreaterThan(55);
   }
 
   @Test
@@ -82,6 +104,22 @@ class CrdReferenceTest {
     collect(properties.get("spec"), "spec", fields);
     collect(properties.get("status"), "status", fields);
     return fields;
+  }
+
+  /** The schema of a documented path such as {@code spec.volumes[].tmpfs.size}, or null when it has none. */
+  private static JsonNode schemaAt(JsonNode root, String path) {
+    JsonNode node = root;
+    for (String part : path.split("\\.")) {
+      boolean items = part.endsWith("[]");
+      node = node.path("properties").path(items ? part.substring(0, part.length() - 2) : part);
+      if (items) {
+        node = node.path("items");
+      }
+      if (node.isMissingNode()) {
+        return null;
+      }
+    }
+    return node;
   }
 
   private static void collect(JsonNode schema, String path, Set<String> out) {
