@@ -23,7 +23,8 @@ class ChartLintTest {
 
     assertThat(rendered.countByKind()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
         "ClusterRole", 2L, "ClusterRoleBinding", 2L, "Role", 2L, "RoleBinding", 2L,
-        "ServiceAccount", 2L, "Deployment", 1L, "DaemonSet", 1L, "Secret", 1L));
+        "ServiceAccount", 2L, "Deployment", 1L, "DaemonSet", 1L, "Secret", 1L,
+        "ValidatingAdmissionPolicy", 1L, "ValidatingAdmissionPolicyBinding", 1L));
   }
 
   @Test

@@ -32,17 +32,19 @@ class RbacTest {
   }
 
   @Test
-  void agentClusterRoleOnlyReadsAndPatchesStatus() {
+  void agentClusterRoleReadsPatchesStatusAndConfirmsTeardown() {
     assertThat(grants("ClusterRole", AGENT)).containsExactlyInAnyOrderElementsOf(expand(
         "nucleus.dev", Set.of("nucleussandboxes", "nucleuscheckpoints"), Set.of("get", "list", "watch"),
+        "nucleus.dev", Set.of("nucleussandboxes"), Set.of("patch"),
         "nucleus.dev", Set.of("nucleussandboxes/status", "nucleuscheckpoints/status"), Set.of("patch"),
-        "", Set.of("events"), Set.of("create")));
+        "", Set.of("events"), Set.of("create"),
+        "", Set.of("nodes"), Set.of("get")));
   }
 
   @Test
   void agentRoleCoversItsOwnLease() {
     assertThat(grants("Role", AGENT)).containsExactlyInAnyOrderElementsOf(expand(
-        "coordination.k8s.io", Set.of("leases"), Set.of("create", "get", "update")));
+        "coordination.k8s.io", Set.of("leases"), Set.of("create", "get", "patch")));
   }
 
   @Test

@@ -112,7 +112,8 @@ class RenderCombinationsTest {
     for (JsonNode object : rendered.objects()) {
       assertThat(object.at("/metadata/labels/team").asText()).as(object.at("/metadata/name").asText())
           .isEqualTo("platform");
-      boolean clusterScoped = object.path("kind").asText().startsWith("Cluster");
+      boolean clusterScoped = object.path("kind").asText().startsWith("Cluster")
+          || object.path("kind").asText().startsWith("ValidatingAdmissionPolicy");
       assertThat(object.at("/metadata/namespace").asText(""))
           .isEqualTo(clusterScoped ? "" : Chart.NAMESPACE);
     }
