@@ -142,6 +142,9 @@ public final class SandboxCgroup {
             + " " + WAIT_MS + " ms after the kill");
       }
       pause();
+      // A process that joined some v1 hierarchies but not the v2 one (a launcher that died between writes)
+      // escapes cgroup.kill; signal whatever is still listed.
+      pids().forEach(killer::kill);
     }
   }
 

@@ -1,0 +1,189 @@
+package dev.nucleus.agent.cgroup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The manager against fake cgroupfs trees: pure v2 (most production nodes), pure v1 and hybrid (this machine). */
+class CgroupManagerTest {
+  private static final ResourceLimits LIMITS = new ResourceLimits(64L << 20, 500, 20, null);
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void detectsTheModeFromWhatIsMounted() {
+    assertThat(FakeCgroupFs.v2(tmp.resolve("a")).layout().mode()).isEqualTo("v2");
+    assertThat(FakeCgroupFs.v1(tmp.resolve("b")).layout().mode()).isEqualTo("v1");
+    assertThat(FakeCgroupFs.hybrid(tmp.resolve("c")).layout().mode()).isEqualTo("hybrid");
+  }
+
+  @Test
+  void pureV2NestsBelowTheCallerEnablesControllersAndWritesLimits() {
+    FakeCgroupFs fs = FakeCgroupFs.v2(tmp);
+    SandboxCgroup cg = fs.manager("nucleus").create("sb1", LIMITS);
+    Path dir = fs.mount("cgroup").resolve("agent.slice/nucleus/sb1");
+    assertThat(cg.version()).isEqualTo("v2");
+    assertThat(cg.procsFiles()).containsExactly(dir.resolve("cgroup.procs"));
+    assertThat(read(fs.mount("cgroup").resolve("agent.slice/cgroup.subtree_control"))).contains("memory", "cpu", "pids")
+        .doesNotContain("io");
+    assertThat(read(dir.resolve("memory.max"))).isEqualTo("67108864");
+    assertThat(read(dir.resolve("memory.swap.max"))).isEqualTo("0");
+    assertThat(read(dir.resolve("memory.oom.group"))).isEqualTo("1");
+    assertThat(read(dir.resolve("cpu.max"))).isEqualTo("50000 100000");
+    assertThat(read(dir.resolve("cpu.weight"))).isEqualTo("20");
+    assertThat(read(dir.resolve("pids.max"))).isEqualTo("20");
+  }
+
+  @Test
+  void pureV2IoWeightEnablesIo() {
+    FakeCgroupFs fs = FakeCgroupFs.v2(tmp);
+    fs.manager("nucleus").create("sb1", new ResourceLimits(0, 0, 0, 300));
+    assertThat(read(fs.mount("cgroup").resolve("agent.slice/nucleus/sb1/io.weight"))).isEqualTo("default 300");
+  }
+
+  @Test
+  void pureV2RefusesACallerCgroupThatHoldsProcessesWithAClearReason() {
+    FakeCgroupFs fs = FakeCgroupFs.v2(tmp);
+    fs.set(fs.mount("cgroup").resolve("agent.slice/cgroup.procs"), "4242\n");
+    assertThatThrownBy(() -> fs.manager("nucleus").create("sb1", LIMITS)).isInstanceOf(CgroupException.class)
+        .hasMessageContaining("cannot delegate controllers")
+        .satisfies(e -> assertThat(((CgroupException) e).reason()).isEqualTo("CgroupUnsupported"));
+  }
+
+  @Test
+  void pureV1CreatesOneDirectoryPerHierarchyUnderTheCallersPath() {
+    FakeCgroupFs fs = FakeCgroupFs.v1(tmp);
+    SandboxCgroup cg = fs.manager("nucleus").create("sb1", LIMITS);
+    Path mem = fs.mount("memory").resolve("pod/agent/nucleus/sb1");
+    Path cpu = fs.mount("cpu,cpuacct").resolve("nucleus/sb1");
+    assertThat(cg.procsFiles()).containsExactly(mem.resolve("cgroup.procs"), cpu.resolve("cgroup.procs"),
+        fs.mount("pids").resolve("nucleus/sb1/cgroup.procs"), fs.mount("blkio").resolve("nucleus/sb1/cgroup.procs"),
+        fs.mount("freezer").resolve("nucleus/sb1/cgroup.procs"));
+    assertThat(read(mem.resolve("memory.limit_in_bytes"))).isEqualTo("67108864");
+    assertThat(read(mem.resolve("memory.memsw.limit_in_bytes"))).isEqualTo("67108864");
+    assertThat(read(mem.resolve("memory.swappiness"))).isEqualTo("0");
+    assertThat(read(cpu.resolve("cpu.cfs_quota_us"))).isEqualTo("50000");
+    assertThat(read(cpu.resolve("cpu.cfs_period_us"))).isEqualTo("100000");
+    assertThat(read(cpu.resolve("cpu.shares"))).isEqualTo("512");
+    assertThat(read(fs.mount("pids").resolve("nucleus/sb1/pids.max"))).isEqualTo("20");
+  }
+
+  @Test
+  void hybridUsesV1ForLimitsAndAControllerlessV2DirectoryForKillAndFreeze() {
+    FakeCgroupFs fs = FakeCgroupFs.hybrid(tmp);
+    SandboxCgroup cg = fs.manager("nucleus").create("sb1", LIMITS);
+    Path v2 = fs.mount("unified").resolve("nucleus/sb1");
+    assertThat(cg.version()).isEqualTo("hybrid");
+    assertThat(cg.procsFiles()).hasSize(6).contains(v2.resolve("cgroup.procs"),
+        fs.mount("memory").resolve("process_api/abc/nucleus/sb1/cgroup.procs"))
+        .noneMatch(p -> p.startsWith(fs.mount("freezer")));
+    cg.freeze();
+    assertThat(read(v2.resolve("cgroup.events"))).contains("frozen 1");
+    cg.thaw();
+    assertThat(read(v2.resolve("cgroup.events"))).contains("frozen 0");
+  }
+
+  @Test
+  void hybridKillWritesCgroupKillAndRemoveLeavesNothing() {
+    FakeCgroupFs fs = FakeCgroupFs.hybrid(tmp);
+    CgroupManager manager = fs.manager("nucleus");
+    SandboxCgroup cg = manager.create("sb1", LIMITS);
+    for (Path procs : cg.procsFiles()) {
+      fs.write(procs, "101");
+    }
+    assertThat(cg.pids()).containsExactly(101L);
+    assertThatThrownBy(cg::remove).hasMessageContaining("busy");
+    // v1 directories still list the pid until the process is really gone; the fake's kill removes it there too.
+    fs.killed.clear();
+    cg.kill();
+    assertThat(fs.killed).contains(101L);
+    cg.remove();
+    assertThat(fs.allCgroupDirs()).allSatisfy(d -> assertThat(d.toString()).doesNotContain("sb1"));
+  }
+
+  @Test
+  void pureV1KillFreezesSignalsEveryPidAndThaws() {
+    FakeCgroupFs fs = FakeCgroupFs.v1(tmp);
+    SandboxCgroup cg = fs.manager("nucleus").create("sb1", LIMITS);
+    for (Path procs : cg.procsFiles()) {
+      fs.write(procs, "7");
+      fs.write(procs, "8");
+    }
+    cg.kill();
+    assertThat(fs.killed).containsExactlyInAnyOrder(7L, 8L);
+    assertThat(cg.pids()).isEmpty();
+    assertThat(read(fs.mount("freezer").resolve("nucleus/sb1/freezer.state"))).isEqualTo("THAWED");
+    cg.remove();
+    assertThat(fs.allCgroupDirs()).noneMatch(d -> d.endsWith("sb1"));
+  }
+
+  @Test
+  void usageAndOomComeFromTheRightFilesPerMode() {
+    FakeCgroupFs v1 = FakeCgroupFs.v1(tmp.resolve("v1"));
+    SandboxCgroup a = v1.manager("nucleus").create("sb", LIMITS);
+    assertThat(a.usage()).isEqualTo(new Usage(2048, 3072, 2.5, 0));
+    assertThat(a.oomKilled()).isFalse();
+    v1.set(v1.mount("memory").resolve("pod/agent/nucleus/sb/memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
+    assertThat(a.oomKilled()).isTrue();
+
+    FakeCgroupFs v2 = FakeCgroupFs.v2(tmp.resolve("v2"));
+    SandboxCgroup b = v2.manager("nucleus").create("sb", LIMITS);
+    assertThat(b.usage()).isEqualTo(new Usage(4096, 8192, 1.5, 0));
+    v2.set(v2.mount("cgroup").resolve("agent.slice/nucleus/sb/memory.events"), "oom 1\noom_kill 1\n");
+    assertThat(b.oomKilled()).isTrue();
+
+    FakeCgroupFs hybrid = FakeCgroupFs.hybrid(tmp.resolve("h"));
+    assertThat(hybrid.manager("nucleus").create("sb", LIMITS).usage()).isEqualTo(new Usage(2048, 3072, 1.5, 0));
+  }
+
+  @Test
+  void ioWeightFailsClosedWithoutAWeightFileAndLeavesNothingBehind() {
+    FakeCgroupFs fs = FakeCgroupFs.hybrid(tmp);
+    assertThatThrownBy(() -> fs.manager("nucleus").create("sb1", new ResourceLimits(0, 0, 0, 100)))
+        .isInstanceOf(CgroupException.class).hasMessageContaining("io weight");
+    assertThat(fs.allCgroupDirs()).noneMatch(d -> d.endsWith("sb1"));
+    FakeCgroupFs bfq = FakeCgroupFs.hybrid(tmp.resolve("bfq")).withBfqWeight();
+    bfq.manager("nucleus").create("sb1", new ResourceLimits(0, 0, 0, 10000));
+    assertThat(read(bfq.mount("blkio").resolve("nucleus/sb1/blkio.bfq.weight"))).isEqualTo("1000");
+  }
+
+  @Test
+  void aSecondCreateOfTheSameSandboxFailsAndOpenFindsTheExistingOne() {
+    FakeCgroupFs fs = FakeCgroupFs.hybrid(tmp);
+    CgroupManager manager = fs.manager("nucleus");
+    SandboxCgroup created = manager.create("sb1", LIMITS);
+    assertThatThrownBy(() -> manager.create("sb1", LIMITS)).hasMessageContaining("already exists");
+    assertThat(manager.open("sb1").procsFiles()).isEqualTo(created.procsFiles());
+  }
+
+  @Test
+  void namesAreSinglePathSegments() {
+    CgroupManager manager = FakeCgroupFs.v2(tmp).manager("nucleus/sandboxes");
+    for (String bad : new String[] {"..", "a/b", ".hidden", "", "x y"}) {
+      assertThatThrownBy(() -> manager.create(bad, LIMITS)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> FakeCgroupFs.v2(tmp.resolve("x")).manager("../escape"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void limitsAreValidated() {
+    assertThatThrownBy(() -> new ResourceLimits(-1, 0, 0, null)).hasMessageContaining("negative");
+    assertThatThrownBy(() -> new ResourceLimits(0, 5, 0, null)).hasMessageContaining("minimum quota");
+    assertThatThrownBy(() -> new ResourceLimits(0, 0, 0, 0)).hasMessageContaining("ioWeight");
+    assertThat(new ResourceLimits(0, 2000, 0, null).cpuQuotaUs()).isEqualTo(200_000);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
