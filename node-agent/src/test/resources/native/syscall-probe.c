@@ -86,6 +86,11 @@ int main(int argc, char **argv) {
     pid_t pid = fork();
     if (pid < 0) { perror("fork"); return 1; }
     if (pid == 0) {
+      if (!strcmp(argv[i], "landlock-abi")) {  // prints the value, for comparison with the Java probe
+        printf("landlock-abi %ld\n", (long) syscall(444 /* landlock_create_ruleset */, NULL, 0, 1U /* VERSION */));
+        fflush(stdout);
+        _exit(0);
+      }
       errno = 0;
       long r = attempt(argv[i]);
       const char *name = strerrorname_np(errno);

@@ -34,7 +34,7 @@ public final class NodeProbe {
     Check userns = userNamespaces();
     Check criu = criu();
     Check runsc = runsc();
-    return new NodeCapabilities(read("sys/kernel/osrelease", "unknown"), cgroupMode(), nativeAccess.landlockAbi(),
+    return new NodeCapabilities(read("sys/kernel/osrelease", "unknown").strip(), cgroupMode(), nativeAccess.landlockAbi(),
         seccompActions(), libseccomp(), userns.ok, userns.reason, criu.ok, criu.reason, runsc.ok, runsc.reason);
   }
 
