@@ -36,6 +36,15 @@ class CgroupManagerNativeTest {
   @Test
   void createJoinReadKillRemoveLeavesNothing() throws Exception {
     SandboxCgroup cg = manager.create("life", new ResourceLimits(64L << 20, 200, 20, null));
+    try {
+      lifecycle(cg);
+    } finally {
+      cg.kill(); // idempotent: after a failed assertion, still leave nothing behind
+      cg.remove();
+    }
+  }
+
+  private void lifecycle(SandboxCgroup cg) throws Exception {
     assertThat(cg.version()).isEqualTo(manager.version());
     Process p = joined(cg, "while :; do :; done");
     assertThat(cg.pids()).contains(p.pid());
@@ -155,10 +164,19 @@ class CgroupManagerNativeTest {
     String join = cg.procsFiles().stream().map(f -> "echo $$ > " + f).collect(Collectors.joining(" && "));
     Process p = new ProcessBuilder("sh", "-c", join + " && exec sh -c '" + script + "'").redirectErrorStream(true).start();
     long until = System.currentTimeMillis() + 10_000;
-    while (!cg.pids().contains(p.pid()) && p.isAlive() && System.currentTimeMillis() < until) {
+    while (!inEveryProcsFile(cg, p.pid()) && p.isAlive() && System.currentTimeMillis() < until) {
       Thread.sleep(5);
     }
     return p;
+  }
+
+  private static boolean inEveryProcsFile(SandboxCgroup cg, long pid) throws IOException {
+    for (Path procs : cg.procsFiles()) {
+      if (!Files.readAllLines(procs).contains(Long.toString(pid))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String output(Process p) throws IOException {
