@@ -27,20 +27,20 @@ class AgentAdmissionPolicyTest {
       .addVar("request", SimpleType.DYN).addVar("variables", SimpleType.DYN)
       .build();
 
-  private final JsonNode policy = Chart.render().get("ValidatingAdmissionPolicy", "nc-nucleus-agent-sandbox-writes");
+  private final JsonNode policy = Chart.render().get("ValidatingAdmissionPolicy", "nc-nucleus-agent-writes");
 
   @Test
   void matchesOnlyTheAgentsUpdatesOfTheMainResource() {
     assertThat(policy.at("/spec/matchConstraints/resourceRules/0/resources")).extracting(JsonNode::asText)
-        .containsExactly("nucleussandboxes");
+        .containsExactly("nucleussandboxes", "nucleuscheckpoints");
     assertThat(policy.at("/spec/matchConstraints/resourceRules/0/operations")).extracting(JsonNode::asText)
         .containsExactly("UPDATE");
     assertThat(eval(policy.at("/spec/matchConditions/0/expression").asText(), sandbox(), sandbox(), request(AGENT)))
         .isTrue();
     assertThat(eval(policy.at("/spec/matchConditions/0/expression").asText(), sandbox(), sandbox(),
         request("system:serviceaccount:" + Chart.NAMESPACE + ":nc-nucleus-operator"))).isFalse();
-    JsonNode binding = Chart.render().get("ValidatingAdmissionPolicyBinding", "nc-nucleus-agent-sandbox-writes");
-    assertThat(binding.at("/spec/policyName").asText()).isEqualTo("nc-nucleus-agent-sandbox-writes");
+    JsonNode binding = Chart.render().get("ValidatingAdmissionPolicyBinding", "nc-nucleus-agent-writes");
+    assertThat(binding.at("/spec/policyName").asText()).isEqualTo("nc-nucleus-agent-writes");
     assertThat(binding.at("/spec/validationActions/0").asText()).isEqualTo("Deny");
   }
 
@@ -65,16 +65,16 @@ class AgentAdmissionPolicyTest {
   void deniesEverythingElse() {
     ObjectNode spec = sandbox();
     ((ObjectNode) spec.path("spec")).put("command", "sh");
-    assertThat(failures(spec, sandbox(), request(AGENT))).containsExactly("the node agent may not change a sandbox's spec");
+    assertThat(failures(spec, sandbox(), request(AGENT))).containsExactly("the node agent may not change the spec");
 
     ObjectNode label = sandbox();
     ((ObjectNode) label.at("/metadata/labels")).put("nucleus.dev/node", "node-b");
-    assertThat(failures(label, sandbox(), request(AGENT))).contains("the node agent may not change a sandbox's labels");
+    assertThat(failures(label, sandbox(), request(AGENT))).contains("the node agent may not change labels");
 
     ObjectNode finalizer = sandbox();
     ((ObjectNode) finalizer.path("metadata")).putArray("finalizers");
     assertThat(failures(finalizer, sandbox(), request(AGENT)))
-        .containsExactly("the node agent may not change a sandbox's finalizers or owners");
+        .containsExactly("the node agent may not change finalizers or owners");
 
     ObjectNode annotation = sandbox();
     ((ObjectNode) annotation.path("metadata")).putObject("annotations").put("example.com/other", "x");
@@ -83,12 +83,24 @@ class AgentAdmissionPolicyTest {
   }
 
   @Test
+  void appliesTheSameWallsToCheckpoints() {
+    ObjectNode before = checkpoint();
+    ObjectNode confirmed = checkpoint();
+    ((ObjectNode) confirmed.path("metadata")).putObject("annotations").put(TEARDOWN, "node-a");
+    assertThat(failures(confirmed, before, request(AGENT, "node-a"))).isEmpty();
+
+    ObjectNode retargeted = checkpoint();
+    ((ObjectNode) retargeted.at("/spec/sandboxRef")).put("name", "other");
+    assertThat(failures(retargeted, before, request(AGENT, "node-a"))).containsExactly("the node agent may not change the spec");
+  }
+
+  @Test
   void deniesConfirmingASandboxOnAnotherNode() {
     ObjectNode after = sandbox();
     ((ObjectNode) after.path("metadata")).putObject("annotations").put(TEARDOWN, "node-a");
 
     assertThat(failures(after, sandbox(), request(AGENT, "node-b")))
-        .containsExactly("a node agent may only confirm teardown of sandboxes placed on its own node");
+        .containsExactly("a node agent may only confirm teardown of objects placed on its own node");
   }
 
   /** Messages of the validations that fail for this update, in policy order. */
@@ -128,6 +140,16 @@ class AgentAdmissionPolicyTest {
     metadata.putArray("finalizers").add("nucleus.dev/teardown");
     sandbox.putObject("spec").putArray("command").add("/bin/true");
     return sandbox;
+  }
+
+  private static ObjectNode checkpoint() {
+    ObjectNode checkpoint = Chart.YAML.createObjectNode().put("apiVersion", "nucleus.dev/v1alpha1")
+        .put("kind", "NucleusCheckpoint");
+    ObjectNode metadata = checkpoint.putObject("metadata").put("name", "c").put("namespace", "default");
+    metadata.putObject("labels").put("nucleus.dev/node", "node-a");
+    metadata.putArray("finalizers").add("nucleus.dev/checkpoint-cleanup");
+    checkpoint.putObject("spec").putObject("sandboxRef").put("name", "counter");
+    return checkpoint;
   }
 
   private static Map<String, Object> request(String username, String... nodeName) {

@@ -34,8 +34,7 @@ class RbacTest {
   @Test
   void agentClusterRoleReadsPatchesStatusAndConfirmsTeardown() {
     assertThat(grants("ClusterRole", AGENT)).containsExactlyInAnyOrderElementsOf(expand(
-        "nucleus.dev", Set.of("nucleussandboxes", "nucleuscheckpoints"), Set.of("get", "list", "watch"),
-        "nucleus.dev", Set.of("nucleussandboxes"), Set.of("patch"),
+        "nucleus.dev", Set.of("nucleussandboxes", "nucleuscheckpoints"), Set.of("get", "list", "watch", "patch"),
         "nucleus.dev", Set.of("nucleussandboxes/status", "nucleuscheckpoints/status"), Set.of("patch"),
         "", Set.of("events"), Set.of("create"),
         "", Set.of("nodes"), Set.of("get")));
