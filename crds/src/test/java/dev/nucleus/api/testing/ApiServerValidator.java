@@ -30,7 +30,7 @@ public final class ApiServerValidator {
     this.schema = version.at("/schema/openAPIV3Schema");
     ObjectNode strict = schema.deepCopy();
     // The generated schema leaves out the fields every object has; the API server validates them itself.
-    ObjectNode properties = strict.with("properties");
+    ObjectNode properties = strict.withObjectProperty("properties");
     properties.putObject("apiVersion").put("type", "string");
     properties.putObject("kind").put("type", "string");
     properties.putObject("metadata").put("type", "object");
@@ -86,7 +86,7 @@ public final class ApiServerValidator {
         continue;
       }
       try {
-        if (!CelRules.evaluate(expression, value, transition ? old : null)) {
+        if (!CelRules.evaluate(expression, schema, value, transition ? old : null)) {
           String message = rule.hasNonNull("message") ? rule.get("message").asText() : "failed rule: " + expression;
           errors.add(path + ": Invalid value: \"" + typeOf(value) + "\": " + message);
         }

@@ -32,7 +32,7 @@ class CelRuleStaticTest {
 
     assertThat(rules).hasSizeGreaterThanOrEqualTo(12);
     for (Rule rule : rules) {
-      CelRules.compile(rule.expression());
+      CelRules.compile(rule.expression(), rule.schema());
       assertThat(rule.message()).as("message of " + rule.path()).isNotBlank();
     }
   }

@@ -25,7 +25,7 @@ class CelRulesTest {
   void restoreFromCannotBeChanged() {
     ObjectNode old = example("restore-sandbox.yaml");
     ObjectNode changed = old.deepCopy();
-    changed.with("spec").with("restoreFrom").with("checkpointRef").put("name", "another-checkpoint");
+    changed.withObjectProperty("spec").withObjectProperty("restoreFrom").withObjectProperty("checkpointRef").put("name", "another-checkpoint");
 
     assertThat(CATALOG.validateUpdate(old, changed))
         .containsExactly("spec: Invalid value: \"object\": spec.restoreFrom is immutable");
@@ -38,8 +38,8 @@ class CelRulesTest {
     restoring.set("metadata", fresh.get("metadata"));
     ObjectNode turnedIntoRestore = restoring.deepCopy();
     ObjectNode restoreDropped = restoring.deepCopy();
-    restoreDropped.with("spec").remove("restoreFrom");
-    restoreDropped.with("spec").set("command", fresh.at("/spec/command"));
+    restoreDropped.withObjectProperty("spec").remove("restoreFrom");
+    restoreDropped.withObjectProperty("spec").set("command", fresh.at("/spec/command"));
 
     assertThat(CATALOG.validateUpdate(fresh, turnedIntoRestore)).contains(
         "spec: Invalid value: \"object\": spec.restoreFrom is immutable");
@@ -51,7 +51,7 @@ class CelRulesTest {
   void otherSandboxFieldsMayChangeAroundAnUnchangedRestoreFrom() {
     ObjectNode old = example("restore-sandbox.yaml");
     ObjectNode changed = old.deepCopy();
-    changed.with("spec").with("nodeSelector").put("disk", "ssd");
+    changed.withObjectProperty("spec").withObjectProperty("nodeSelector").put("disk", "ssd");
 
     assertThat(CATALOG.validateUpdate(old, changed)).isEmpty();
   }
@@ -60,7 +60,7 @@ class CelRulesTest {
   void aSandboxWithoutRestoreFromMayBeUpdated() {
     ObjectNode old = example("limited-sandbox.yaml");
     ObjectNode changed = old.deepCopy();
-    changed.with("spec").with("lifecycle").put("ttlSecondsAfterFinished", 60);
+    changed.withObjectProperty("spec").withObjectProperty("lifecycle").put("ttlSecondsAfterFinished", 60);
 
     assertThat(CATALOG.validateUpdate(old, changed)).isEmpty();
   }
@@ -69,9 +69,9 @@ class CelRulesTest {
   void checkpointSpecIsImmutable() {
     ObjectNode old = example("checkpoint.yaml");
     ObjectNode leaveRunning = old.deepCopy();
-    leaveRunning.with("spec").put("leaveRunning", true);
+    leaveRunning.withObjectProperty("spec").put("leaveRunning", true);
     ObjectNode otherSandbox = old.deepCopy();
-    otherSandbox.with("spec").with("sandboxRef").put("name", "hello");
+    otherSandbox.withObjectProperty("spec").withObjectProperty("sandboxRef").put("name", "hello");
 
     String immutable = "spec: Invalid value: \"object\": spec is immutable: create a new NucleusCheckpoint instead";
     assertThat(CATALOG.validateUpdate(old, leaveRunning)).containsExactly(immutable);
@@ -81,10 +81,10 @@ class CelRulesTest {
   @Test
   void checkpointSpecWrittenAgainWithItsDefaultsSpelledOutIsNoChange() {
     ObjectNode old = example("checkpoint.yaml");
-    old.with("spec").remove("backoffLimit");
-    old.with("spec").remove("leaveRunning");
+    old.withObjectProperty("spec").remove("backoffLimit");
+    old.withObjectProperty("spec").remove("leaveRunning");
     ObjectNode explicit = old.deepCopy();
-    explicit.with("spec").put("backoffLimit", 3).put("leaveRunning", false);
+    explicit.withObjectProperty("spec").put("backoffLimit", 3).put("leaveRunning", false);
 
     assertThat(CATALOG.validateUpdate(old, explicit)).isEmpty();
   }
@@ -93,8 +93,8 @@ class CelRulesTest {
   void checkpointMetadataAndStatusMayChange() {
     ObjectNode old = example("checkpoint.yaml");
     ObjectNode changed = old.deepCopy();
-    changed.with("metadata").with("labels").put("nucleus.dev/phase", "Completed");
-    changed.with("status").put("phase", "Completed").put("sizeBytes", 1234);
+    changed.withObjectProperty("metadata").withObjectProperty("labels").put("nucleus.dev/phase", "Completed");
+    changed.withObjectProperty("status").put("phase", "Completed").put("sizeBytes", 1234);
 
     assertThat(CATALOG.validateUpdate(old, changed)).isEmpty();
   }
@@ -102,11 +102,11 @@ class CelRulesTest {
   @Test
   void rootfsAcceptsExactlyOneSource() {
     ObjectNode path = example("hello-sandbox.yaml");
-    path.with("spec").set("rootfs", Manifests.YAML.createObjectNode().put("path", "/srv/rootfs").put("writable", true));
+    path.withObjectProperty("spec").set("rootfs", Manifests.YAML.createObjectNode().put("path", "/srv/rootfs").put("writable", true));
     ObjectNode hostFalseWithPath = path.deepCopy();
-    hostFalseWithPath.with("spec").with("rootfs").put("host", false);
+    hostFalseWithPath.withObjectProperty("spec").withObjectProperty("rootfs").put("host", false);
     ObjectNode both = path.deepCopy();
-    both.with("spec").with("rootfs").put("host", true);
+    both.withObjectProperty("spec").withObjectProperty("rootfs").put("host", true);
 
     assertThat(CATALOG.validateCreate(path)).isEmpty();
     assertThat(CATALOG.validateCreate(hostFalseWithPath)).isEmpty();
@@ -118,7 +118,7 @@ class CelRulesTest {
   void volumeAcceptsExactlyOneSource() {
     ObjectNode sandbox = example("limited-sandbox.yaml");
     ObjectNode volume = (ObjectNode) sandbox.at("/spec/volumes/0");
-    volume.with("hostPath").put("path", "/srv/data");
+    volume.withObjectProperty("hostPath").put("path", "/srv/data");
 
     assertThat(CATALOG.validateCreate(sandbox)).containsExactly(
         "spec.volumes[0]: Invalid value: \"object\": a volume needs exactly one of hostPath or tmpfs");
@@ -129,10 +129,10 @@ class CelRulesTest {
   @Test
   void reservedRuntimeAndNetworkAreRejectedButTheImplementedOnesPass() {
     ObjectNode sandbox = example("hello-sandbox.yaml");
-    sandbox.with("spec").put("runtime", "Native").with("network").put("mode", "Host");
+    sandbox.withObjectProperty("spec").put("runtime", "Native").withObjectProperty("network").put("mode", "Host");
     assertThat(CATALOG.validateCreate(sandbox)).isEmpty();
 
-    sandbox.with("spec").put("runtime", "GVisor").with("network").put("mode", "Bridge");
+    sandbox.withObjectProperty("spec").put("runtime", "GVisor").withObjectProperty("network").put("mode", "Bridge");
     assertThat(CATALOG.validateCreate(sandbox)).containsExactlyInAnyOrder(
         "spec.runtime: Invalid value: \"GVisor\": runtime GVisor is reserved and not implemented yet: use Native",
         "spec.network: Invalid value: \"object\": network.mode Bridge is reserved and not implemented yet: use None"
