@@ -27,8 +27,14 @@ class RenderCombinationsTest {
     assertThat(rendered.get("Deployment", "nc-nucleus-operator").at("/spec/replicas").asInt()).isEqualTo(2);
     JsonNode budget = rendered.get("PodDisruptionBudget", "nc-nucleus-operator");
     assertThat(budget.at("/spec/minAvailable").asInt()).isEqualTo(1);
-    assertThat(budget.at("/spec/selector/matchLabels"))
-        .isEqualTo(rendered.get("Deployment", "nc-nucleus-operator").at("/spec/selector/matchLabels"));
+    JsonNode selector = rendered.get("Deployment", "nc-nucleus-operator").at("/spec/selector/matchLabels");
+    assertThat(budget.at("/spec/selector/matchLabels")).isEqualTo(selector);
+    JsonNode spread = rendered.get("Deployment", "nc-nucleus-operator")
+        .at("/spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0");
+    assertThat(spread.at("/podAffinityTerm/topologyKey").asText()).isEqualTo("kubernetes.io/hostname");
+    assertThat(spread.at("/podAffinityTerm/labelSelector/matchLabels")).isEqualTo(selector);
+    assertThat(Chart.render().get("Deployment", "nc-nucleus-operator").at("/spec/template/spec/affinity").isMissingNode())
+        .isTrue();
   }
 
   @Test
