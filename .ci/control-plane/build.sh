@@ -35,8 +35,17 @@ if [ -f "$dir/MANIFEST" ]; then
   exit 0
 fi
 
-command -v go >/dev/null || { log "go is required to build the control plane (Go >= $(sed -n 's/^go //p' "$here/go.mod"))"; exit 1; }
 mkdir -p "$cache_root"
+# Concurrent builds (two Maven runs on a fresh machine) wait for the first instead of racing it.
+exec 9>"$cache_root/.lock"
+flock 9
+if [ -f "$dir/MANIFEST" ]; then
+  log "built meanwhile: $bin"
+  echo "$bin"
+  exit 0
+fi
+
+command -v go >/dev/null || { log "go is required to build the control plane (Go >= $(sed -n 's/^go //p' "$here/go.mod"))"; exit 1; }
 work="$(mktemp -d "$cache_root/.build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"
