@@ -14,7 +14,8 @@ import java.util.Map;
  * Validates objects of one kind the way the API server does on create and update, because the mock API server
  * used in tests validates nothing: apply schema defaults, check the OpenAPI schema with unknown fields refused
  * (kubectl's default strict field validation), then evaluate every {@code x-kubernetes-validations} rule found
- * in the generated CRD at the node it guards. Errors read like the API server's: {@code path: message}.
+ * in the generated CRD at the node it guards. CEL errors read exactly like kube-apiserver v1.35's ({@code spec.rootfs:
+ * Invalid value: set exactly one of ...}); schema errors use the validator library's wording.
  */
 public final class ApiServerValidator {
   private final String apiVersion;
@@ -88,10 +89,10 @@ public final class ApiServerValidator {
       try {
         if (!CelRules.evaluate(expression, schema, value, transition ? old : null)) {
           String message = rule.hasNonNull("message") ? rule.get("message").asText() : "failed rule: " + expression;
-          errors.add(path + ": Invalid value: \"" + typeOf(value) + "\": " + message);
+          errors.add(path + ": Invalid value: " + shown(value) + message);
         }
       } catch (IllegalStateException e) {
-        errors.add(path + ": Invalid value: \"" + typeOf(value) + "\": " + e.getMessage());
+        errors.add(path + ": Invalid value: " + shown(value) + e.getMessage());
       }
     }
     if (value.isObject()) {
@@ -115,8 +116,9 @@ public final class ApiServerValidator {
     }
   }
 
-  private static String typeOf(JsonNode value) {
-    return value.isObject() ? "object" : value.isArray() ? "array" : value.asText();
+  /** The API server (v1.35) quotes a scalar value before a rule's message, but not an object or list. */
+  private static String shown(JsonNode value) {
+    return value.isContainerNode() ? "" : value + ": ";
   }
 
   /** Structural defaulting: fill in missing fields that declare a default, below every present object. */

@@ -28,7 +28,7 @@ class CelRulesTest {
     changed.withObjectProperty("spec").withObjectProperty("restoreFrom").withObjectProperty("checkpointRef").put("name", "another-checkpoint");
 
     assertThat(CATALOG.validateUpdate(old, changed))
-        .containsExactly("spec: Invalid value: \"object\": spec.restoreFrom is immutable");
+        .containsExactly("spec: Invalid value: spec.restoreFrom is immutable");
   }
 
   @Test
@@ -42,9 +42,9 @@ class CelRulesTest {
     restoreDropped.withObjectProperty("spec").set("command", fresh.at("/spec/command"));
 
     assertThat(CATALOG.validateUpdate(fresh, turnedIntoRestore)).contains(
-        "spec: Invalid value: \"object\": spec.restoreFrom is immutable");
+        "spec: Invalid value: spec.restoreFrom is immutable");
     assertThat(CATALOG.validateUpdate(restoring, restoreDropped)).contains(
-        "spec: Invalid value: \"object\": spec.restoreFrom is immutable");
+        "spec: Invalid value: spec.restoreFrom is immutable");
   }
 
   @Test
@@ -73,7 +73,7 @@ class CelRulesTest {
     ObjectNode otherSandbox = old.deepCopy();
     otherSandbox.withObjectProperty("spec").withObjectProperty("sandboxRef").put("name", "hello");
 
-    String immutable = "spec: Invalid value: \"object\": spec is immutable: create a new NucleusCheckpoint instead";
+    String immutable = "spec: Invalid value: spec is immutable: create a new NucleusCheckpoint instead";
     assertThat(CATALOG.validateUpdate(old, leaveRunning)).containsExactly(immutable);
     assertThat(CATALOG.validateUpdate(old, otherSandbox)).containsExactly(immutable);
   }
@@ -111,7 +111,7 @@ class CelRulesTest {
     assertThat(CATALOG.validateCreate(path)).isEmpty();
     assertThat(CATALOG.validateCreate(hostFalseWithPath)).isEmpty();
     assertThat(CATALOG.validateCreate(both))
-        .containsExactly("spec.rootfs: Invalid value: \"object\": set exactly one of rootfs.host: true or rootfs.path");
+        .containsExactly("spec.rootfs: Invalid value: set exactly one of rootfs.host: true or rootfs.path");
   }
 
   @Test
@@ -121,7 +121,7 @@ class CelRulesTest {
     volume.withObjectProperty("hostPath").put("path", "/srv/data");
 
     assertThat(CATALOG.validateCreate(sandbox)).containsExactly(
-        "spec.volumes[0]: Invalid value: \"object\": a volume needs exactly one of hostPath or tmpfs");
+        "spec.volumes[0]: Invalid value: a volume needs exactly one of hostPath or tmpfs");
     volume.remove("tmpfs");
     assertThat(CATALOG.validateCreate(sandbox)).isEmpty();
   }
@@ -135,7 +135,7 @@ class CelRulesTest {
     sandbox.withObjectProperty("spec").put("runtime", "GVisor").withObjectProperty("network").put("mode", "Bridge");
     assertThat(CATALOG.validateCreate(sandbox)).containsExactlyInAnyOrder(
         "spec.runtime: Invalid value: \"GVisor\": runtime GVisor is reserved and not implemented yet: use Native",
-        "spec.network: Invalid value: \"object\": network.mode Bridge is reserved and not implemented yet: use None"
+        "spec.network: Invalid value: network.mode Bridge is reserved and not implemented yet: use None"
             + " or Host");
   }
 
