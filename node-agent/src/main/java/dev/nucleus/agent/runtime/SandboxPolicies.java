@@ -31,7 +31,9 @@ public interface SandboxPolicies {
         List<Path> procsFiles();
 
         /** Every cgroup directory of the sandbox (one per v1 hierarchy, plus v2). */
-        List<Path> directories();
+        default List<Path> directories() {
+            return procsFiles().stream().map(Path::getParent).toList();
+        }
 
         boolean oomKilled();
 
