@@ -78,13 +78,15 @@ public final class KubeControlPlane implements AutoCloseable {
                 .withStartupTimeout((int) START_TIMEOUT.toMillis())
                 .build());
         apiServer.start();
+        long apiServerReady = System.nanoTime();
         kubeconfig = workDir.resolve("kubeconfig");
         write(kubeconfig, apiServer.getKubeConfigYaml());
         controllerManager = startControllerManager();
         awaitControllersRunning();
         startupTime = Duration.ofNanos(System.nanoTime() - begin);
-        System.err.printf("kube control plane %s up in %d ms (kubeconfig %s)%n",
-                binaries.kubernetesVersion(), startupTime.toMillis(), kubeconfig);
+        System.err.printf("kube control plane %s up in %d ms (etcd + API server ready after %d ms; kubeconfig %s)%n",
+                binaries.kubernetesVersion(), startupTime.toMillis(),
+                Duration.ofNanos(apiServerReady - begin).toMillis(), kubeconfig);
     }
 
     /**
@@ -163,6 +165,25 @@ public final class KubeControlPlane implements AutoCloseable {
     /** Wall time from the first process start until the controllers ran. */
     public Duration startupTime() {
         return startupTime;
+    }
+
+    /** The API server's URL, https on a loopback port. */
+    public String apiServerUrl() {
+        return Config.fromKubeconfig(apiServer.getKubeConfigYaml()).getMasterUrl();
+    }
+
+    /**
+     * Quarkus' kubernetes-client settings for this cluster's admin, for a QuarkusTestResourceLifecycleManager to
+     * return from start(); plain strings so this module needs no Quarkus dependency.
+     */
+    public Map<String, String> quarkusClientProperties() {
+        CertManager certs = new CertManager(testDir.toString());
+        return Map.of(
+                "quarkus.kubernetes-client.api-server-url", apiServerUrl(),
+                "quarkus.kubernetes-client.ca-cert-file", certs.getAPIServerCertPath(),
+                "quarkus.kubernetes-client.client-cert-file", certs.getClientCertPath(),
+                "quarkus.kubernetes-client.client-key-file", certs.getClientKeyPath(),
+                "quarkus.kubernetes-client.devservices.enabled", "false");
     }
 
     /** A new fabric8 client for the admin user; the caller closes it. */

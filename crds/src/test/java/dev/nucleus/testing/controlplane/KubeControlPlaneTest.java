@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -56,6 +60,33 @@ class KubeControlPlaneTest {
 
         CommandResult resources = plane.kubectl("api-resources", "--api-group=coordination.k8s.io", "-o", "name").orThrow();
         assertThat(resources.stdout()).contains("leases.coordination.k8s.io");
+    }
+
+    @Test
+    void quarkusClientPropertiesReachTheServerAsAdmin(KubeControlPlane plane) {
+        Map<String, String> props = plane.quarkusClientProperties();
+        Config config = new ConfigBuilder(Config.empty())
+                .withMasterUrl(props.get("quarkus.kubernetes-client.api-server-url"))
+                .withCaCertFile(props.get("quarkus.kubernetes-client.ca-cert-file"))
+                .withClientCertFile(props.get("quarkus.kubernetes-client.client-cert-file"))
+                .withClientKeyFile(props.get("quarkus.kubernetes-client.client-key-file"))
+                .build();
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+            assertThat(client.getApiVersion()).isEqualTo("v1");
+            assertThat(client.namespaces().withName("kube-system").get()).isNotNull();
+            // Admin means system:masters: RBAC grants it anything, e.g. cluster roles.
+            assertThat(client.rbac().clusterRoles().withName("cluster-admin").get()).isNotNull();
+        }
+    }
+
+    @Test
+    void rbacDeniesAServiceAccountWithoutRolesAndAllowsTheAdmin(KubeControlPlane plane) {
+        CommandResult serviceAccount = plane.kubectl("auth", "can-i", "create", "namespaces",
+                "--as=system:serviceaccount:default:default");
+        assertThat(serviceAccount.exitCode()).as(serviceAccount.describe()).isEqualTo(1);
+        assertThat(serviceAccount.stdout().trim()).isEqualTo("no");
+
+        assertThat(plane.kubectl("auth", "can-i", "create", "namespaces").orThrow().stdout().trim()).isEqualTo("yes");
     }
 
     @Test
