@@ -52,6 +52,23 @@ public final class CheckpointException extends Exception {
         return reason;
     }
 
+    /**
+     * The stable reason of the NucleusCheckpoint/NucleusSandbox API for this failure: integrity problems are
+     * {@code CheckpointCorrupt}; anything else is {@code CheckpointFailed} or {@code RestoreFailed} by phase.
+     */
+    public String apiReason(boolean restoring) {
+        return switch (reason) {
+            case CriuUnavailable -> dev.nucleus.api.v1alpha1.Reasons.CRIU_UNAVAILABLE;
+            case NotRunning -> dev.nucleus.api.v1alpha1.Reasons.SANDBOX_NOT_RUNNING;
+            case LandlockRestoreRefused -> dev.nucleus.api.v1alpha1.Reasons.LANDLOCK_RESTORE_REFUSED;
+            case MetadataMissing, MetadataInvalid, SymlinkRefused, SpecialFileRefused, ManifestMissing,
+                    ManifestInvalid, SignatureMismatch, DigestMismatch, FileMissing, UnexpectedFile ->
+                    dev.nucleus.api.v1alpha1.Reasons.CHECKPOINT_CORRUPT;
+            default -> restoring ? dev.nucleus.api.v1alpha1.Reasons.RESTORE_FAILED
+                    : dev.nucleus.api.v1alpha1.Reasons.CHECKPOINT_FAILED;
+        };
+    }
+
     /** The tail of CRIU's log (errors first) when CRIU was involved; empty otherwise. */
     public List<String> criuLog() {
         return criuLog;

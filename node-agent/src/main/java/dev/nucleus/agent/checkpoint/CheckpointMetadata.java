@@ -97,6 +97,25 @@ public record CheckpointMetadata(
         return metadata;
     }
 
+    /** The status view ({@code NucleusCheckpoint.status.metadata}): RFC 3339 time, quantities for limits. */
+    public dev.nucleus.api.v1alpha1.CheckpointMetadata toApi() {
+        dev.nucleus.api.v1alpha1.RecordedResources resources = new dev.nucleus.api.v1alpha1.RecordedResources()
+                .setMemory(resourceLimits.memoryBytes() == null ? null : Long.toString(resourceLimits.memoryBytes()))
+                .setCpu(resourceLimits.cpuMillis() == 0 ? null : resourceLimits.cpuMillis() + "m")
+                .setPids(resourceLimits.pidsMax())
+                .setIoWeight(resourceLimits.ioWeight());
+        return new dev.nucleus.api.v1alpha1.CheckpointMetadata()
+                .setContainerId(containerId)
+                .setContainerName(containerName)
+                .setOriginalPid(originalPid)
+                .setCommand(command)
+                .setCheckpointAt(java.time.Instant.ofEpochSecond(checkpointAt).toString())
+                .setVersion(version)
+                .setUsingGvisor(usingGvisor)
+                .setRootless(rootless)
+                .setResources(resources);
+    }
+
     /** The JSON form, as written to disk. */
     public String toJson() {
         try {

@@ -138,4 +138,25 @@ class CheckpointMetadataTest {
         assertThat(ok.dumpSpec()).isEqualTo("mnt[/data]:data");
         assertThat(ok.restoreSpec()).isEqualTo("mnt[data]:/srv/data");
     }
+
+    @Test
+    void statusViewUsesRfc3339AndQuantities() throws Exception {
+        var api = sample().toApi();
+        assertThat(api.getCheckpointAt()).isEqualTo("2023-11-14T22:13:20Z");
+        assertThat(api.getOriginalPid()).isEqualTo(4242L);
+        assertThat(api.getResources().getMemory()).isEqualTo("67108864");
+        assertThat(api.getResources().getCpu()).isEqualTo("500m");
+        assertThat(api.getResources().getPids()).isEqualTo(64L);
+    }
+
+    @Test
+    void failuresMapToTheApiReasons() {
+        assertThat(new CheckpointException(Reason.DigestMismatch, "x").apiReason(true)).isEqualTo("CheckpointCorrupt");
+        assertThat(new CheckpointException(Reason.NotRunning, "x").apiReason(false)).isEqualTo("SandboxNotRunning");
+        assertThat(new CheckpointException(Reason.CriuUnavailable, "x").apiReason(true)).isEqualTo("CriuUnavailable");
+        assertThat(new CheckpointException(Reason.LandlockRestoreRefused, "x").apiReason(true))
+                .isEqualTo("LandlockRestoreRefused");
+        assertThat(new CheckpointException(Reason.CriuFailed, "x").apiReason(false)).isEqualTo("CheckpointFailed");
+        assertThat(new CheckpointException(Reason.CriuFailed, "x").apiReason(true)).isEqualTo("RestoreFailed");
+    }
 }

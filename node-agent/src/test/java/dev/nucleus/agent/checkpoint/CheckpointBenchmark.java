@@ -1,0 +1,168 @@
+package dev.nucleus.agent.checkpoint;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import dev.nucleus.agent.rootfs.Volume;
+import dev.nucleus.agent.runtime.SandboxConfig;
+import dev.nucleus.agent.runtime.SandboxRecord;
+
+/**
+ * Benchmark (not a test; run by hand, see docs/checkpoint.md): checkpoint and restore of the same launcher sandbox
+ * through {@link CheckpointService} versus the raw {@code criu dump}/{@code criu restore} commands it wraps, for a
+ * small shell counter and a process holding 256 MiB of resident random data. Prints a Markdown table of medians.
+ */
+public final class CheckpointBenchmark {
+
+    private static final String SMALL = "i=0; while true; do i=$((i+1)); echo $i > /data/count; sleep 0.05; done";
+    private static final String BIG = "import os,time\nb=os.urandom(256<<20)\ni=0\n"
+            + "while True:\n i+=1\n open('/data/count','w').write(str(i))\n time.sleep(0.05)\n";
+
+    private record Sample(double dumpMs, double restoreMs, long imageBytes) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Path tmp = Files.createTempDirectory("nucleus-ckpt-bench");
+        List<String> rows = new ArrayList<>();
+        try (LauncherSandboxes sandboxes = new LauncherSandboxes()) {
+            byte[] key = new byte[32];
+            Arrays.fill(key, (byte) 5);
+            CriuRunner criu = new CriuRunner(CriuConfig.fromEnvironment());
+            CheckpointService service = new CheckpointService(criu, CheckpointKey.of(key),
+                    RestoreCgroups.of(sandboxes.cgroups), "bench", "bench");
+            for (String[] w : new String[][] {{"small (sh counter)", "sh"}, {"256 MiB resident (python3)", "py"}}) {
+                List<Sample> nucleus = new ArrayList<>();
+                List<Sample> raw = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    nucleus.add(runNucleus(sandboxes, service, tmp, w[1], i));
+                    raw.add(runRaw(sandboxes, criu, tmp, w[1], i));
+                }
+                rows.add(row(w[0] + ", Nucleus", nucleus));
+                rows.add(row(w[0] + ", raw criu", raw));
+            }
+        } finally {
+            CriuRunner.deleteTree(tmp);
+        }
+        System.out.println("| workload | dump median (ms) | restore median (ms) | image size | dump MiB/s | restore MiB/s |");
+        System.out.println("|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    private static SandboxRecord start(LauncherSandboxes s, Path data, String kind, String name) throws Exception {
+        List<String> cmd = kind.equals("sh") ? List.of("/bin/sh", "-c", SMALL) : List.of("/usr/bin/python3", "-c", BIG);
+        SandboxConfig d = SandboxConfig.defaults(name, cmd);
+        SandboxConfig c = new SandboxConfig(name, cmd, d.env(), d.workingDir(), d.rootfs(),
+                List.of(new Volume.HostPath(data, "/data", false)), new SandboxConfig.Resources(768L << 20, 0, 64),
+                0, 0, false, d.network(), SandboxConfig.Seccomp.UNCONFINED, SandboxConfig.Landlock.DISABLED, Set.of(), 0);
+        SandboxRecord r = s.runtime.launch(c);
+        // 256 MiB from /dev/urandom takes a few seconds on these VMs before the first count.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(data.resolve("count")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        if (!Files.exists(data.resolve("count"))) {
+            throw new IllegalStateException(name + " never counted; stderr: "
+                    + Files.readString(s.runtime.stateDirectory().open(name).stderrLog()));
+        }
+        CheckpointServiceNativeTest.CounterFile counter = new CheckpointServiceNativeTest.CounterFile(data.resolve("count"));
+        counter.await(v -> v >= 3);
+        return r;
+    }
+
+    private static Sample runNucleus(LauncherSandboxes s, CheckpointService service, Path tmp, String kind, int i)
+            throws Exception {
+        String name = "bn-" + kind + "-" + i;
+        Path data = Files.createDirectories(tmp.resolve(name + "-data"));
+        SandboxRecord r = start(s, data, kind, name);
+        CheckpointTarget t = new CheckpointTarget(name, name, r.initPid(), r.command(), ResourceLimits.of(768L << 20, 0, 64, null),
+                List.of(new ExternalMount("data", "/data", data.toString())), null, false, false, false);
+        long t0 = System.nanoTime();
+        CheckpointService.Checkpoint c = service.checkpoint(t, tmp.resolve(name + "-ckpt"), false);
+        double dumpMs = (System.nanoTime() - t0) / 1e6;
+        s.runtime.await(name, Duration.ofSeconds(30));
+        Path work = Files.createDirectories(tmp.resolve(name + "-restore"));
+        t0 = System.nanoTime();
+        CheckpointService.Restored restored = service.restore(new CheckpointService.RestoreRequest(c.location(),
+                name + "-r", work.resolve("root"), work.resolve("work"), Map.of("data", data.toString()), false,
+                work.resolve("stdout"), work.resolve("stderr")));
+        double restoreMs = (System.nanoTime() - t0) / 1e6;
+        CounterProcess.killTree(restored.initPid());
+        restored.cgroup().destroy();
+        s.runtime.remove(name);
+        return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)));
+    }
+
+    /** The same sandbox, the same externals, the root layout prepared outside the timing: just the two commands. */
+    private static Sample runRaw(LauncherSandboxes s, CriuRunner criu, Path tmp, String kind, int i) throws Exception {
+        String name = "br-" + kind + "-" + i;
+        Path data = Files.createDirectories(tmp.resolve(name + "-data"));
+        SandboxRecord r = start(s, data, kind, name);
+        Path images = Files.createDirectories(tmp.resolve(name + "-img"));
+        Path root = Files.createDirectories(tmp.resolve(name + "-root"));
+        exec(1, List.of("tar", "--one-file-system", "-C", "/proc/" + r.initPid() + "/root", "-cf",
+                tmp.resolve(name + ".tar").toString(), "."));
+        exec(0, List.of("tar", "-C", root.toString(), "-xpf", tmp.resolve(name + ".tar").toString()));
+        List<String> env = criu.isFaultInjectionEnabled() ? List.of("env", "CRIU_FAULT=130") : List.of("env");
+        String bin = criu.config().binary().toString();
+        long t0 = System.nanoTime();
+        exec(0, concat(env, bin, "dump", "-t", Long.toString(r.initPid()), "-D", images.toString(), "-o", "dump.log",
+                "--external", "mnt[/data]:data", "--external", "mnt[]"));
+        double dumpMs = (System.nanoTime() - t0) / 1e6;
+        s.runtime.await(name, Duration.ofSeconds(30));
+        Path pid = tmp.resolve(name + ".pid");
+        t0 = System.nanoTime();
+        exec(0, concat(env, bin, "restore", "-D", images.toString(), "-o", "restore.log", "-d", "--root", root.toString(),
+                "--external", "mnt[data]:" + data, "--ext-mount-map", "auto", "--pidfile", pid.toString()));
+        double restoreMs = (System.nanoTime() - t0) / 1e6;
+        long imageBytes = imageBytes(images);
+        long restored = Long.parseLong(Files.readString(pid).trim());
+        CounterProcess.killTree(restored);
+        // Raw criu restored the tree into the original cgroups; they can only go once it is dead.
+        CounterProcess.awaitGone(restored, Duration.ofSeconds(10));
+        s.runtime.remove(name);
+        return new Sample(dumpMs, restoreMs, imageBytes);
+    }
+
+    private static long imageBytes(Path images) throws Exception {
+        try (var files = Files.walk(images)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".img")).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    /** Runs {@code cmd}; an exit code above {@code maxOk} fails (tar exits 1 when a live file changed). */
+    private static void exec(int maxOk, List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectInput(new java.io.File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() > maxOk) {
+            throw new IllegalStateException("failed: " + cmd);
+        }
+    }
+
+    private static String row(String label, List<Sample> samples) {
+        double dump = median(samples.stream().mapToDouble(Sample::dumpMs).toArray());
+        double restore = median(samples.stream().mapToDouble(Sample::restoreMs).toArray());
+        double mib = median(samples.stream().mapToDouble(x -> x.imageBytes() / 1048576.0).toArray());
+        return String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.1f MiB | %.0f | %.0f |", label, dump, restore, mib,
+                mib / (dump / 1000), mib / (restore / 1000));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
