@@ -70,7 +70,7 @@ public final class CheckpointService {
         }
         SandboxProcesses.requireDumpable(t.initPid());
         prepareEmptyDirectory(dir);
-        boolean done = false;
+        boolean keep = false;
         try {
             Path images = dir.resolve(IMAGES);
             AtomicFiles.createPrivateDirectory(images);
@@ -83,16 +83,18 @@ public final class CheckpointService {
             if (!r.succeeded()) {
                 throw criuFailure("checkpoint of " + t.name(), r);
             }
+            // From here the images may be the only copy of a stopped sandbox: a failure keeps them (unsigned, so
+            // no restore accepts them) for an operator to inspect, instead of deleting them.
+            keep = true;
             CheckpointMetadata metadata = new CheckpointMetadata(t.sandboxId(), t.name(), t.initPid(), t.command(),
                     System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
                     usable.version(), t.limits(), t.volumes(), t.spec());
             metadata.save(dir);
             String digest = CheckpointManifest.sign(dir, key);
-            done = true;
             return new Checkpoint(dir, metadata, digest, CheckpointManifest.sizeBytes(dir),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros());
         } finally {
-            if (!done) {
+            if (!keep) {
                 CriuRunner.deleteTree(dir);
             }
         }

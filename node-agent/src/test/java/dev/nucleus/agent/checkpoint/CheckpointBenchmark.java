@@ -61,7 +61,7 @@ public final class CheckpointBenchmark {
         SandboxConfig d = SandboxConfig.defaults(name, cmd);
         SandboxConfig c = new SandboxConfig(name, cmd, d.env(), d.workingDir(), d.rootfs(),
                 List.of(new Volume.HostPath(data, "/data", false)), new SandboxConfig.Resources(768L << 20, 0, 64),
-                0, 0, false, d.network(), SandboxConfig.Seccomp.UNCONFINED, SandboxConfig.Landlock.DISABLED, Set.of(), 0);
+                0, 0, false, d.network(), SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DISABLED, Set.of(), 0);
         SandboxRecord r = s.runtime.launch(c);
         // 256 MiB from /dev/urandom takes a few seconds on these VMs before the first count.
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

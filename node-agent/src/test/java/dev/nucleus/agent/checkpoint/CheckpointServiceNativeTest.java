@@ -92,6 +92,8 @@ class CheckpointServiceNativeTest {
 
         assertThat(counter.read()).as("continues, never restarts").isGreaterThanOrEqualTo(atDump);
         counter.await(v -> v > atDump + 10);
+        // The Default seccomp filter comes back with the process (Landlock would not).
+        assertThat(Files.readString(Path.of("/proc/" + restoredPid + "/status"))).containsPattern("Seccomp:\\s+2");
         String cgroups = Files.readString(Path.of("/proc/" + restoredPid + "/cgroup"));
         assertThat(cgroups).contains(name + "-r");
         Path memoryDir = restored.cgroup().procsFiles().stream().filter(p -> p.toString().contains("/memory/"))
