@@ -153,9 +153,9 @@ class AgentAdmissionPolicyTest {
   }
 
   private static Map<String, Object> request(String username, String... nodeName) {
-    Map<String, Object> extra = nodeName.length == 0 ? Map.of()
-        : Map.of("authentication.kubernetes.io/node-name", List.of(nodeName));
-    return Map.of("userInfo", Map.of("username", username, "extra", extra));
+    // The API server leaves userInfo.extra out entirely when a caller has no extras (e.g. impersonation).
+    return Map.of("userInfo", nodeName.length == 0 ? Map.of("username", username)
+        : Map.of("username", username, "extra", Map.of("authentication.kubernetes.io/node-name", List.of(nodeName))));
   }
 
   /** JSON to the values cel-java works on: maps, lists, longs, doubles, strings, booleans. */
