@@ -4,6 +4,9 @@ import dev.nucleus.agent.nativeaccess.NativeAccess;
 import dev.nucleus.agent.nativeaccess.NativeAccessException;
 import dev.nucleus.agent.nativeaccess.SeccompAction;
 import dev.nucleus.agent.nativeaccess.SeccompFilter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -13,7 +16,18 @@ import java.util.TreeSet;
  * uses them and they are a classic filter bypass.
  */
 public final class SeccompCompiler {
+  /** Programs are a pure function of the policy on a given node, and libseccomp takes tens of milliseconds to
+   * build one; the launch path should not pay that per sandbox. */
+  private static final int CACHE_SIZE = 64;
+
   private final NativeAccess nativeAccess;
+  private final Map<SeccompPolicy, SeccompProgram> cache = Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<SeccompPolicy, SeccompProgram> eldest) {
+          return size() > CACHE_SIZE;
+        }
+      });
 
   public SeccompCompiler(NativeAccess nativeAccess) {
     this.nativeAccess = nativeAccess;
@@ -25,6 +39,16 @@ public final class SeccompCompiler {
 
   /** The program for {@code policy}; empty (and to be reported as such) for Unconfined. */
   public SeccompProgram compile(SeccompPolicy policy) {
+    SeccompProgram cached = cache.get(policy);
+    if (cached != null) {
+      return cached;
+    }
+    SeccompProgram program = build(policy);
+    cache.put(policy, program);
+    return program;
+  }
+
+  private SeccompProgram build(SeccompPolicy policy) {
     if (policy.unconfined()) {
       return new SeccompProgram(new byte[0], 0, policy.profile());
     }

@@ -60,6 +60,19 @@ class SeccompCompilerTest {
   }
 
   @Test
+  void aPolicyIsCompiledOnceThenServedFromTheCache() {
+    FakeNativeAccess na = new FakeNativeAccess(7, EnumSet.allOf(SeccompAction.class), knownSyscalls());
+    SeccompCompiler compiler = new SeccompCompiler(na);
+    SeccompProgram first = compiler.compile(SeccompPolicy.defaults());
+    int calls = na.log.size();
+    SeccompProgram again = compiler.compile(SeccompPolicy.of("Default", List.of(), Set.of()));
+    assertThat(na.log).hasSize(calls);
+    assertThat(again.bpf()).isEqualTo(first.bpf());
+    compiler.compile(SeccompPolicy.of("Default", List.of(), Set.of("NET_RAW")));
+    assertThat(na.log).hasSizeGreaterThan(calls);
+  }
+
+  @Test
   void aKernelWithoutKillProcessIsRefused() {
     FakeNativeAccess na = new FakeNativeAccess(7, EnumSet.of(SeccompAction.ALLOW, SeccompAction.ERRNO), knownSyscalls());
     assertThatThrownBy(() -> new SeccompCompiler(na).compile(SeccompPolicy.defaults()))
