@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -76,6 +77,7 @@ public final class KubeControlPlane implements AutoCloseable {
                 .withUpdateKubeConfig(false)
                 .withWaitForEtcdHealthCheckOnStartup(true)
                 .withStartupTimeout((int) START_TIMEOUT.toMillis())
+                .withApiServerFlag("--bind-address", "127.0.0.1")
                 .build());
         apiServer.start();
         long apiServerReady = System.nanoTime();
@@ -99,9 +101,16 @@ public final class KubeControlPlane implements AutoCloseable {
                 .resolve(binaries.kubernetesVersion() + "-" + os.getOSName() + "-" + os.getOSArch());
         try {
             Files.createDirectories(versionDir);
-            for (String name : List.of("etcd", "kube-apiserver", "kubectl")) {
+            for (String name : List.of("kube-apiserver", "kubectl")) {
                 Files.createSymbolicLink(versionDir.resolve(name), binaries.binary(name));
             }
+            // kube-api-test tells etcd to serve clients on 0.0.0.0, i.e. an unauthenticated plain-HTTP etcd on
+            // every interface. The wrapper rewrites those URLs to loopback and execs etcd (same pid, so stopping
+            // still reaches etcd); the API server's http://0.0.0.0:port still connects, to 127.0.0.1.
+            Path etcd = versionDir.resolve("etcd");
+            Files.writeString(etcd, "#!/usr/bin/env bash\nexec '" + binaries.binary("etcd")
+                    + "' \"${@//0.0.0.0/127.0.0.1}\"\n");
+            Files.setPosixFilePermissions(etcd, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lay out binaries for kube-api-test in " + versionDir, e);
         }

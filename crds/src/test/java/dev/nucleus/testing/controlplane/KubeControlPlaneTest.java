@@ -12,9 +12,15 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 class KubeControlPlaneTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** /proc/net/tcp{,6} spell local addresses as little-endian hex words. */
+    private static final String LOOPBACK_127 = "0100007F";
+    private static final String LOOPBACK_V6 = "00000000000000000000000001000000";
+    private static final Pattern LISTEN_URL = Pattern.compile("^https?://([0-9.]+):(\\d+)$");
 
     private static final String WIDGET_CRD = """
             apiVersion: apiextensions.k8s.io/v1
@@ -87,6 +97,34 @@ class KubeControlPlaneTest {
         assertThat(serviceAccount.stdout().trim()).isEqualTo("no");
 
         assertThat(plane.kubectl("auth", "can-i", "create", "namespaces").orThrow().stdout().trim()).isEqualTo("yes");
+    }
+
+    @Test
+    void etcdAndTheApiServerListenOnLoopbackOnly(KubeControlPlane plane) throws IOException {
+        List<Integer> ports = new ArrayList<>();
+        ports.add(URI.create(plane.apiServerUrl()).getPort());
+        ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().orElse("").endsWith("/etcd"))
+                .flatMap(p -> Stream.of(p.info().arguments().orElse(new String[0])))
+                .flatMap(arg -> Stream.of(arg.split(",")))
+                .map(LISTEN_URL::matcher)
+                .filter(Matcher::matches)
+                .forEach(m -> ports.add(Integer.parseInt(m.group(2))));
+        assertThat(ports).as("API server port and etcd's listen URLs").hasSizeGreaterThanOrEqualTo(3);
+
+        List<String> listeners = new ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                String[] local = f[1].split(":");
+                if (f[3].equals("0A") && ports.contains(Integer.parseInt(local[1], 16))) {
+                    listeners.add(local[0]);
+                }
+            }
+        }
+        assertThat(listeners).as("listening sockets on " + ports).isNotEmpty()
+                .allSatisfy(address -> assertThat(address).isIn(LOOPBACK_127, LOOPBACK_V6, "0000000000000000FFFF0000" + LOOPBACK_127));
     }
 
     @Test
