@@ -1,0 +1,142 @@
+package dev.nucleus.agent.watch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Supplier;
+
+/**
+ * The agent's Prometheus metrics, kept in a few atomics and rendered in the text exposition format
+ * (version 0.0.4) without a metrics library: the agent's idle footprint matters more than a registry.
+ */
+public final class AgentMetrics {
+  /** Launch latency buckets in seconds: a warm launch takes tens of milliseconds. */
+  static final double[] LAUNCH_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+  private final Histogram launch = new Histogram(LAUNCH_BUCKETS);
+  private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
+  private final AtomicLong leaseRenewals = new AtomicLong();
+  private final AtomicLong leaseFailures = new AtomicLong();
+  private volatile Supplier<Map<String, Long>> sandboxesByPhase = Map::of;
+  private volatile Supplier<Integer> queueDepth = () -> 0;
+
+  public void observeLaunch(long nanos) {
+    launch.observe(nanos / 1e9);
+  }
+
+  public void countError(String reason) {
+    errors.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+  }
+
+  public void leaseRenewed() {
+    leaseRenewals.incrementAndGet();
+  }
+
+  public void leaseRenewFailed() {
+    leaseFailures.incrementAndGet();
+  }
+
+  public long errorCount(String reason) {
+    AtomicLong count = errors.get(reason);
+    return count == null ? 0 : count.get();
+  }
+
+  public long launchCount() {
+    return launch.count();
+  }
+
+  void sandboxesByPhase(Supplier<Map<String, Long>> source) {
+    sandboxesByPhase = source;
+  }
+
+  void queueDepth(Supplier<Integer> source) {
+    queueDepth = source;
+  }
+
+  /** The exposition text served at /metrics. */
+  public String render() {
+    StringBuilder out = new StringBuilder(2048);
+    header(out, "nucleus_agent_sandboxes", "gauge", "Sandboxes assigned to this node, by status phase.");
+    new TreeMap<>(sandboxesByPhase.get()).forEach((phase, n) ->
+        out.append("nucleus_agent_sandboxes{phase=\"").append(escape(phase)).append("\"} ").append(n).append('\n'));
+    header(out, "nucleus_agent_launch_duration_seconds", "histogram",
+        "Time from the engine's start call to a running workload.");
+    launch.render(out, "nucleus_agent_launch_duration_seconds");
+    header(out, "nucleus_agent_errors_total", "counter", "Sandbox operations that failed, by status reason.");
+    new TreeMap<>(errors).forEach((reason, n) ->
+        out.append("nucleus_agent_errors_total{reason=\"").append(escape(reason)).append("\"} ").append(n.get())
+            .append('\n'));
+    header(out, "nucleus_agent_lease_renewals_total", "counter", "Successful renewals of the agent's Lease.");
+    out.append("nucleus_agent_lease_renewals_total ").append(leaseRenewals.get()).append('\n');
+    header(out, "nucleus_agent_lease_renew_failures_total", "counter", "Failed renewals of the agent's Lease.");
+    out.append("nucleus_agent_lease_renew_failures_total ").append(leaseFailures.get()).append('\n');
+    header(out, "nucleus_agent_workqueue_depth", "gauge", "Sandboxes waiting for a reconcile.");
+    out.append("nucleus_agent_workqueue_depth ").append(queueDepth.get()).append('\n');
+    header(out, "process_resident_memory_bytes", "gauge", "Resident set size of the agent process.");
+    out.append("process_resident_memory_bytes ").append(residentBytes()).append('\n');
+    return out.toString();
+  }
+
+  private static void header(StringBuilder out, String name, String type, String help) {
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+  }
+
+  private static String escape(String label) {
+    return label.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  /** RSS from /proc/self/statm (pages) — what the idle-footprint goal is measured in. */
+  static long residentBytes() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
+      return Long.parseLong(fields[1]) * 4096L;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** A fixed-bucket histogram with cumulative rendering, as Prometheus expects. */
+  static final class Histogram {
+    private final double[] bounds;
+    private final AtomicLongArray buckets;
+    private final AtomicLong count = new AtomicLong();
+    private final AtomicLong sumMicros = new AtomicLong();
+
+    Histogram(double[] bounds) {
+      this.bounds = bounds.clone();
+      this.buckets = new AtomicLongArray(bounds.length);
+    }
+
+    void observe(double seconds) {
+      for (int i = 0; i < bounds.length; i++) {
+        if (seconds <= bounds[i]) {
+          buckets.incrementAndGet(i);
+          break;
+        }
+      }
+      count.incrementAndGet();
+      sumMicros.addAndGet(Math.round(seconds * 1e6));
+    }
+
+    long count() {
+      return count.get();
+    }
+
+    void render(StringBuilder out, String name) {
+      long cumulative = 0;
+      for (int i = 0; i < bounds.length; i++) {
+        cumulative += buckets.get(i);
+        out.append(name).append("_bucket{le=\"").append(bounds[i]).append("\"} ").append(cumulative).append('\n');
+      }
+      out.append(name).append("_bucket{le=\"+Inf\"} ").append(count.get()).append('\n');
+      out.append(name).append("_sum ").append(sumMicros.get() / 1e6).append('\n');
+      out.append(name).append("_count ").append(count.get()).append('\n');
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package dev.nucleus.agent.watch;
+
+import dev.nucleus.api.v1alpha1.NucleusNames;
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
+import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.SandboxPhase;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Reconciles one sandbox object key: compares what the cluster asks (the cached object), what the agent
+ * remembers (its journal) and what the engine observes, then acts once and reports the facts. Level-triggered
+ * and idempotent: calling it again with nothing changed does nothing, and the journal entry written before
+ * the engine is asked to start a UID means a restarted agent never starts it a second time.
+ */
+final class SandboxController {
+  private static final Logger LOG = Logger.getLogger(SandboxController.class.getName());
+  /** Returned when nothing needs to happen until the next event. */
+  static final long NO_REQUEUE = -1;
+
+  private final AgentConfig config;
+  private final SandboxEngine engine;
+  private final AssignmentJournal journal;
+  private final SandboxApi api;
+  private final AgentMetrics metrics;
+  private final Clock clock;
+  private final Map<String, Assignment> assignments = new ConcurrentHashMap<>();
+  private final Map<String, String> refused = new ConcurrentHashMap<>();
+  private final Map<String, SandboxFacts.State> lastSeen = new ConcurrentHashMap<>();
+
+  SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
+      AgentMetrics metrics, Clock clock) {
+    this.config = config;
+    this.engine = engine;
+    this.journal = journal;
+    this.api = api;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * Loads the journal and adopts what the engine still has; returns the object keys to reconcile first.
+   * Refused files are remembered by UID so the matching object is reported, never started.
+   */
+  List<String> recover() throws IOException, EngineException {
+    AssignmentJournal.Scan scan = journal.scan();
+    for (Assignment a : scan.assignments()) {
+      assignments.put(a.key().uid(), a);
+    }
+    for (JournalException e : scan.refused()) {
+      refused.put(e.uid(), e.getMessage());
+      metrics.countError(AgentReasons.STATE_REFUSED);
+      LOG.warning("refusing agent state for uid " + e.uid() + ": " + e.getMessage());
+    }
+    for (SandboxKey key : engine.known()) {
+      if (!assignments.containsKey(key.uid()) && !refused.containsKey(key.uid())) {
+        // The engine runs something the journal forgot: adopt it rather than let it run unaccounted for.
+        Optional<SandboxFacts> facts = engine.observe(key);
+        String id = facts.map(SandboxFacts::sandboxId).orElse(key.uid());
+        Assignment adopted = new Assignment(key, Assignment.Stage.STARTED, id, clock.instant().toString());
+        journal.write(adopted);
+        assignments.put(key.uid(), adopted);
+      }
+    }
+    return assignments.values().stream().map(a -> a.key().objectKey()).distinct().toList();
+  }
+
+  long reconcile(String objectKey) throws IOException, EngineException {
+    Optional<NucleusSandbox> cached = api.cached(objectKey);
+    String currentUid = cached.map(s -> s.getMetadata().getUid()).orElse(null);
+    for (Assignment stale : assignmentsUnder(objectKey)) {
+      if (!stale.key().uid().equals(currentUid)) {
+        teardown(stale.key(), config.defaultStopGrace()); // its object is gone; the name may be reused
+      }
+    }
+    if (cached.isEmpty()) {
+      return NO_REQUEUE;
+    }
+    NucleusSandbox sandbox = cached.get();
+    SandboxKey key = new SandboxKey(sandbox.getMetadata().getNamespace(), sandbox.getMetadata().getName(), currentUid);
+    if (sandbox.getMetadata().getDeletionTimestamp() != null) {
+      return deleting(key, sandbox);
+    }
+    String refusal = refused.get(currentUid);
+    if (refusal != null) {
+      report(key, sandbox, StatusPatches.failed(AgentReasons.STATE_REFUSED,
+          "the agent's state file for this sandbox was refused (" + refusal + "); it is not started again"));
+      return NO_REQUEUE;
+    }
+    Assignment assignment = assignments.get(currentUid);
+    if (assignment == null) {
+      return unrecorded(key, sandbox);
+    }
+    if (assignment.stage() == Assignment.Stage.FAILED) {
+      return NO_REQUEUE; // the engine refused it and status says why; a retry would need a new object
+    }
+    Optional<SandboxFacts> facts = engine.observe(key);
+    if (facts.isPresent()) {
+      if (assignment.stage() == Assignment.Stage.ACCEPTED) {
+        record(assignment.started(facts.get().sandboxId()));
+      }
+      return reportFacts(key, sandbox, facts.get());
+    }
+    if (assignment.stage() == Assignment.Stage.ACCEPTED) {
+      return start(key, sandbox); // the agent died after accepting but before the engine started anything
+    }
+    if (!isTerminal(sandbox)) {
+      report(key, sandbox, StatusPatches.failed(AgentReasons.SANDBOX_LOST,
+          "sandbox " + assignment.sandboxId() + " was started on this node but the node has no trace of it any more"));
+    }
+    return NO_REQUEUE;
+  }
+
+  private long unrecorded(SandboxKey key, NucleusSandbox sandbox) throws IOException, EngineException {
+    SandboxPhase phase = sandbox.getStatus() == null ? null : sandbox.getStatus().getPhase();
+    if (phase == null || phase == SandboxPhase.Pending || phase == SandboxPhase.Scheduled) {
+      return start(key, sandbox);
+    }
+    if (isTerminal(sandbox)) {
+      return NO_REQUEUE;
+    }
+    // Status says an agent took it on, yet this agent has no record: starting it could run it twice.
+    Optional<SandboxFacts> facts = engine.observe(key);
+    if (facts.isPresent()) {
+      record(new Assignment(key, Assignment.Stage.STARTED, facts.get().sandboxId(), clock.instant().toString()));
+      return reportFacts(key, sandbox, facts.get());
+    }
+    report(key, sandbox, StatusPatches.failed(AgentReasons.SANDBOX_LOST,
+        "status says phase " + phase + " but this node has no record of the sandbox; it is not started twice"));
+    return NO_REQUEUE;
+  }
+
+  private long start(SandboxKey key, NucleusSandbox sandbox) throws IOException {
+    record(new Assignment(key, Assignment.Stage.ACCEPTED, null, clock.instant().toString()));
+    report(key, sandbox, StatusPatches.starting());
+    long begin = System.nanoTime();
+    SandboxFacts facts;
+    try {
+      facts = engine.start(key, sandbox.getSpec());
+    } catch (EngineException e) {
+      metrics.countError(e.reason());
+      return refusedStart(key, e.reason(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "engine failed to start " + key, e);
+      metrics.countError(Reasons.LAUNCH_FAILED);
+      return refusedStart(key, Reasons.LAUNCH_FAILED, "the node agent could not start the sandbox: "
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+    metrics.observeLaunch(System.nanoTime() - begin);
+    record(assignments.get(key.uid()).started(facts.sandboxId()));
+    return reportFacts(key, null, facts);
+  }
+
+  // Status first, journal second: if the agent dies in between, the next one retries a start that never ran.
+  private long refusedStart(SandboxKey key, String reason, String message) throws IOException {
+    report(key, null, StatusPatches.failed(reason, message));
+    record(assignments.get(key.uid()).failed());
+    return NO_REQUEUE;
+  }
+
+  private long reportFacts(SandboxKey key, NucleusSandbox sandbox, SandboxFacts facts) {
+    lastSeen.put(key.uid(), facts.state());
+    report(key, sandbox, StatusPatches.fromFacts(facts));
+    return facts.state() == SandboxFacts.State.RUNNING ? config.usageRefreshInterval().toMillis() : NO_REQUEUE;
+  }
+
+  private long deleting(SandboxKey key, NucleusSandbox sandbox) throws IOException, EngineException {
+    Map<String, String> annotations = sandbox.getMetadata().getAnnotations();
+    if (annotations != null && "true".equals(annotations.get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE))) {
+      return NO_REQUEUE;
+    }
+    teardown(key, graceOf(sandbox));
+    api.markTeardownComplete(key);
+    return NO_REQUEUE;
+  }
+
+  /** Stops and removes everything of one UID, then forgets it; the engine's calls are idempotent. */
+  private void teardown(SandboxKey key, Duration grace) throws IOException, EngineException {
+    try {
+      engine.stop(key, grace);
+      engine.remove(key);
+    } catch (EngineException e) {
+      metrics.countError(e.reason());
+      throw e;
+    }
+    journal.delete(key.uid());
+    assignments.remove(key.uid());
+    refused.remove(key.uid());
+    lastSeen.remove(key.uid());
+  }
+
+  private void record(Assignment assignment) throws IOException {
+    journal.write(assignment);
+    assignments.put(assignment.key().uid(), assignment);
+  }
+
+  /** Patches only when the cached status does not already show it, and never onto a re-created object. */
+  private void report(SandboxKey key, NucleusSandbox known, NucleusSandboxStatus desired) {
+    NucleusSandbox current = known != null ? known : api.cached(key.objectKey()).orElse(null);
+    if (current != null && !key.uid().equals(current.getMetadata().getUid())) {
+      return;
+    }
+    if (current != null && StatusPatches.alreadyShows(current.getStatus(), desired)) {
+      return;
+    }
+    api.patchStatus(key, desired);
+  }
+
+  private List<Assignment> assignmentsUnder(String objectKey) {
+    return assignments.values().stream().filter(a -> a.key().objectKey().equals(objectKey)).toList();
+  }
+
+  private Duration graceOf(NucleusSandbox sandbox) {
+    var lifecycle = sandbox.getSpec() == null ? null : sandbox.getSpec().getLifecycle();
+    Long seconds = lifecycle == null ? null : lifecycle.getStopGracePeriodSeconds();
+    return seconds == null ? config.defaultStopGrace() : Duration.ofSeconds(Math.max(0, seconds));
+  }
+
+  private static boolean isTerminal(NucleusSandbox sandbox) {
+    SandboxPhase phase = sandbox.getStatus() == null ? null : sandbox.getStatus().getPhase();
+    return phase == SandboxPhase.Succeeded || phase == SandboxPhase.Failed;
+  }
+
+  /** How many sandboxes this agent last saw running, for the Lease's load annotation. */
+  int running() {
+    return (int) lastSeen.values().stream().filter(s -> s == SandboxFacts.State.RUNNING).count();
+  }
+
+  /** Object keys of every sandbox the agent remembers, for the periodic sweep of stale assignments. */
+  List<String> rememberedKeys() {
+    return assignments.values().stream().map(a -> a.key().objectKey()).distinct().toList();
+  }
+}

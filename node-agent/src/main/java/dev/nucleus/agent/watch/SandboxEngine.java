@@ -1,0 +1,32 @@
+package dev.nucleus.agent.watch;
+
+import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The watch loop's narrow port to whatever runs sandboxes on this node: the isolation core in production,
+ * a recording fake in the watch loop's tests. Every method is keyed by the object's UID, so a re-created
+ * object of the same name is a different sandbox.
+ */
+public interface SandboxEngine {
+
+  /**
+   * Launches the sandbox and returns once the workload runs (or has already exited). Throws with a precise
+   * reason when the spec cannot be satisfied on this node; then nothing of the sandbox is left behind.
+   */
+  SandboxFacts start(SandboxKey key, NucleusSandboxSpec spec) throws EngineException;
+
+  /** What is true now; empty when the engine has no trace of the key (never started, or removed). */
+  Optional<SandboxFacts> observe(SandboxKey key) throws EngineException;
+
+  /** Stops the workload: SIGTERM, then after {@code grace} a kill of the whole cgroup. Idempotent. */
+  void stop(SandboxKey key, Duration grace) throws EngineException;
+
+  /** Removes every process, cgroup, mount and directory of the sandbox; idempotent, done when it returns. */
+  void remove(SandboxKey key) throws EngineException;
+
+  /** Every sandbox the engine still has a trace of on this node, for adoption after an agent restart. */
+  List<SandboxKey> known() throws EngineException;
+}

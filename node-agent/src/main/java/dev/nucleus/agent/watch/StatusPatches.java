@@ -1,0 +1,130 @@
+package dev.nucleus.agent.watch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
+import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.SandboxPhase;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Pure translation of node facts into the agent's part of a sandbox status. Every status the agent writes
+ * is built here, and only from the fields the agent owns (docs/architecture.md): never conditions, never
+ * observedGeneration, never nodeName. The result is sent as a JSON merge patch, so absent fields stay untouched.
+ */
+public final class StatusPatches {
+  /** The status fields the agent may write; the operator owns every other one. */
+  static final Set<String> AGENT_OWNED = Set.of("phase", "sandboxId", "pid", "startedAt", "finishedAt", "exitCode",
+      "reason", "message", "isolation", "usage", "logTail");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private StatusPatches() {}
+
+  /** The agent accepted the assignment and is about to launch. */
+  public static NucleusSandboxStatus starting() {
+    return new NucleusSandboxStatus().setPhase(SandboxPhase.Starting);
+  }
+
+  /** The status that reports what the engine observed. */
+  public static NucleusSandboxStatus fromFacts(SandboxFacts facts) {
+    NucleusSandboxStatus status = new NucleusSandboxStatus()
+        .setSandboxId(facts.sandboxId())
+        .setPid(facts.pid())
+        .setStartedAt(timestamp(facts.startedAt()))
+        .setIsolation(facts.isolation())
+        .setUsage(facts.usage());
+    if (facts.state() == SandboxFacts.State.RUNNING) {
+      return status.setPhase(SandboxPhase.Running);
+    }
+    boolean succeeded = facts.exitCode() == 0 && facts.reason() == null;
+    return status
+        .setPhase(succeeded ? SandboxPhase.Succeeded : SandboxPhase.Failed)
+        .setFinishedAt(timestamp(facts.finishedAt()))
+        .setExitCode(facts.exitCode())
+        .setReason(facts.reason() != null ? facts.reason() : succeeded ? Reasons.SUCCEEDED : Reasons.FAILED)
+        .setMessage(facts.message() != null ? facts.message() : exitMessage(facts.exitCode()))
+        .setLogTail(facts.logTail());
+  }
+
+  /** The sandbox could not run (or cannot be trusted) on this node: Failed with a precise reason. */
+  public static NucleusSandboxStatus failed(String reason, String message) {
+    return new NucleusSandboxStatus().setPhase(SandboxPhase.Failed).setReason(reason).setMessage(oneLine(message));
+  }
+
+  /** The merge patch body {@code {"status": {...}}} with only agent-owned fields. */
+  public static String mergePatch(NucleusSandboxStatus status) {
+    ObjectNode body = JSON.createObjectNode();
+    body.set("status", agentFields(status));
+    return body.toString();
+  }
+
+  /** True when {@code current} already shows every agent-owned field of {@code desired}: no patch needed. */
+  public static boolean alreadyShows(NucleusSandboxStatus current, NucleusSandboxStatus desired) {
+    if (current == null) {
+      return false;
+    }
+    JsonNode have = JSON.valueToTree(current);
+    ObjectNode want = agentFields(desired);
+    for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      if (!numericallyEqual(have.get(field.getKey()), field.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static ObjectNode agentFields(NucleusSandboxStatus status) {
+    ObjectNode node = JSON.valueToTree(status);
+    node.retain(AGENT_OWNED);
+    return node;
+  }
+
+  // A status read back from the API server may carry 3 where we wrote 3.0: compare values, not encodings.
+  private static boolean numericallyEqual(JsonNode have, JsonNode want) {
+    if (have == null) {
+      return want == null || want.isNull();
+    }
+    if (have.isNumber() && want.isNumber()) {
+      return have.decimalValue().compareTo(want.decimalValue()) == 0;
+    }
+    if (have.isObject() && want.isObject()) {
+      if (have.size() != want.size()) {
+        return false;
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        if (!numericallyEqual(have.get(field.getKey()), field.getValue())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return have.equals(want);
+  }
+
+  static String timestamp(Instant instant) {
+    return instant == null ? null : instant.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  private static String exitMessage(int exitCode) {
+    if (exitCode > 128 && exitCode < 128 + 65) {
+      return "workload killed by signal " + (exitCode - 128);
+    }
+    return "workload exited with code " + exitCode;
+  }
+
+  /** Status messages are one line of text, never a stack trace. */
+  static String oneLine(String message) {
+    if (message == null || message.isBlank()) {
+      return null;
+    }
+    String first = message.strip().lines().findFirst().orElse("");
+    return first.length() > 512 ? first.substring(0, 509) + "..." : first;
+  }
+}

@@ -1,0 +1,236 @@
+package dev.nucleus.agent.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nucleus.api.v1alpha1.NucleusNames;
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
+import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.SandboxPhase;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Deletion handshake, agent restarts and untrusted state, against fabric8's CRUD API server. The same
+ * fake engine instance is handed to the next agent, as real sandboxes outlive the agent process.
+ */
+@EnableKubernetesMockClient(crud = true)
+class AgentRestartTest {
+  static final String NS = "team-b";
+  static final Duration WAIT = Duration.ofSeconds(60); // generous: the build machine is shared
+  KubernetesMockServer server;
+  KubernetesClient client;
+  @TempDir Path state;
+  final FakeEngine engine = new FakeEngine();
+  NodeAgent agent;
+
+  @BeforeEach
+  void crds() throws Exception {
+    MockCluster.installCrds(client);
+  }
+
+  @AfterEach
+  void stopAgent() {
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  void startAgent() throws Exception {
+    agent = NodeAgent.start(client, MockCluster.config(state), engine, MockCluster::advertisement, Clock.systemUTC());
+  }
+
+  void restartAgent() throws Exception {
+    agent.close();
+    agent = null;
+    startAgent();
+  }
+
+  NucleusSandbox get(String name) {
+    return client.resources(NucleusSandbox.class).inNamespace(NS).withName(name).get();
+  }
+
+  NucleusSandboxStatus status(String name) {
+    NucleusSandbox sandbox = get(name);
+    return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
+  }
+
+  NucleusSandbox create(String name) {
+    NucleusSandbox sandbox = MockCluster.sandbox(NS, name, MockCluster.NODE);
+    sandbox.getMetadata().setFinalizers(List.of(NucleusNames.TEARDOWN_FINALIZER)); // as the operator adds it
+    return client.resource(sandbox).create();
+  }
+
+  Path journalFile(String uid) {
+    return MockCluster.config(state).journalDir().resolve(uid + ".json");
+  }
+
+  @Test
+  void deletionStopsRemovesEverythingThenReportsTeardownComplete() throws Exception {
+    String uid = create("doomed").getMetadata().getUid();
+    startAgent();
+    await().atMost(WAIT).until(() -> status("doomed").getPhase() == SandboxPhase.Running);
+    assertThat(journalFile(uid)).exists();
+
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName("doomed").delete();
+    await().atMost(WAIT).until(() -> "true".equals(
+        get("doomed").getMetadata().getAnnotations().get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE)));
+    assertThat(engine.calls).containsSubsequence("start " + uid, "stop " + uid, "remove " + uid);
+    assertThat(engine.hasTrace(uid)).isFalse();
+    assertThat(journalFile(uid)).doesNotExist();
+    assertThat(get("doomed").getMetadata().getFinalizers()).containsExactly(NucleusNames.TEARDOWN_FINALIZER);
+
+    // The operator releases its finalizer; the object goes and nothing is started again.
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName("doomed")
+        .edit(s -> { s.getMetadata().setFinalizers(List.of()); return s; });
+    await().atMost(WAIT).until(() -> get("doomed") == null);
+    assertThat(engine.starts(uid)).isEqualTo(1);
+  }
+
+  @Test
+  void restartedAgentAdoptsRunningSandboxAndReportsOneThatExitedMeanwhile() throws Exception {
+    String runsOn = create("runs-on").getMetadata().getUid();
+    String exitsMeanwhile = create("exits-meanwhile").getMetadata().getUid();
+    startAgent();
+    await().atMost(WAIT).until(() -> status("runs-on").getPhase() == SandboxPhase.Running
+        && status("exits-meanwhile").getPhase() == SandboxPhase.Running);
+    long pid = status("runs-on").getPid();
+
+    agent.close(); // the agent dies; its sandboxes do not
+    agent = null;
+    engine.exit(exitsMeanwhile, 3, "boom\n");
+    startAgent();
+
+    await().atMost(WAIT).until(() -> status("exits-meanwhile").getPhase() == SandboxPhase.Failed);
+    NucleusSandboxStatus exited = status("exits-meanwhile");
+    assertThat(exited.getExitCode()).isEqualTo(3);
+    assertThat(exited.getReason()).isEqualTo(Reasons.FAILED);
+    assertThat(exited.getLogTail()).isEqualTo("boom\n");
+
+    engine.exit(runsOn, 0, "done\n");
+    await().atMost(WAIT).until(() -> status("runs-on").getPhase() == SandboxPhase.Succeeded);
+    assertThat(status("runs-on").getPid()).isEqualTo(pid);
+    assertThat(status("runs-on").getExitCode()).isZero();
+    assertThat(engine.starts(runsOn)).isEqualTo(1);
+    assertThat(engine.starts(exitsMeanwhile)).isEqualTo(1);
+  }
+
+  @Test
+  void sandboxDeletedWhileTheAgentWasDownIsTornDownOnRestart() throws Exception {
+    NucleusSandbox created = MockCluster.sandbox(NS, "orphan", MockCluster.NODE); // no finalizer: it just goes
+    String uid = client.resource(created).create().getMetadata().getUid();
+    startAgent();
+    await().atMost(WAIT).until(() -> status("orphan").getPhase() == SandboxPhase.Running);
+    agent.close();
+    agent = null;
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName("orphan").delete();
+    await().atMost(WAIT).until(() -> get("orphan") == null);
+
+    startAgent();
+    await().atMost(WAIT).until(() -> !engine.hasTrace(uid));
+    assertThat(engine.calls).containsSubsequence("stop " + uid, "remove " + uid);
+    await().atMost(WAIT).until(() -> !Files.exists(journalFile(uid)));
+  }
+
+  @Test
+  void symlinkedStateFileIsRefusedAndReportedNeverFollowed() throws Exception {
+    NucleusSandbox created = client.resource(MockCluster.sandbox(NS, "linked", null)).create();
+    String uid = created.getMetadata().getUid();
+    // A planted symlink that would make the agent believe (and later overwrite) some other file.
+    Path target = state.resolve("bait.json");
+    Files.writeString(target, "{\"version\":1,\"namespace\":\"" + NS + "\",\"name\":\"linked\",\"uid\":\"" + uid
+        + "\",\"stage\":\"STARTED\",\"sandboxId\":\"x\",\"acceptedAt\":\"2026-11-29T20:00:00Z\"}");
+    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
+    Files.createDirectories(journalFile(uid).getParent());
+    Files.createSymbolicLink(journalFile(uid), target);
+    String bait = Files.readString(target);
+
+    startAgent();
+    assign("linked");
+    await().atMost(WAIT).until(() -> status("linked").getPhase() == SandboxPhase.Failed);
+    assertThat(status("linked").getReason()).isEqualTo(AgentReasons.STATE_REFUSED);
+    assertThat(status("linked").getMessage()).contains("symlink").doesNotContain("Exception").doesNotContain("\n");
+    assertThat(engine.starts(uid)).isZero();
+    assertThat(Files.readString(target)).isEqualTo(bait);
+    assertThat(agent.metrics().errorCount(AgentReasons.STATE_REFUSED)).isEqualTo(1);
+  }
+
+  @Test
+  void corruptedStateFileIsRefusedAndDeletionStillCleansUp() throws Exception {
+    NucleusSandbox created = client.resource(MockCluster.sandbox(NS, "garbled", null)).create();
+    String uid = created.getMetadata().getUid();
+    Files.createDirectories(journalFile(uid).getParent());
+    Files.writeString(journalFile(uid), "{\"version\":1,\"namespace\":\"" + NS + "\",\"na");
+    Files.setPosixFilePermissions(journalFile(uid), PosixFilePermissions.fromString("rw-------"));
+
+    startAgent();
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName("garbled").edit(s -> {
+      s.getMetadata().getLabels().put(NucleusNames.NODE_LABEL, MockCluster.NODE);
+      s.getMetadata().setFinalizers(List.of(NucleusNames.TEARDOWN_FINALIZER));
+      return s;
+    });
+    await().atMost(WAIT).until(() -> status("garbled").getPhase() == SandboxPhase.Failed);
+    assertThat(status("garbled").getReason()).isEqualTo(AgentReasons.STATE_REFUSED);
+    assertThat(status("garbled").getMessage()).contains("not valid JSON");
+    assertThat(engine.starts(uid)).isZero();
+
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName("garbled").delete();
+    await().atMost(WAIT).until(() -> "true".equals(
+        get("garbled").getMetadata().getAnnotations().get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE)));
+    assertThat(journalFile(uid)).doesNotExist();
+  }
+
+  @Test
+  void healthAndMetricsAreServed() throws Exception {
+    create("counted");
+    startAgent();
+    await().atMost(WAIT).until(() -> status("counted").getPhase() == SandboxPhase.Running);
+    HttpClient http = HttpClient.newHttpClient();
+    URI base = URI.create("http://127.0.0.1:" + agent.healthPort());
+    await().atMost(WAIT).untilAsserted(() -> {
+      HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+      assertThat(metrics.body())
+          .contains("nucleus_agent_sandboxes{phase=\"Running\"} 1")
+          .contains("nucleus_agent_launch_duration_seconds_count 1")
+          .contains("nucleus_agent_launch_duration_seconds_bucket{le=\"+Inf\"} 1")
+          .containsPattern("nucleus_agent_lease_renewals_total [1-9]")
+          .containsPattern("process_resident_memory_bytes [1-9][0-9]+");
+    });
+    server.shutdown(); // the API server goes away: the Lease goes stale and health says so
+    await().atMost(WAIT).untilAsserted(() -> {
+      HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(503);
+      assertThat(health.body()).contains("Lease nucleus-agent-" + MockCluster.NODE);
+    });
+  }
+
+  private void assign(String name) {
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName(name).edit(s -> {
+      s.getMetadata().getLabels().put(NucleusNames.NODE_LABEL, MockCluster.NODE);
+      return s;
+    });
+  }
+}

@@ -1,0 +1,109 @@
+package dev.nucleus.agent.watch;
+
+import dev.nucleus.api.v1alpha1.Isolation;
+import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.Usage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A recording in-memory engine for the watch loop's tests. Its sandboxes "outlive" an agent the way real
+ * ones do: the same instance is handed to the next agent, which must adopt rather than start again.
+ */
+final class FakeEngine implements SandboxEngine {
+  private final Map<String, SandboxFacts> sandboxes = new ConcurrentHashMap<>();
+  private final Map<String, SandboxKey> keys = new ConcurrentHashMap<>();
+  final List<String> calls = new CopyOnWriteArrayList<>();
+  private final AtomicLong nextPid = new AtomicLong(4000);
+  private final AtomicLong cpuTicks = new AtomicLong();
+  private volatile EngineException nextStartFailure;
+
+  static Isolation isolation() {
+    return new Isolation().setNamespaces(List.of("pid", "mount", "uts", "ipc", "cgroup", "net"))
+        .setSeccompProfile("Default").setSeccompSyscallCount(300).setLandlockAbi(7).setLandlockRuleCount(9)
+        .setCgroupVersion("hybrid").setRuntime("Native").setNetworkMode("None").setUserNamespace(false)
+        .setCapabilities(List.of());
+  }
+
+  void failNextStart(String reason, String message) {
+    nextStartFailure = new EngineException(reason, message);
+  }
+
+  /** The workload exits on its own, as it would while no agent watches. */
+  void exit(String uid, int code, String tail) {
+    sandboxes.computeIfPresent(uid, (u, f) -> f.exited(Instant.now(), code, null, null, usage(), tail));
+  }
+
+  int starts(String uid) {
+    return (int) calls.stream().filter(c -> c.equals("start " + uid)).count();
+  }
+
+  boolean hasTrace(String uid) {
+    return sandboxes.containsKey(uid);
+  }
+
+  Optional<SandboxFacts> facts(String uid) {
+    return Optional.ofNullable(sandboxes.get(uid));
+  }
+
+  @Override
+  public SandboxFacts start(SandboxKey key, NucleusSandboxSpec spec) throws EngineException {
+    calls.add("start " + key.uid());
+    EngineException failure = nextStartFailure;
+    if (failure != null) {
+      nextStartFailure = null;
+      throw failure;
+    }
+    if (sandboxes.containsKey(key.uid())) {
+      throw new IllegalStateException("started twice: " + key); // the property the agent must guarantee
+    }
+    SandboxFacts facts = SandboxFacts.running("sb-" + key.uid().substring(0, 8), nextPid.incrementAndGet(),
+        Instant.now(), isolation(), usage());
+    sandboxes.put(key.uid(), facts);
+    keys.put(key.uid(), key);
+    return facts;
+  }
+
+  @Override
+  public Optional<SandboxFacts> observe(SandboxKey key) {
+    SandboxFacts facts = sandboxes.get(key.uid());
+    if (facts != null && facts.state() == SandboxFacts.State.RUNNING) {
+      facts = facts.withUsage(usage());
+      sandboxes.put(key.uid(), facts);
+    }
+    return Optional.ofNullable(facts);
+  }
+
+  @Override
+  public void stop(SandboxKey key, Duration grace) {
+    calls.add("stop " + key.uid());
+    sandboxes.computeIfPresent(key.uid(), (u, f) -> f.state() == SandboxFacts.State.RUNNING
+        ? f.exited(Instant.now(), 143, Reasons.STOPPED, "stopped on request", usage(), "") : f);
+  }
+
+  @Override
+  public void remove(SandboxKey key) {
+    calls.add("remove " + key.uid());
+    sandboxes.remove(key.uid());
+    keys.remove(key.uid());
+  }
+
+  @Override
+  public List<SandboxKey> known() {
+    return new ArrayList<>(keys.values());
+  }
+
+  private Usage usage() {
+    long t = cpuTicks.incrementAndGet();
+    return new Usage().setMemoryCurrentBytes(1_048_576L * t).setMemoryPeakBytes(2_097_152L * t)
+        .setCpuSeconds(t / 100.0).setPids(1L);
+  }
+}
