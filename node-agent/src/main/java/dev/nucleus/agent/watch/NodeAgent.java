@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +69,7 @@ public final class NodeAgent implements AutoCloseable {
       throw new IOException("the initial list of sandboxes for node " + config.nodeName() + " failed: " + e, e);
     }
     remembered.forEach(queue::add); // includes sandboxes whose objects vanished while the agent was down
+    controller.sweepOrphans(assignedUids());
     for (int i = 0; i < config.workers(); i++) {
       Thread worker = daemon(this::work, "nucleus-agent-worker-" + i);
       workers.add(worker);
@@ -76,8 +78,7 @@ public final class NodeAgent implements AutoCloseable {
     lease.renewQuietly();
     long renewMillis = config.leaseRenewInterval().toMillis();
     timers.scheduleAtFixedRate(lease::renewQuietly, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
-    timers.scheduleAtFixedRate(() -> controller.rememberedKeys().forEach(queue::add), SWEEP_SECONDS, SWEEP_SECONDS,
-        TimeUnit.SECONDS);
+    timers.scheduleAtFixedRate(this::sweep, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
     health = new HealthServer(config.metricsPort(), metrics, this::unhealthy);
     LOG.info("nucleus agent for node " + config.nodeName() + " started: " + sandboxes.getStore().list().size()
         + " sandboxes assigned, " + remembered.size() + " remembered, metrics on port " + health.port());
@@ -128,6 +129,20 @@ public final class NodeAgent implements AutoCloseable {
         queue.done(key);
       }
     }
+  }
+
+  // A safety net under the informer: re-check what the agent remembers, and what the engine runs unclaimed.
+  private void sweep() {
+    controller.rememberedKeys().forEach(queue::add);
+    try {
+      controller.sweepOrphans(assignedUids());
+    } catch (IOException | EngineException | RuntimeException e) {
+      LOG.warning("sweeping orphaned sandboxes failed: " + describe(e));
+    }
+  }
+
+  private Set<String> assignedUids() {
+    return sandboxes.getStore().list().stream().map(s -> s.getMetadata().getUid()).collect(Collectors.toSet());
   }
 
   private NodeAdvertisement.Load load() {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
-import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -40,11 +39,11 @@ final class SandboxApi {
     return Cache.metaNamespaceKeyFunc(sandbox);
   }
 
-  /** Merge-patches the agent's fields into status; a sandbox deleted meanwhile is not an error. */
-  void patchStatus(SandboxKey key, NucleusSandboxStatus status) {
+  /** Sends a status merge patch built by {@link StatusPatches}; a sandbox deleted meanwhile is not an error. */
+  void patchStatus(SandboxKey key, String mergePatch) {
     try {
       client.resources(NucleusSandbox.class).resource(addressOf(key)).subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), StatusPatches.mergePatch(status));
+          .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;

@@ -8,9 +8,11 @@ import dev.nucleus.api.v1alpha1.SandboxPhase;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -35,6 +37,7 @@ final class SandboxController {
   private final Map<String, Assignment> assignments = new ConcurrentHashMap<>();
   private final Map<String, String> refused = new ConcurrentHashMap<>();
   private final Map<String, SandboxFacts.State> lastSeen = new ConcurrentHashMap<>();
+  private final Set<String> unjournaled = ConcurrentHashMap.newKeySet();
 
   SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
       AgentMetrics metrics, Clock clock) {
@@ -60,17 +63,27 @@ final class SandboxController {
       metrics.countError(AgentReasons.STATE_REFUSED);
       LOG.warning("refusing agent state for uid " + e.uid() + ": " + e.getMessage());
     }
-    for (SandboxKey key : engine.known()) {
-      if (!assignments.containsKey(key.uid()) && !refused.containsKey(key.uid())) {
-        // The engine runs something the journal forgot: adopt it rather than let it run unaccounted for.
-        Optional<SandboxFacts> facts = engine.observe(key);
-        String id = facts.map(SandboxFacts::sandboxId).orElse(key.uid());
-        Assignment adopted = new Assignment(key, Assignment.Stage.STARTED, id, clock.instant().toString());
-        journal.write(adopted);
-        assignments.put(key.uid(), adopted);
+    for (String uid : engine.known()) {
+      if (!assignments.containsKey(uid) && !refused.containsKey(uid)) {
+        unjournaled.add(uid); // runs, but the journal forgot it: adopted by its object, or torn down
       }
     }
     return assignments.values().stream().map(a -> a.key().objectKey()).distinct().toList();
+  }
+
+  /**
+   * Tears down what the engine runs for UIDs that no assigned object has any more: sandboxes the journal
+   * forgot or refused and whose objects were deleted while the agent was away.
+   */
+  void sweepOrphans(Set<String> assignedUids) throws IOException, EngineException {
+    Set<String> candidates = new HashSet<>(unjournaled);
+    candidates.addAll(refused.keySet());
+    for (String uid : candidates) {
+      if (!assignedUids.contains(uid) && !assignments.containsKey(uid)) {
+        LOG.info("tearing down sandbox of uid " + uid + ": no object assigned to this node has that uid");
+        teardown(uid, config.defaultStopGrace());
+      }
+    }
   }
 
   long reconcile(String objectKey) throws IOException, EngineException {
@@ -78,7 +91,7 @@ final class SandboxController {
     String currentUid = cached.map(s -> s.getMetadata().getUid()).orElse(null);
     for (Assignment stale : assignmentsUnder(objectKey)) {
       if (!stale.key().uid().equals(currentUid)) {
-        teardown(stale.key(), config.defaultStopGrace()); // its object is gone; the name may be reused
+        teardown(stale.key().uid(), config.defaultStopGrace()); // its object is gone; the name may be reused
       }
     }
     if (cached.isEmpty()) {
@@ -102,7 +115,7 @@ final class SandboxController {
     if (assignment.stage() == Assignment.Stage.FAILED) {
       return NO_REQUEUE; // the engine refused it and status says why; a retry would need a new object
     }
-    Optional<SandboxFacts> facts = engine.observe(key);
+    Optional<SandboxFacts> facts = engine.observe(key.uid());
     if (facts.isPresent()) {
       if (assignment.stage() == Assignment.Stage.ACCEPTED) {
         record(assignment.started(facts.get().sandboxId()));
@@ -120,21 +133,21 @@ final class SandboxController {
   }
 
   private long unrecorded(SandboxKey key, NucleusSandbox sandbox) throws IOException, EngineException {
+    Optional<SandboxFacts> facts = engine.observe(key.uid());
+    if (facts.isPresent()) { // running, but the journal forgot it: adopt it, never start it again
+      record(new Assignment(key, Assignment.Stage.STARTED, facts.get().sandboxId(), clock.instant().toString()));
+      unjournaled.remove(key.uid());
+      return reportFacts(key, sandbox, facts.get());
+    }
     SandboxPhase phase = sandbox.getStatus() == null ? null : sandbox.getStatus().getPhase();
     if (phase == null || phase == SandboxPhase.Pending || phase == SandboxPhase.Scheduled) {
       return start(key, sandbox);
     }
-    if (isTerminal(sandbox)) {
-      return NO_REQUEUE;
+    if (!isTerminal(sandbox)) {
+      // Status says an agent took it on, yet nothing here knows it: starting it now could run it twice.
+      report(key, sandbox, StatusPatches.failed(AgentReasons.SANDBOX_LOST,
+          "status says phase " + phase + " but this node has no record of the sandbox; it is not started twice"));
     }
-    // Status says an agent took it on, yet this agent has no record: starting it could run it twice.
-    Optional<SandboxFacts> facts = engine.observe(key);
-    if (facts.isPresent()) {
-      record(new Assignment(key, Assignment.Stage.STARTED, facts.get().sandboxId(), clock.instant().toString()));
-      return reportFacts(key, sandbox, facts.get());
-    }
-    report(key, sandbox, StatusPatches.failed(AgentReasons.SANDBOX_LOST,
-        "status says phase " + phase + " but this node has no record of the sandbox; it is not started twice"));
     return NO_REQUEUE;
   }
 
@@ -177,24 +190,25 @@ final class SandboxController {
     if (annotations != null && "true".equals(annotations.get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE))) {
       return NO_REQUEUE;
     }
-    teardown(key, graceOf(sandbox));
+    teardown(key.uid(), graceOf(sandbox));
     api.markTeardownComplete(key);
     return NO_REQUEUE;
   }
 
   /** Stops and removes everything of one UID, then forgets it; the engine's calls are idempotent. */
-  private void teardown(SandboxKey key, Duration grace) throws IOException, EngineException {
+  private void teardown(String uid, Duration grace) throws IOException, EngineException {
     try {
-      engine.stop(key, grace);
-      engine.remove(key);
+      engine.stop(uid, grace);
+      engine.remove(uid);
     } catch (EngineException e) {
       metrics.countError(e.reason());
       throw e;
     }
-    journal.delete(key.uid());
-    assignments.remove(key.uid());
-    refused.remove(key.uid());
-    lastSeen.remove(key.uid());
+    journal.delete(uid);
+    assignments.remove(uid);
+    refused.remove(uid);
+    unjournaled.remove(uid);
+    lastSeen.remove(uid);
   }
 
   private void record(Assignment assignment) throws IOException {
@@ -202,16 +216,14 @@ final class SandboxController {
     assignments.put(assignment.key().uid(), assignment);
   }
 
-  /** Patches only when the cached status does not already show it, and never onto a re-created object. */
+  /** Patches only the fields the cached status does not already show, and never onto a re-created object. */
   private void report(SandboxKey key, NucleusSandbox known, NucleusSandboxStatus desired) {
     NucleusSandbox current = known != null ? known : api.cached(key.objectKey()).orElse(null);
     if (current != null && !key.uid().equals(current.getMetadata().getUid())) {
       return;
     }
-    if (current != null && StatusPatches.alreadyShows(current.getStatus(), desired)) {
-      return;
-    }
-    api.patchStatus(key, desired);
+    StatusPatches.mergePatchAgainst(current == null ? null : current.getStatus(), desired)
+        .ifPresent(patch -> api.patchStatus(key, patch));
   }
 
   private List<Assignment> assignmentsUnder(String objectKey) {

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The watch loop's narrow port to whatever runs sandboxes on this node: the isolation core in production,
- * a recording fake in the watch loop's tests. Every method is keyed by the object's UID, so a re-created
- * object of the same name is a different sandbox.
+ * a recording fake in the watch loop's tests. Sandboxes are keyed by the object's UID, so a re-created
+ * object of the same name is a different sandbox, and an engine can be asked about a UID whose object is gone.
  */
 public interface SandboxEngine {
 
@@ -19,14 +19,14 @@ public interface SandboxEngine {
   SandboxFacts start(SandboxKey key, NucleusSandboxSpec spec) throws EngineException;
 
   /** What is true now; empty when the engine has no trace of the key (never started, or removed). */
-  Optional<SandboxFacts> observe(SandboxKey key) throws EngineException;
+  Optional<SandboxFacts> observe(String uid) throws EngineException;
 
   /** Stops the workload: SIGTERM, then after {@code grace} a kill of the whole cgroup. Idempotent. */
-  void stop(SandboxKey key, Duration grace) throws EngineException;
+  void stop(String uid, Duration grace) throws EngineException;
 
   /** Removes every process, cgroup, mount and directory of the sandbox; idempotent, done when it returns. */
-  void remove(SandboxKey key) throws EngineException;
+  void remove(String uid) throws EngineException;
 
-  /** Every sandbox the engine still has a trace of on this node, for adoption after an agent restart. */
-  List<SandboxKey> known() throws EngineException;
+  /** The UIDs of every sandbox the engine still has a trace of on this node, for adoption after a restart. */
+  List<String> known() throws EngineException;
 }

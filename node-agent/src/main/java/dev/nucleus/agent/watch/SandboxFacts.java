@@ -26,8 +26,8 @@ public record SandboxFacts(
     Usage usage,
     String logTail) {
 
-  /** Whether the workload still runs. */
-  public enum State { RUNNING, EXITED }
+  /** Whether the workload still runs; LOST when its monitor vanished without recording how it ended. */
+  public enum State { RUNNING, EXITED, LOST }
 
   public SandboxFacts {
     Objects.requireNonNull(sandboxId, "sandboxId");
@@ -39,6 +39,10 @@ public record SandboxFacts(
 
   public static SandboxFacts running(String sandboxId, long pid, Instant startedAt, Isolation isolation, Usage usage) {
     return new SandboxFacts(sandboxId, State.RUNNING, pid, startedAt, null, null, null, null, isolation, usage, null);
+  }
+
+  public static SandboxFacts lost(String sandboxId, Long pid, Instant startedAt, String message) {
+    return new SandboxFacts(sandboxId, State.LOST, pid, startedAt, null, null, null, message, null, null, null);
   }
 
   public SandboxFacts exited(Instant finished, int code, String exitReason, String exitMessage, Usage finalUsage,

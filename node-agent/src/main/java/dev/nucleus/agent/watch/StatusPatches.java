@@ -8,8 +8,11 @@ import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -41,6 +44,11 @@ public final class StatusPatches {
     if (facts.state() == SandboxFacts.State.RUNNING) {
       return status.setPhase(SandboxPhase.Running);
     }
+    if (facts.state() == SandboxFacts.State.LOST) {
+      return status.setPhase(SandboxPhase.Failed).setReason(AgentReasons.SANDBOX_LOST)
+          .setMessage(oneLine(facts.message() != null ? facts.message()
+              : "the sandbox's monitor is gone and recorded no exit status"));
+    }
     boolean succeeded = facts.exitCode() == 0 && facts.reason() == null;
     return status
         .setPhase(succeeded ? SandboxPhase.Succeeded : SandboxPhase.Failed)
@@ -63,20 +71,32 @@ public final class StatusPatches {
     return body.toString();
   }
 
-  /** True when {@code current} already shows every agent-owned field of {@code desired}: no patch needed. */
-  public static boolean alreadyShows(NucleusSandboxStatus current, NucleusSandboxStatus desired) {
-    if (current == null) {
-      return false;
-    }
-    JsonNode have = JSON.valueToTree(current);
+  /**
+   * The merge patch that brings {@code current} to show {@code desired}: only the agent-owned fields that
+   * differ, so a field is not re-sent once it is in place; empty when nothing differs.
+   */
+  public static Optional<String> mergePatchAgainst(NucleusSandboxStatus current, NucleusSandboxStatus desired) {
+    JsonNode have = current == null ? JSON.createObjectNode() : JSON.valueToTree(current);
     ObjectNode want = agentFields(desired);
+    List<String> same = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
-      if (!numericallyEqual(have.get(field.getKey()), field.getValue())) {
-        return false;
+      if (numericallyEqual(have.get(field.getKey()), field.getValue())) {
+        same.add(field.getKey());
       }
     }
-    return true;
+    want.remove(same);
+    if (want.isEmpty()) {
+      return Optional.empty();
+    }
+    ObjectNode body = JSON.createObjectNode();
+    body.set("status", want);
+    return Optional.of(body.toString());
+  }
+
+  /** True when {@code current} already shows every agent-owned field of {@code desired}: no patch needed. */
+  public static boolean alreadyShows(NucleusSandboxStatus current, NucleusSandboxStatus desired) {
+    return current != null && mergePatchAgainst(current, desired).isEmpty();
   }
 
   private static ObjectNode agentFields(NucleusSandboxStatus status) {

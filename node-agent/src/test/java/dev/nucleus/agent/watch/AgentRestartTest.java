@@ -149,8 +149,34 @@ class AgentRestartTest {
   }
 
   @Test
+  void lostJournalNeverCausesASecondStartAndOrphansAreTornDown() throws Exception {
+    String kept = create("kept").getMetadata().getUid();
+    String dropped = client.resource(MockCluster.sandbox(NS, "dropped", MockCluster.NODE)).create()
+        .getMetadata().getUid();
+    startAgent();
+    await().atMost(WAIT).until(() -> status("kept").getPhase() == SandboxPhase.Running
+        && status("dropped").getPhase() == SandboxPhase.Running);
+    long pid = status("kept").getPid();
+    agent.close();
+    agent = null;
+    Files.delete(journalFile(kept)); // the agent's memory is gone, the sandboxes are not
+    Files.delete(journalFile(dropped));
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName("dropped").delete();
+    await().atMost(WAIT).until(() -> get("dropped") == null);
+
+    startAgent();
+    await().atMost(WAIT).until(() -> !engine.hasTrace(dropped));
+    await().atMost(WAIT).until(() -> Files.exists(journalFile(kept))); // re-adopted and recorded again
+    engine.exit(kept, 0, "");
+    await().atMost(WAIT).until(() -> status("kept").getPhase() == SandboxPhase.Succeeded);
+    assertThat(status("kept").getPid()).isEqualTo(pid);
+    assertThat(engine.starts(kept)).isEqualTo(1);
+    assertThat(engine.starts(dropped)).isEqualTo(1);
+  }
+
+  @Test
   void symlinkedStateFileIsRefusedAndReportedNeverFollowed() throws Exception {
-    NucleusSandbox created = client.resource(MockCluster.sandbox(NS, "linked", null)).create();
+    NucleusSandbox created = client.resource(MockCluster.sandbox(NS, "linked", MockCluster.NODE)).create();
     String uid = created.getMetadata().getUid();
     // A planted symlink that would make the agent believe (and later overwrite) some other file.
     Path target = state.resolve("bait.json");
@@ -162,7 +188,6 @@ class AgentRestartTest {
     String bait = Files.readString(target);
 
     startAgent();
-    assign("linked");
     await().atMost(WAIT).until(() -> status("linked").getPhase() == SandboxPhase.Failed);
     assertThat(status("linked").getReason()).isEqualTo(AgentReasons.STATE_REFUSED);
     assertThat(status("linked").getMessage()).contains("symlink").doesNotContain("Exception").doesNotContain("\n");
@@ -173,18 +198,12 @@ class AgentRestartTest {
 
   @Test
   void corruptedStateFileIsRefusedAndDeletionStillCleansUp() throws Exception {
-    NucleusSandbox created = client.resource(MockCluster.sandbox(NS, "garbled", null)).create();
-    String uid = created.getMetadata().getUid();
+    String uid = create("garbled").getMetadata().getUid();
     Files.createDirectories(journalFile(uid).getParent());
     Files.writeString(journalFile(uid), "{\"version\":1,\"namespace\":\"" + NS + "\",\"na");
     Files.setPosixFilePermissions(journalFile(uid), PosixFilePermissions.fromString("rw-------"));
 
     startAgent();
-    client.resources(NucleusSandbox.class).inNamespace(NS).withName("garbled").edit(s -> {
-      s.getMetadata().getLabels().put(NucleusNames.NODE_LABEL, MockCluster.NODE);
-      s.getMetadata().setFinalizers(List.of(NucleusNames.TEARDOWN_FINALIZER));
-      return s;
-    });
     await().atMost(WAIT).until(() -> status("garbled").getPhase() == SandboxPhase.Failed);
     assertThat(status("garbled").getReason()).isEqualTo(AgentReasons.STATE_REFUSED);
     assertThat(status("garbled").getMessage()).contains("not valid JSON");
@@ -227,10 +246,4 @@ class AgentRestartTest {
     });
   }
 
-  private void assign(String name) {
-    client.resources(NucleusSandbox.class).inNamespace(NS).withName(name).edit(s -> {
-      s.getMetadata().getLabels().put(NucleusNames.NODE_LABEL, MockCluster.NODE);
-      return s;
-    });
-  }
 }

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FakeEngine implements SandboxEngine {
   private final Map<String, SandboxFacts> sandboxes = new ConcurrentHashMap<>();
-  private final Map<String, SandboxKey> keys = new ConcurrentHashMap<>();
   final List<String> calls = new CopyOnWriteArrayList<>();
   private final AtomicLong nextPid = new AtomicLong(4000);
   private final AtomicLong cpuTicks = new AtomicLong();
@@ -68,37 +67,35 @@ final class FakeEngine implements SandboxEngine {
     SandboxFacts facts = SandboxFacts.running("sb-" + key.uid().substring(0, 8), nextPid.incrementAndGet(),
         Instant.now(), isolation(), usage());
     sandboxes.put(key.uid(), facts);
-    keys.put(key.uid(), key);
     return facts;
   }
 
   @Override
-  public Optional<SandboxFacts> observe(SandboxKey key) {
-    SandboxFacts facts = sandboxes.get(key.uid());
+  public Optional<SandboxFacts> observe(String uid) {
+    SandboxFacts facts = sandboxes.get(uid);
     if (facts != null && facts.state() == SandboxFacts.State.RUNNING) {
       facts = facts.withUsage(usage());
-      sandboxes.put(key.uid(), facts);
+      sandboxes.put(uid, facts);
     }
     return Optional.ofNullable(facts);
   }
 
   @Override
-  public void stop(SandboxKey key, Duration grace) {
-    calls.add("stop " + key.uid());
-    sandboxes.computeIfPresent(key.uid(), (u, f) -> f.state() == SandboxFacts.State.RUNNING
+  public void stop(String uid, Duration grace) {
+    calls.add("stop " + uid);
+    sandboxes.computeIfPresent(uid, (u, f) -> f.state() == SandboxFacts.State.RUNNING
         ? f.exited(Instant.now(), 143, Reasons.STOPPED, "stopped on request", usage(), "") : f);
   }
 
   @Override
-  public void remove(SandboxKey key) {
-    calls.add("remove " + key.uid());
-    sandboxes.remove(key.uid());
-    keys.remove(key.uid());
+  public void remove(String uid) {
+    calls.add("remove " + uid);
+    sandboxes.remove(uid);
   }
 
   @Override
-  public List<SandboxKey> known() {
-    return new ArrayList<>(keys.values());
+  public List<String> known() {
+    return new ArrayList<>(sandboxes.keySet());
   }
 
   private Usage usage() {

@@ -30,6 +30,17 @@ class StatusPatchesTest {
   }
 
   @Test
+  void patchAgainstTheCurrentStatusSendsOnlyWhatChanged() throws Exception {
+    NucleusSandboxStatus current = JSON.readValue(JSON.writeValueAsString(StatusPatches.fromFacts(running)),
+        NucleusSandboxStatus.class);
+    SandboxFacts later = running.withUsage(new Usage().setMemoryCurrentBytes(20L).setCpuSeconds(2.0).setPids(1L));
+    JsonNode patch = JSON.readTree(StatusPatches.mergePatchAgainst(current, StatusPatches.fromFacts(later)).orElseThrow());
+    assertThat(patch.get("status").fieldNames()).toIterable().containsExactly("usage"); // isolation not re-sent
+    assertThat(StatusPatches.mergePatchAgainst(current, StatusPatches.fromFacts(running))).isEmpty();
+    assertThat(StatusPatches.mergePatchAgainst(null, StatusPatches.starting())).contains("{\"status\":{\"phase\":\"Starting\"}}");
+  }
+
+  @Test
   void neverWritesOperatorFieldsEvenIfAStatusObjectCarriesThem() throws Exception {
     NucleusSandboxStatus polluted = StatusPatches.starting().setNodeName("elsewhere").setObservedGeneration(9L)
         .setConditions(List.of(new ConditionBuilder().withType("Ready").withStatus("True").build()));
