@@ -2,6 +2,7 @@ package dev.nucleus.agent.watch;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nucleus.agent.node.NodeCapabilities;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +25,12 @@ public record NodeAdvertisement(
   public NodeAdvertisement {
     Objects.requireNonNull(cgroupMode, "cgroupMode");
     Objects.requireNonNull(kernel, "kernel");
+  }
+
+  /** What the node probe found, plus the memory placement may commit here. */
+  public static NodeAdvertisement of(NodeCapabilities probed, long memoryAllocatableBytes) {
+    return new NodeAdvertisement(probed.landlockAbi(), probed.cgroupMode(), probed.criuUsable(), probed.runscUsable(),
+        probed.kernelRelease(), memoryAllocatableBytes);
   }
 
   /** The Lease annotations for these capabilities plus the given load and node labels. */

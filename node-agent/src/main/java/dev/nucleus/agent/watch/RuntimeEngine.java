@@ -10,6 +10,7 @@ import dev.nucleus.agent.state.SandboxPaths;
 import dev.nucleus.api.v1alpha1.Isolation;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.Usage;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -43,9 +44,17 @@ public final class RuntimeEngine implements SandboxEngine {
   private static final Set<String> API_REASONS = apiReasons();
 
   private final SandboxRuntime runtime;
+  private final UsageSource usage;
 
-  public RuntimeEngine(SandboxRuntime runtime) {
+  /** Reads a sandbox's cgroup usage by its id; empty when it has no cgroup. */
+  @FunctionalInterface
+  public interface UsageSource {
+    Optional<dev.nucleus.agent.cgroup.Usage> read(String sandboxId);
+  }
+
+  public RuntimeEngine(SandboxRuntime runtime, UsageSource usage) {
     this.runtime = runtime;
+    this.usage = usage;
   }
 
   /** The state directory name of a UID: a DNS label, as the runtime requires. */
@@ -80,7 +89,7 @@ public final class RuntimeEngine implements SandboxEngine {
       Instant started = Instant.ofEpochMilli(r.createdAtMillis());
       Isolation isolation = isolation(r);
       return Optional.of(switch (info.state()) {
-        case Running -> SandboxFacts.running(id, r.initPid(), started, isolation, null);
+        case Running -> SandboxFacts.running(id, r.initPid(), started, isolation, usage(id));
         case Lost -> SandboxFacts.lost(id, r.initPid(), started, null);
         case Exited -> exited(id, r, started, isolation, info.exit().orElseThrow());
       });
@@ -145,7 +154,16 @@ public final class RuntimeEngine implements SandboxEngine {
     };
     Instant finished = exit.finishedAtMillis() > 0 ? Instant.ofEpochMilli(exit.finishedAtMillis()) : Instant.now();
     return SandboxFacts.running(id, r.initPid(), started, isolation, null)
-        .exited(finished, exit.shellCode(), reason, null, null, logTail(runtime.stateDirectory().open(id)));
+        .exited(finished, exit.shellCode(), reason, null, usage(id), logTail(runtime.stateDirectory().open(id)));
+  }
+
+  /** The cgroup's reading in API form; a value the node does not account (-1) is left out, not faked. */
+  private Usage usage(String id) {
+    return usage.read(id).map(u -> new Usage()
+        .setMemoryCurrentBytes(u.memoryCurrentBytes() < 0 ? null : u.memoryCurrentBytes())
+        .setMemoryPeakBytes(u.memoryPeakBytes() < 0 ? null : u.memoryPeakBytes())
+        .setCpuSeconds(u.cpuSeconds() < 0 ? null : u.cpuSeconds())
+        .setPids(u.pidsCurrent() < 0 ? null : u.pidsCurrent())).orElse(null);
   }
 
   /** The last lines of stdout, then of stderr, within {@link #LOG_TAIL_BYTES} in total. */

@@ -70,7 +70,7 @@ class AgentSandboxNativeTest {
   }
 
   void startAgent() throws Exception {
-    agent = NodeAgent.start(client, MockCluster.config(stateRoot), new RuntimeEngine(runtime()),
+    agent = NodeAgent.start(client, MockCluster.config(stateRoot), new RuntimeEngine(runtime(), id -> java.util.Optional.empty()),
         MockCluster::advertisement, Clock.systemUTC());
   }
 
