@@ -2,8 +2,8 @@ package dev.nucleus.agent.watch;
 
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.Quantities;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -153,8 +153,8 @@ public final class NodeAgent implements AutoCloseable {
       var resources = s.getSpec() == null ? null : s.getSpec().getResources();
       if (!finished && resources != null && resources.getMemory() != null) {
         try {
-          committed += Quantity.getAmountInBytes(new Quantity(resources.getMemory())).longValue();
-        } catch (IllegalArgumentException | ArithmeticException e) {
+          committed += Quantities.bytes("spec.resources.memory", resources.getMemory());
+        } catch (IllegalArgumentException e) {
           // an unparsable quantity commits nothing; the operator's validation reports it
         }
       }

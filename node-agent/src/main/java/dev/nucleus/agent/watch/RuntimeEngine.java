@@ -69,7 +69,7 @@ public final class RuntimeEngine implements SandboxEngine {
     try {
       runtime.launch(config);
     } catch (LaunchException e) {
-      throw new EngineException(apiReason(e.reason()), e.getMessage());
+      throw new EngineException(apiReason(e.reason(), e.getMessage()), e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new EngineException(Reasons.INVALID_SPEC, e.getMessage());
     }
@@ -235,14 +235,16 @@ public final class RuntimeEngine implements SandboxEngine {
   }
 
   /** A reason the API documents passes through; any other runtime reason is reported as LaunchFailed. */
-  static String apiReason(String runtimeReason) {
+  static String apiReason(String runtimeReason, String message) {
     if (runtimeReason != null && API_REASONS.contains(runtimeReason)) {
       return runtimeReason;
     }
     return switch (runtimeReason == null ? "" : runtimeReason) {
       case "CgroupsUnavailable", "CgroupJoinFailed" -> Reasons.CGROUP_UNAVAILABLE;
       case "SeccompUnavailable", "SeccompFailed" -> Reasons.SECCOMP_UNSUPPORTED;
-      case "LandlockFailed" -> Reasons.LANDLOCK_UNSUPPORTED;
+      case "LandlockFailed", "InvalidLandlock" -> Reasons.LANDLOCK_UNSUPPORTED;
+      case "InvalidMount" -> message != null && message.startsWith("rootfs") ? Reasons.ROOTFS_MISSING
+          : Reasons.VOLUME_REFUSED;
       default -> Reasons.LAUNCH_FAILED;
     };
   }

@@ -38,6 +38,8 @@ final class SandboxController {
   private final Map<String, String> refused = new ConcurrentHashMap<>();
   private final Map<String, SandboxFacts.State> lastSeen = new ConcurrentHashMap<>();
   private final Set<String> unjournaled = ConcurrentHashMap.newKeySet();
+  /** The agent fields this process last patched, per UID: fresher than the informer cache right after a patch. */
+  private final Map<String, NucleusSandboxStatus> sent = new ConcurrentHashMap<>();
 
   SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
       AgentMetrics metrics, Clock clock) {
@@ -209,6 +211,7 @@ final class SandboxController {
     refused.remove(uid);
     unjournaled.remove(uid);
     lastSeen.remove(uid);
+    sent.remove(uid);
   }
 
   private void record(Assignment assignment) throws IOException {
@@ -222,8 +225,13 @@ final class SandboxController {
     if (current != null && !key.uid().equals(current.getMetadata().getUid())) {
       return;
     }
-    StatusPatches.mergePatchAgainst(current == null ? null : current.getStatus(), desired)
-        .ifPresent(patch -> api.patchStatus(key, patch));
+    NucleusSandboxStatus sentBefore = sent.get(key.uid());
+    NucleusSandboxStatus have = StatusPatches.overlay(current == null ? null : current.getStatus(), sentBefore);
+    Optional<String> patch = StatusPatches.mergePatchAgainst(have, desired);
+    if (patch.isPresent()) {
+      api.patchStatus(key, patch.get());
+      sent.put(key.uid(), StatusPatches.overlay(sentBefore, desired));
+    }
   }
 
   private List<Assignment> assignmentsUnder(String objectKey) {

@@ -8,13 +8,12 @@ import dev.nucleus.api.v1alpha1.Capability;
 import dev.nucleus.api.v1alpha1.EnvVar;
 import dev.nucleus.api.v1alpha1.Landlock;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import dev.nucleus.api.v1alpha1.Quantities;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.Resources;
 import dev.nucleus.api.v1alpha1.Rootfs;
 import dev.nucleus.api.v1alpha1.SandboxRuntime;
 import dev.nucleus.api.v1alpha1.Security;
-import io.fabric8.kubernetes.api.model.Quantity;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -119,10 +118,9 @@ final class SpecTranslator {
     long cpuMillis = 0;
     if (r.getCpu() != null) {
       try {
-        cpuMillis = Quantity.getAmountInBytes(new Quantity(r.getCpu())).multiply(BigDecimal.valueOf(1000))
-            .longValueExact();
+        cpuMillis = Quantities.millicores("spec.resources.cpu", r.getCpu());
       } catch (IllegalArgumentException | ArithmeticException e) {
-        throw invalid("spec.resources.cpu '" + r.getCpu() + "' is not a CPU quantity such as 500m or 1.5");
+        throw invalid(e.getMessage());
       }
       if (cpuMillis <= 0) {
         throw invalid("spec.resources.cpu must be at least 1m");
@@ -175,9 +173,9 @@ final class SpecTranslator {
 
   private static long bytes(String field, String quantity) throws EngineException {
     try {
-      return Quantity.getAmountInBytes(new Quantity(quantity)).longValueExact();
-    } catch (IllegalArgumentException | ArithmeticException e) {
-      throw invalid(field + " '" + quantity + "' is not a byte quantity such as 64Mi");
+      return Quantities.bytes(field, quantity);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
     }
   }
 

@@ -94,6 +94,23 @@ public final class StatusPatches {
     return Optional.of(body.toString());
   }
 
+  /**
+   * What the server holds for the agent's fields: the cached status with what this agent already sent laid
+   * over it. Only the agent writes these fields, so its own last patch is fresher than a lagging cache; diffing
+   * against it keeps a patch from re-sending what is already in place.
+   */
+  public static NucleusSandboxStatus overlay(NucleusSandboxStatus cached, NucleusSandboxStatus sent) {
+    ObjectNode base = cached == null ? JSON.createObjectNode() : JSON.valueToTree(cached);
+    if (sent != null) {
+      base.setAll(agentFields(sent));
+    }
+    try {
+      return JSON.treeToValue(base, NucleusSandboxStatus.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      throw new IllegalStateException("a status that was just serialised reads back", e);
+    }
+  }
+
   /** True when {@code current} already shows every agent-owned field of {@code desired}: no patch needed. */
   public static boolean alreadyShows(NucleusSandboxStatus current, NucleusSandboxStatus desired) {
     return current != null && mergePatchAgainst(current, desired).isEmpty();

@@ -3,19 +3,14 @@ package dev.nucleus.agent.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nucleus.agent.runtime.LaunchException;
-import dev.nucleus.agent.runtime.LaunchPlan;
-import dev.nucleus.agent.runtime.SandboxConfig;
-import dev.nucleus.agent.runtime.SandboxPolicies;
+import dev.nucleus.agent.cgroup.CgroupManager;
+import dev.nucleus.agent.runtime.NodePolicies;
 import dev.nucleus.agent.runtime.SandboxRuntime;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
-import dev.nucleus.api.v1alpha1.Seccomp;
-import dev.nucleus.api.v1alpha1.SeccompProfile;
-import dev.nucleus.api.v1alpha1.Security;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -26,18 +21,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The agent with the real isolation core: real launcher, real processes, real state directory, against
- * fabric8's CRUD API server. Runs as root (CI does).
+ * The agent with the real isolation core: real launcher, policies (cgroups, seccomp, Landlock), processes and
+ * state directory, against fabric8's CRUD API server. Runs as root (CI does).
  */
 @EnableKubernetesMockClient(crud = true)
 class AgentSandboxNativeTest {
   static final String NS = "team-n";
   static final Duration WAIT = Duration.ofSeconds(90);
+  static final String CGROUP_ROOT = "nucleus-agent-test-" + ProcessHandle.current().pid();
   KubernetesMockServer server;
   KubernetesClient client;
   Path stateRoot;
@@ -65,20 +62,54 @@ class AgentSandboxNativeTest {
     }
   }
 
+  /** The test's cgroup root is empty once every sandbox is removed; rmdir it in every hierarchy. */
+  @AfterAll
+  static void removeCgroupRoot() throws Exception {
+    for (Path dir : cgroupDirectoriesOf(CGROUP_ROOT)) {
+      Files.delete(dir);
+    }
+    assertThat(cgroupDirectoriesOf(CGROUP_ROOT)).isEmpty();
+  }
+
+  /** Every cgroup directory named after the sandbox anywhere under /sys/fs/cgroup. */
+  static List<Path> cgroupDirectoriesOf(String sandboxId) throws Exception {
+    try (var dirs = Files.find(Path.of("/sys/fs/cgroup"), 8,
+        (p, a) -> a.isDirectory() && p.getFileName() != null && p.getFileName().toString().equals(sandboxId))) {
+      return dirs.toList();
+    }
+  }
+
   SandboxRuntime runtime() throws Exception {
-    return SandboxRuntime.open(stateRoot, new LifecycleOnlyPolicies());
+    return SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT));
   }
 
   void startAgent() throws Exception {
-    agent = NodeAgent.start(client, MockCluster.config(stateRoot), new RuntimeEngine(runtime(), id -> java.util.Optional.empty()),
-        MockCluster::advertisement, Clock.systemUTC());
+    CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
+    RuntimeEngine engine = new RuntimeEngine(runtime(), id -> {
+      try {
+        return Optional.of(cgroups.open(id).usage());
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    });
+    agent = NodeAgent.start(client, MockCluster.config(stateRoot), engine, MockCluster::advertisement,
+        Clock.systemUTC());
+  }
+
+  /** A manifest from docs/examples, placed on this test's node as the operator would place it. */
+  NucleusSandbox apply(String example) throws Exception {
+    NucleusSandbox sandbox = client.resources(NucleusSandbox.class)
+        .load(Path.of("..", "docs", "examples", example).toFile()).item();
+    sandbox.getMetadata().setNamespace(NS);
+    sandbox.getMetadata().setLabels(new java.util.HashMap<>(java.util.Map.of(NucleusNames.NODE_LABEL, MockCluster.NODE)));
+    sandbox.getMetadata().setFinalizers(List.of(NucleusNames.TEARDOWN_FINALIZER));
+    return client.resource(sandbox).create();
   }
 
   NucleusSandbox create(String name, String script) {
     NucleusSandbox sandbox = MockCluster.sandbox(NS, name, MockCluster.NODE);
     sandbox.getMetadata().setFinalizers(List.of(NucleusNames.TEARDOWN_FINALIZER));
-    sandbox.getSpec().setCommand(List.of("/bin/sh", "-c", script)).setResources(null)
-        .setSecurity(new Security().setSeccomp(new Seccomp().setProfile(SeccompProfile.Unconfined)));
+    sandbox.getSpec().setCommand(List.of("/bin/sh", "-c", script)); // every default wall, 64Mi memory limit
     return client.resource(sandbox).create();
   }
 
@@ -92,23 +123,45 @@ class AgentSandboxNativeTest {
   }
 
   @Test
-  void realSandboxGoesRunningThenSucceededWithExitCodeLogTailAndIsolation() throws Exception {
-    create("hello", "echo hello from $(hostname); sleep 2");
-    startAgent();
-    await().atMost(WAIT).until(() -> status("hello").getPhase() == SandboxPhase.Running);
-    long pid = status("hello").getPid();
-    assertThat(ProcessHandle.of(pid)).isPresent(); // a real process on this machine
-    await().atMost(WAIT).until(() -> status("hello").getPhase() == SandboxPhase.Succeeded);
+  void helloExampleGoesRunningThenSucceededWithExitCodeIsolationUsageAndLogTail() throws Exception {
+    apply("hello-sandbox.yaml");
+    List<SandboxPhase> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (var watch = client.resources(NucleusSandbox.class).inNamespace(NS).withName("hello")
+        .watch(new SandboxWatchTest.PhaseRecorder(phases))) {
+      startAgent();
+      await().atMost(WAIT).until(() -> status("hello").getPhase() == SandboxPhase.Succeeded);
+      // The example exits within milliseconds: often before the agent's first report, which then says Succeeded
+      // straight after Starting (as a pod's fast container may skip Running). Long runs show Running below.
+      await().atMost(WAIT).untilAsserted(() ->
+          assertThat(phases).containsSubsequence(SandboxPhase.Starting, SandboxPhase.Succeeded)
+              .doesNotContain(SandboxPhase.Failed));
+    }
     NucleusSandboxStatus done = status("hello");
     assertThat(done.getExitCode()).isZero();
     assertThat(done.getReason()).isEqualTo(Reasons.SUCCEEDED);
-    assertThat(done.getLogTail()).startsWith("hello from ");
+    assertThat(done.getPid()).isPositive();
+    // The workload's own view of its walls, from the example's script.
+    assertThat(done.getLogTail()).startsWith("hello from ").contains("CapEff:\t0000000000000000")
+        .contains("NoNewPrivs:\t1").contains("Seccomp:\t2");
     assertThat(done.getIsolation().getNamespaces()).contains("pid", "mnt", "uts", "ipc", "net").doesNotHaveDuplicates();
-    assertThat(done.getIsolation().getNetworkMode()).isEqualTo("None");
-    assertThat(done.getIsolation().getSeccompProfile()).isEqualTo("Unconfined"); // truthful: it was asked for
+    assertThat(done.getIsolation().getSeccompProfile()).isEqualTo("Default");
+    assertThat(done.getIsolation().getSeccompSyscallCount()).isPositive();
+    assertThat(done.getIsolation().getLandlockEnforced()).isTrue();
     assertThat(done.getIsolation().getCapabilities()).isEmpty();
+    assertThat(done.getUsage()).isNotNull();
+    assertThat(done.getUsage().getCpuSeconds()).isNotNull();
     assertThat(done.getStartedAt()).isNotBlank();
     assertThat(done.getFinishedAt()).isNotBlank();
+  }
+
+  @Test
+  void runningSandboxReportsUsageFromItsCgroup() throws Exception {
+    create("busy", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 30");
+    startAgent();
+    await().atMost(WAIT).until(() -> status("busy").getPhase() == SandboxPhase.Running
+        && status("busy").getUsage() != null && status("busy").getUsage().getMemoryCurrentBytes() != null
+        && status("busy").getUsage().getMemoryCurrentBytes() > 0);
+    assertThat(status("busy").getUsage().getPids()).isPositive();
   }
 
   @Test
@@ -122,18 +175,17 @@ class AgentSandboxNativeTest {
   }
 
   @Test
-  void specTheNodeCannotEnforceFailsWithAPreciseReasonAndLeavesNothing() throws Exception {
-    NucleusSandbox sandbox = create("strict", "true");
-    client.resources(NucleusSandbox.class).inNamespace(NS).withName("strict").edit(s -> {
-      s.getSpec().setSecurity(new Security().setSeccomp(new Seccomp().setProfile(SeccompProfile.Strict)));
-      return s;
-    });
+  void specTheNodeRefusesFailsWithAPreciseReasonAndLeavesNothing() throws Exception {
+    NucleusSandbox sandbox = MockCluster.sandbox(NS, "etc-mount", MockCluster.NODE);
+    sandbox.getSpec().setCommand(List.of("/bin/true")).setVolumes(List.of(new dev.nucleus.api.v1alpha1.Volume()
+        .setName("etc").setMountPath("/host-etc")
+        .setHostPath(new dev.nucleus.api.v1alpha1.HostPathVolume().setPath("/etc").setReadOnly(true))));
+    String uid = client.resource(sandbox).create().getMetadata().getUid();
     startAgent();
-    await().atMost(WAIT).until(() -> status("strict").getPhase() == SandboxPhase.Failed);
-    assertThat(status("strict").getReason()).isEqualTo(Reasons.SECCOMP_UNSUPPORTED);
-    assertThat(status("strict").getMessage()).contains("Strict").doesNotContain("Exception");
-    assertThat(stateRoot.resolve("sandboxes").resolve(RuntimeEngine.sandboxId(sandbox.getMetadata().getUid())))
-        .doesNotExist();
+    await().atMost(WAIT).until(() -> status("etc-mount").getPhase() == SandboxPhase.Failed);
+    assertThat(status("etc-mount").getReason()).isEqualTo(Reasons.VOLUME_REFUSED);
+    assertThat(status("etc-mount").getMessage()).contains("/etc").doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(stateRoot.resolve("sandboxes").resolve(RuntimeEngine.sandboxId(uid))).doesNotExist();
   }
 
   @Test
@@ -152,6 +204,8 @@ class AgentSandboxNativeTest {
     assertThat(dir).doesNotExist();
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(dir.toString());
     assertThat(MockCluster.config(stateRoot).journalDir().resolve(uid + ".json")).doesNotExist();
+    assertThat(CgroupManager.system(CGROUP_ROOT).layout().mode()).isNotEmpty();
+    assertThat(cgroupDirectoriesOf(RuntimeEngine.sandboxId(uid))).isEmpty();
   }
 
   @Test
@@ -172,34 +226,5 @@ class AgentSandboxNativeTest {
     assertThat(after.getPid()).isEqualTo(before.getPid());
     assertThat(after.getStartedAt()).isEqualTo(before.getStartedAt()); // not started a second time
     assertThat(after.getSandboxId()).isEqualTo(before.getSandboxId());
-  }
-
-  /**
-   * Policies for testing the agent's lifecycle handling while the node's policy engines are not wired into
-   * the runtime: no cgroup, no Landlock domain, and seccomp only when Unconfined is asked for (anything else
-   * fails closed). What they leave out shows truthfully in the effective isolation.
-   */
-  static final class LifecycleOnlyPolicies implements SandboxPolicies {
-    private final SandboxPolicies unavailable = SandboxPolicies.unavailable();
-
-    @Override
-    public Optional<CgroupHandle> createCgroup(String id, SandboxConfig.Resources resources) throws LaunchException {
-      return unavailable.createCgroup(id, resources);
-    }
-
-    @Override
-    public Optional<CgroupHandle> findCgroup(String id) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Compiled seccomp(SandboxConfig config) throws LaunchException {
-      return unavailable.seccomp(config);
-    }
-
-    @Override
-    public Optional<LaunchPlan.LandlockRules> landlock(SandboxConfig config) {
-      return Optional.empty();
-    }
   }
 }

@@ -72,12 +72,9 @@ final class FakeEngine implements SandboxEngine {
 
   @Override
   public Optional<SandboxFacts> observe(String uid) {
-    SandboxFacts facts = sandboxes.get(uid);
-    if (facts != null && facts.state() == SandboxFacts.State.RUNNING) {
-      facts = facts.withUsage(usage());
-      sandboxes.put(uid, facts);
-    }
-    return Optional.ofNullable(facts);
+    // Atomic, so an exit() racing with a usage refresh is never overwritten by the stale running facts.
+    return Optional.ofNullable(sandboxes.computeIfPresent(uid,
+        (u, f) -> f.state() == SandboxFacts.State.RUNNING ? f.withUsage(usage()) : f));
   }
 
   @Override

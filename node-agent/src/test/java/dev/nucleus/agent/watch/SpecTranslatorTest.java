@@ -96,6 +96,6 @@ class SpecTranslatorTest {
         .hasMessageContaining("spec.network.mode Bridge");
     assertThatThrownBy(() -> SpecTranslator.translate("x", hello().setResources(new Resources().setMemory("lots"))))
         .satisfies(e -> assertThat(((EngineException) e).reason()).isEqualTo(Reasons.INVALID_SPEC))
-        .hasMessageContaining("spec.resources.memory 'lots'");
+        .hasMessageContaining("spec.resources.memory: 'lots'");
   }
 }

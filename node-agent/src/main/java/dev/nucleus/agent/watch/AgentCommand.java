@@ -1,0 +1,114 @@
+package dev.nucleus.agent.watch;
+
+import dev.nucleus.agent.cgroup.CgroupManager;
+import dev.nucleus.agent.node.NodeCapabilities;
+import dev.nucleus.agent.node.NodeProbe;
+import dev.nucleus.agent.runtime.NodePolicies;
+import dev.nucleus.agent.runtime.SandboxRuntime;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nucleus agent}: the DaemonSet half of Nucleus. Runs until SIGTERM; stopping it leaves the sandboxes
+ * running for the next agent to adopt.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+    description = {"Run the node agent: run the sandboxes the operator assigns to this node (label "
+        + "nucleus.dev/node=$NODE_NAME), report their status, keep the Lease nucleus-agent-$NODE_NAME fresh.",
+        "Identity comes from the environment: NODE_NAME (required), NUCLEUS_NAMESPACE, NUCLEUS_STATE_DIR."})
+public final class AgentCommand implements Callable<Integer> {
+  @Option(names = "--state-dir", description = "State directory (default: $NUCLEUS_STATE_DIR or /var/lib/nucleus).")
+  Path stateDir;
+
+  @Option(names = "--cgroup-root", defaultValue = CgroupManager.DEFAULT_ROOT,
+      description = "Cgroup below the agent's own under which sandboxes are nested (default: ${DEFAULT-VALUE}).")
+  String cgroupRoot;
+
+  @Option(names = "--metrics-port", defaultValue = "9400", description = "Port of /healthz and /metrics.")
+  int metricsPort;
+
+  @Option(names = "--lease-renew-seconds", defaultValue = "5", description = "How often the Lease is renewed.")
+  long renewSeconds;
+
+  @Option(names = "--lease-duration-seconds", defaultValue = "15",
+      description = "How long the operator trusts one renewal.")
+  long leaseSeconds;
+
+  @Option(names = "--usage-refresh-seconds", defaultValue = "5",
+      description = "How often usage of running sandboxes is written to status.")
+  long usageSeconds;
+
+  @Option(names = "--workers", defaultValue = "4", description = "Sandboxes reconciled in parallel.")
+  int workers;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentConfig config;
+    try {
+      config = AgentConfig.fromEnvironment(System.getenv())
+          .withIntervals(Duration.ofSeconds(renewSeconds), Duration.ofSeconds(leaseSeconds),
+              Duration.ofSeconds(usageSeconds))
+          .withMetricsPort(metricsPort).withWorkers(workers);
+      if (stateDir != null) {
+        config = config.withStateDir(stateDir);
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("nucleus agent: " + e.getMessage());
+      return 2;
+    }
+    NodeCapabilities capabilities = new NodeProbe().probe();
+    NodeAdvertisement advertisement = NodeAdvertisement.of(capabilities, memoryTotalBytes());
+    CgroupManager cgroups = CgroupManager.system(cgroupRoot);
+    SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), NodePolicies.system(cgroupRoot));
+    RuntimeEngine engine = new RuntimeEngine(runtime, id -> usageOf(cgroups, id));
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    NodeAgent agent;
+    try {
+      agent = NodeAgent.start(client, config, engine, () -> advertisement, Clock.systemUTC());
+    } catch (IOException | EngineException | RuntimeException e) {
+      client.close();
+      System.err.println("nucleus agent: " + e.getMessage());
+      return 1;
+    }
+    // The hook stops the agent, never the sandboxes: they run on and the next agent adopts them.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      client.close();
+    }, "nucleus-agent-shutdown"));
+    Thread.currentThread().join();
+    return 0;
+  }
+
+  private static Optional<dev.nucleus.agent.cgroup.Usage> usageOf(CgroupManager cgroups, String sandboxId) {
+    try {
+      return Optional.of(cgroups.open(sandboxId).usage());
+    } catch (RuntimeException e) {
+      return Optional.empty(); // no cgroup (none requested or already removed): no usage to report
+    }
+  }
+
+  /** MemTotal from /proc/meminfo: what placement may commit on this node. */
+  static long memoryTotalBytes() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+      if (line.startsWith("MemTotal:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    throw new IOException("/proc/meminfo has no MemTotal line");
+  }
+
+  /** Runs the agent alone (the {@code nucleus} CLI registers this class as its {@code agent} subcommand). */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new AgentCommand()).execute(args));
+  }
+}
