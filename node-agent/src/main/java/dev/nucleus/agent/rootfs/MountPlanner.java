@@ -77,8 +77,8 @@ public final class MountPlanner {
         for (Volume v : r.volumes()) {
             volume(p, v, r.rootfs());
         }
-        if (r.rootfs() instanceof RootfsSource.Host) {
-            // Last: every mount point exists now, so the root tmpfs itself can become read-only.
+        if (r.rootfs() instanceof RootfsSource.Host || r.rootfs() instanceof RootfsSource.Directory d && !d.writable()) {
+            // Last: every mount point exists now, so the root itself can become read-only.
             p.ops.add(new MountOp.Mount("", p.root, "", REMOUNT | RDONLY | NOSUID | NODEV, ""));
         }
         return List.copyOf(p.ops);

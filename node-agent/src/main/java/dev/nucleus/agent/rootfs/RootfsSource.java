@@ -9,7 +9,13 @@ public sealed interface RootfsSource {
     record Host() implements RootfsSource {
     }
 
-    /** A node directory used as the overlay's lower layer; writes go to the sandbox's state directory. */
-    record Directory(Path path) implements RootfsSource {
+    /**
+     * A node directory used as the overlay's lower layer; writes go to the upper layer in the sandbox's state
+     * directory, or, when not {@code writable}, the root is remounted read-only after setup.
+     */
+    record Directory(Path path, boolean writable) implements RootfsSource {
+        public Directory(Path path) {
+            this(path, true);
+        }
     }
 }

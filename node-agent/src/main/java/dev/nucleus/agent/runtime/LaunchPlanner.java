@@ -51,9 +51,9 @@ public final class LaunchPlanner {
             throw new InvalidMountException("workingDir", "must be an absolute path inside the sandbox, got " + cwd);
         }
         var mounts = new MountPlanner(host).plan(new MountPlanner.Request(c.rootfs(), paths.rootMount(),
-                paths.overlayUpper(), paths.overlayWork(), c.name(), c.userNamespace(), TMP_BYTES, volumes));
+                paths.overlayUpper(), paths.overlayWork(), c.hostname(), c.userNamespace(), TMP_BYTES, volumes));
         List<String> env = new ArrayList<>();
-        for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.name(), c.uid()).entrySet()) {
+        for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.hostname(), c.uid()).entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
         }
         Optional<String> idMap = c.userNamespace() ? Optional.of("0 " + userNamespaceBase(c.name()) + " " + USERNS_SIZE + "\n") : Optional.empty();
@@ -61,7 +61,7 @@ public final class LaunchPlanner {
                 policies.cgroupProcsFiles().stream().map(Path::toString).toList(),
                 namespaces(c),
                 idMap, idMap,
-                c.name(),
+                c.hostname(),
                 c.network().loopbackUp(),
                 mounts,
                 paths.rootMount().toString(),

@@ -27,6 +27,8 @@ public final class NodePolicies implements SandboxPolicies {
     private final SeccompCompiler seccomp;
     private final LandlockPlanner landlock = new LandlockPlanner();
     private final IntSupplier landlockAbi;
+    /** Compiling is a pure function of the policy and costs tens of milliseconds through libseccomp: compile once. */
+    private final java.util.Map<SeccompPolicy, Compiled> compiled = new java.util.concurrent.ConcurrentHashMap<>();
 
     public NodePolicies(CgroupManager cgroups, SeccompCompiler seccomp, IntSupplier landlockAbi) {
         this.cgroups = cgroups;
@@ -58,9 +60,14 @@ public final class NodePolicies implements SandboxPolicies {
     @Override
     public Compiled seccomp(SandboxConfig c) throws LaunchException {
         try {
-            SeccompProgram p = seccomp.compile(SeccompPolicy.of(c.seccomp().profile(), c.seccomp().extraAllowed(),
-                    c.capabilitiesAdd()));
-            return new Compiled(p.bpf(), p.profile(), p.allowedSyscallCount());
+            SeccompPolicy policy = SeccompPolicy.of(c.seccomp().profile(), c.seccomp().extraAllowed(), c.capabilitiesAdd());
+            Compiled hit = compiled.get(policy);
+            if (hit == null) {
+                SeccompProgram p = seccomp.compile(policy);
+                hit = new Compiled(p.bpf(), p.profile(), p.allowedSyscallCount());
+                compiled.put(policy, hit);
+            }
+            return hit;
         } catch (SeccompPolicyException e) {
             throw new LaunchException(e.reason(), e.getMessage(), e);
         }
@@ -77,7 +84,7 @@ public final class NodePolicies implements SandboxPolicies {
                 volumeRw.add(v.target());
             }
         }
-        LandlockRequest request = LandlockRequest.of(c.landlock().readOnly(), c.landlock().readWrite(), List.of(),
+        LandlockRequest request = LandlockRequest.of(c.landlock().readOnly(), c.landlock().readWrite(), c.landlock().execute(),
                 c.landlock().tcpBind(), c.landlock().tcpConnect(), volumeRw);
         try {
             LandlockRuleset r = landlock.plan(request, landlockAbi.getAsInt());

@@ -26,9 +26,20 @@ public record SandboxConfig(
         Seccomp seccomp,
         Landlock landlock,
         Set<String> capabilitiesAdd,
-        long timeoutSeconds) {
+        long timeoutSeconds,
+        String hostname) {
+
+    /** A config whose hostname is its name. */
+    public SandboxConfig(String name, List<String> command, Map<String, String> env, String workingDir, RootfsSource rootfs,
+                         List<Volume> volumes, Resources resources, long uid, long gid, boolean userNamespace,
+                         NetworkMode network, Seccomp seccomp, Landlock landlock, Set<String> capabilitiesAdd,
+                         long timeoutSeconds) {
+        this(name, command, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network, seccomp, landlock,
+                capabilitiesAdd, timeoutSeconds, name);
+    }
 
     public SandboxConfig {
+        hostname = hostname == null || hostname.isEmpty() ? name : hostname;
         command = List.copyOf(command);
         env = Map.copyOf(env);
         volumes = List.copyOf(volumes);
@@ -51,8 +62,13 @@ public record SandboxConfig(
     }
 
     /** Landlock request: enabled with the default rules plus extra paths, or off. Paths are inside the sandbox. */
-    public record Landlock(boolean enabled, List<String> readWrite, List<String> readOnly, List<Integer> tcpBind,
-                           List<Integer> tcpConnect) {
+    public record Landlock(boolean enabled, List<String> readWrite, List<String> readOnly, List<String> execute,
+                           List<Integer> tcpBind, List<Integer> tcpConnect) {
+        public Landlock(boolean enabled, List<String> readWrite, List<String> readOnly, List<Integer> tcpBind,
+                        List<Integer> tcpConnect) {
+            this(enabled, readWrite, readOnly, List.of(), tcpBind, tcpConnect);
+        }
+
         public static final Landlock DEFAULT = new Landlock(true, List.of(), List.of(), List.of(), List.of());
         public static final Landlock DISABLED = new Landlock(false, List.of(), List.of(), List.of(), List.of());
     }
@@ -65,6 +81,6 @@ public record SandboxConfig(
 
     public SandboxConfig withCommand(List<String> c) {
         return new SandboxConfig(name, c, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network,
-                seccomp, landlock, capabilitiesAdd, timeoutSeconds);
+                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname);
     }
 }

@@ -1,0 +1,135 @@
+package dev.nucleus.agent.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.nucleus.agent.network.NetworkMode;
+import dev.nucleus.api.v1alpha1.Quantities;
+import dev.nucleus.agent.rootfs.RootfsSource;
+import dev.nucleus.agent.rootfs.Volume;
+import dev.nucleus.agent.runtime.SandboxConfig;
+import dev.nucleus.api.v1alpha1.EnvVar;
+import dev.nucleus.api.v1alpha1.Landlock;
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import dev.nucleus.api.v1alpha1.Resources;
+import dev.nucleus.api.v1alpha1.Security;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Maps the NucleusSandbox YAML that kubectl takes onto the runtime's normalized {@link SandboxConfig}. */
+public final class SpecMapper {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private SpecMapper() {
+    }
+
+    /** Reads and maps a manifest; every problem is an IllegalArgumentException naming the field and the fix. */
+    public static SandboxConfig read(Path file) throws IOException {
+        NucleusSandbox sandbox;
+        try {
+            sandbox = YAML.readValue(file.toFile(), NucleusSandbox.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            String path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("(document)");
+            throw new IllegalArgumentException(path + ": " + e.getOriginalMessage().lines().findFirst().orElse("invalid")
+                    + "; fix the manifest (see docs/crd-reference.md)");
+        }
+        if (sandbox == null || !"NucleusSandbox".equals(sandbox.getKind())) {
+            throw new IllegalArgumentException("kind: expected NucleusSandbox; nucleus run -f takes one NucleusSandbox manifest");
+        }
+        if (sandbox.getMetadata() == null || sandbox.getMetadata().getName() == null) {
+            throw new IllegalArgumentException("metadata.name: required; set a DNS-label name");
+        }
+        return map(sandbox.getMetadata().getName(), sandbox.getSpec());
+    }
+
+    static SandboxConfig map(String name, NucleusSandboxSpec spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("spec: required; set at least spec.command");
+        }
+        List<String> command = new ArrayList<>(Optional.ofNullable(spec.getCommand()).orElse(List.of()));
+        command.addAll(Optional.ofNullable(spec.getArgs()).orElse(List.of()));
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("spec.command: required; set the program to run, e.g. [\"/bin/sh\", \"-c\"]");
+        }
+        if (spec.getRuntime() != null && !"Native".equals(spec.getRuntime().name())) {
+            throw new IllegalArgumentException("spec.runtime: " + spec.getRuntime() + " is not supported by this release; use Native");
+        }
+        if (spec.getRestoreFrom() != null) {
+            throw new IllegalArgumentException("spec.restoreFrom: restores go through the operator; remove it for nucleus run");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (EnvVar e : Optional.ofNullable(spec.getEnv()).orElse(List.of())) {
+            env.put(e.getName(), e.getValue() == null ? "" : e.getValue());
+        }
+        Security sec = Optional.ofNullable(spec.getSecurity()).orElse(new Security());
+        Resources res = spec.getResources();
+        SandboxConfig.Resources resources = res == null ? SandboxConfig.Resources.UNLIMITED : new SandboxConfig.Resources(
+                res.getMemory() == null ? 0 : Quantities.bytes("spec.resources.memory", res.getMemory()),
+                res.getCpu() == null ? 0 : Quantities.millicores("spec.resources.cpu", res.getCpu()),
+                res.getPids() == null ? 0 : res.getPids());
+        RootfsSource rootfs = new RootfsSource.Host();
+        if (spec.getRootfs() != null && spec.getRootfs().getPath() != null) {
+            boolean writable = Boolean.TRUE.equals(spec.getRootfs().getWritable()) && !Boolean.TRUE.equals(sec.getReadOnlyRootfs());
+            rootfs = new RootfsSource.Directory(Path.of(spec.getRootfs().getPath()), writable);
+        }
+        List<Volume> volumes = new ArrayList<>();
+        List<dev.nucleus.api.v1alpha1.Volume> specVolumes = Optional.ofNullable(spec.getVolumes()).orElse(List.of());
+        for (int i = 0; i < specVolumes.size(); i++) {
+            var v = specVolumes.get(i);
+            String field = "spec.volumes[" + i + "]";
+            if (v.getHostPath() != null) {
+                volumes.add(new Volume.HostPath(Path.of(v.getHostPath().getPath()), v.getMountPath(),
+                        Boolean.TRUE.equals(v.getHostPath().getReadOnly())));
+            } else if (v.getTmpfs() != null) {
+                long size = v.getTmpfs().getSize() == null ? 64L << 20 : Quantities.bytes(field + ".tmpfs.size", v.getTmpfs().getSize());
+                volumes.add(new Volume.Tmpfs(v.getMountPath(), size));
+            } else {
+                throw new IllegalArgumentException(field + ": set hostPath or tmpfs");
+            }
+        }
+        SandboxConfig.Seccomp seccomp = SandboxConfig.Seccomp.DEFAULT;
+        if (sec.getSeccomp() != null) {
+            seccomp = new SandboxConfig.Seccomp(sec.getSeccomp().getProfile() == null ? "Default" : sec.getSeccomp().getProfile().name(),
+                    Optional.ofNullable(sec.getSeccomp().getAllowSyscalls()).orElse(List.of()));
+        }
+        SandboxConfig.Landlock landlock = SandboxConfig.Landlock.DEFAULT;
+        Landlock ll = sec.getLandlock();
+        if (ll != null) {
+            landlock = new SandboxConfig.Landlock(true, nz(ll.getReadWrite()), nz(ll.getReadOnly()), nz(ll.getExecute()),
+                    nz(ll.getTcpBind()), nz(ll.getTcpConnect()));
+        }
+        Set<String> caps = new LinkedHashSet<>();
+        if (sec.getCapabilities() != null && sec.getCapabilities().getAdd() != null) {
+            sec.getCapabilities().getAdd().forEach(c -> caps.add(c.name()));
+        }
+        NetworkMode network = NetworkMode.NONE;
+        if (spec.getNetwork() != null && spec.getNetwork().getMode() != null) {
+            if (spec.getNetwork().getMode() == dev.nucleus.api.v1alpha1.NetworkMode.Bridge) {
+                throw new IllegalArgumentException("spec.network.mode: Bridge is not supported by this release; use None or Host");
+            }
+            network = NetworkMode.parse(spec.getNetwork().getMode().name());
+        }
+        long deadline = spec.getLifecycle() == null || spec.getLifecycle().getActiveDeadlineSeconds() == null ? 0
+                : spec.getLifecycle().getActiveDeadlineSeconds();
+        long uid = sec.getRunAsUser() == null ? 0 : sec.getRunAsUser();
+        long gid = sec.getRunAsGroup() == null ? uid : sec.getRunAsGroup();
+        return new SandboxConfig(name, command, env, spec.getWorkingDir() == null ? "/" : spec.getWorkingDir(), rootfs, volumes,
+                resources, uid, gid, Boolean.TRUE.equals(sec.getUserNamespace()), network, seccomp, landlock, caps, deadline,
+                spec.getHostname());
+    }
+
+    private static <T> List<T> nz(List<T> l) {
+        return l == null ? List.of() : l;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.nucleus.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end on the real kernel: manifests kubectl takes, flags, exit codes and one-line errors. */
+class NucleusCliNativeTest {
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {
+    }
+
+    Result nucleus(String... args) throws Exception {
+        Path state = tmp.resolve("state");
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            String[] all = new String[args.length + 2];
+            all[0] = "--state-dir=" + state;
+            all[1] = "--cgroup-root=nucleus-cli-test";
+            System.arraycopy(args, 0, all, 2, args.length);
+            int code = NucleusCli.execute(all);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static Path example(String name) {
+        return Path.of("..", "docs", "examples", name).toAbsolutePath().normalize();
+    }
+
+    @Test
+    void theHelloManifestRunsInTheForegroundWithItsWalls() throws Exception {
+        Result r = nucleus("run", "--rm", "-f", example("hello-sandbox.yaml").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("hello from hello, pid 1", "CapEff:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2");
+    }
+
+    @Test
+    void theLandlockManifestProvesItsWall() throws Exception {
+        Result r = nucleus("run", "--rm", "-f", example("landlock-sandbox.yaml").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("write to /work: allowed", "write to /etc: denied");
+    }
+
+    @Test
+    void foregroundRunExitsWithTheWorkloadsCodeAndDetachedSandboxesAreManaged() throws Exception {
+        assertThat(nucleus("run", "--rm", "--name", "code", "--", "/bin/sh", "-c", "echo out; exit 42").code()).isEqualTo(42);
+        Result d = nucleus("run", "-d", "--name", "bg", "--memory", "64Mi", "--pids", "16", "--", "/bin/sh", "-c", "echo started; exec sleep 600");
+        assertThat(d.code()).isZero();
+        assertThat(d.out().trim()).isEqualTo("bg");
+        assertThat(nucleus("ps").out()).containsPattern("bg\\s+Running");
+        Result inspect = nucleus("inspect", "bg");
+        assertThat(inspect.out()).contains("\"profile\" : \"Default\"", "\"memoryBytes\" : 67108864", "\"network\" : \"None\"");
+        assertThat(nucleus("stop", "-t", "0", "bg").out()).contains("bg: Signaled (137)");
+        assertThat(nucleus("logs", "bg").out()).isEqualTo("started\n");
+        assertThat(nucleus("rm", "bg").code()).isZero();
+        assertThat(tmp.resolve("state/sandboxes/bg")).doesNotExist();
+    }
+
+    @Test
+    void badFlagsAndSpecsGiveOneLineNamingTheFieldAndExitTwo() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("bad.yaml"), "apiVersion: nucleus.dev/v1alpha1\nkind: NucleusSandbox\n"
+                + "metadata:\n  name: bad\nspec:\n  command: [\"/bin/true\"]\n  resources:\n    memory: 12Q\n");
+        for (String[] args : new String[][] {
+            {"run", "--memory", "12Q", "--", "true"},
+            {"run", "--network", "bridge", "--", "true"},
+            {"run", "--volume", "/etc:/data", "--", "true"},
+            {"run", "--cap-add", "FLY", "--", "true"},
+            {"run", "--bogus"},
+            {"run", "-f", bad.toString()}}) {
+            Result r = nucleus(args);
+            assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
+            assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
+        }
+        assertThat(nucleus("run", "-f", bad.toString()).err()).startsWith("nucleus: spec.resources.memory: '12Q'");
+        assertThat(nucleus("run", "--volume", "/etc:/data", "--", "true").err()).contains("volumes[0].path").contains("sensitive");
+    }
+}
