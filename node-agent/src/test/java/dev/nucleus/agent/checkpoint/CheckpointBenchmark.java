@@ -21,7 +21,7 @@ import dev.nucleus.agent.runtime.SandboxRecord;
  */
 public final class CheckpointBenchmark {
 
-    private static final String SMALL = "i=0; while true; do i=$((i+1)); echo $i > /data/count; sleep 0.05; done";
+    private static final String SMALL = "i=0; while true; do i=$((i+1)); echo $i > /data/count.tmp; mv -f /data/count.tmp /data/count; sleep 0.05; done";
     private static final String BIG = "import os,time\nb=os.urandom(256<<20)\ni=0\n"
             + "while True:\n i+=1\n open('/data/count','w').write(str(i))\n time.sleep(0.05)\n";
 

@@ -26,13 +26,13 @@ final class CounterProcess implements AutoCloseable {
     /** {@code setsid} execs the shell in place (same PID) because a JVM child is never a process-group leader. */
     static CounterProcess start(Path dir, String prelude) throws IOException {
         Path file = dir.resolve("count");
-        String script = prelude + "i=0; while true; do i=$((i+1)); echo $i > " + file + "; sleep 0.05; done";
+        String script = prelude + "i=0; while true; do i=$((i+1)); echo $i > " + file + ".tmp; mv -f " + file + ".tmp " + file + "; sleep 0.05; done";
         Process p = new ProcessBuilder("setsid", "sh", "-c", script).redirectInput(new File("/dev/null"))
                 .redirectOutput(new File("/dev/null")).redirectError(new File("/dev/null")).start();
         return new CounterProcess(file, p);
     }
 
-    /** Reads the counter, retrying over the instant the shell truncates the file. */
+    /** Reads the counter; the shell replaces the file by rename, so a dump that freezes it mid-write never leaves it empty. */
     long read() throws Exception {
         for (int i = 0; i < 50; i++) {
             if (Files.exists(counterFile)) {

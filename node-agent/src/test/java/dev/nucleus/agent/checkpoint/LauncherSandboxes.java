@@ -33,7 +33,7 @@ final class LauncherSandboxes implements AutoCloseable {
 
     /** A counter whose value lives only in the shell's memory; written to /data/count and printed to stdout. */
     SandboxRecord startCounter(String name, Path data, long memoryBytes) throws LaunchException {
-        String script = "i=0; while true; do i=$((i+1)); echo $i > /data/count; echo $i; sleep 0.05; done";
+        String script = "i=0; while true; do i=$((i+1)); echo $i > /data/count.tmp; mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done";
         SandboxConfig d = SandboxConfig.defaults(name, List.of("/bin/sh", "-c", script));
         SandboxConfig c = new SandboxConfig(name, d.command(), d.env(), d.workingDir(), d.rootfs(),
                 List.of(new Volume.HostPath(data, "/data", false)), new SandboxConfig.Resources(memoryBytes, 0, 64),
