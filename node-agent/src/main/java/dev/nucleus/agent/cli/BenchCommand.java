@@ -114,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
                 .append("Times are from the call until the process has ended, except the \"spec to exec\" row.\n\n");
         s.append("Full isolation = pid, mount, uts, ipc, cgroup and net namespaces, host rootfs read-only with curated /etc, ")
                 .append("minimal /dev, masked /proc, cgroups (256Mi memory, 1 CPU, 64 pids) joined before the namespaces, ")
-                .append("uid 1000, no capabilities, no_new_privs, Landlock defaults, the Default seccomp profile compiled per launch.\n\n");
+                .append("uid 1000, no capabilities, no_new_privs, Landlock defaults, the Default seccomp profile (compiled once per policy, then cached).\n\n");
         double plain = percentile(samples.values().iterator().next(), 50);
         s.append("| contender | p50 ms | p90 ms | p99 ms | p50 over plain spawn |\n|---|---:|---:|---:|---:|\n");
         row(s, "nucleus, spec to exec (full isolation)", exec, plain);
