@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 
@@ -11,6 +12,7 @@ import java.time.Duration;
  * Domain metrics next to JOSDK's own reconciliation metrics: how long objects wait for the operator and the
  * agents. Each is recorded once per object, on the condition transition it measures.
  */
+@Startup // registered at boot, so the series exist (at zero) before the first reconcile
 @ApplicationScoped
 public class OperatorMetrics {
   private final Timer createToScheduled;
