@@ -27,8 +27,7 @@ public final class SandboxLifecycle {
 
   /**
    * True when the object carries {@code nucleus.dev/teardown-complete=<node>} for the node it is placed on, or when
-   * it was never placed. The value names the node so a confirmation from an earlier placement never counts;
-   * {@code "true"} is accepted too, as the agent's first spelling, without that protection.
+   * it was never placed. The value names the node so a confirmation from an earlier placement never counts.
    */
   public static boolean teardownConfirmed(ObjectMeta meta, String node) {
     if (node == null) {
@@ -36,7 +35,7 @@ public final class SandboxLifecycle {
     }
     String confirmed = meta.getAnnotations() == null ? null
         : meta.getAnnotations().get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE);
-    return node.equals(confirmed) || "true".equals(confirmed);
+    return node.equals(confirmed);
   }
 
   /**

@@ -30,11 +30,11 @@ class SandboxLifecycleTest {
   @Test
   void teardownCountsOnlyForTheNodeTheSandboxIsOn() {
     var byA = new ObjectMetaBuilder().withAnnotations(Map.of(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE, "a")).build();
-    var legacy = new ObjectMetaBuilder()
+    var unnamed = new ObjectMetaBuilder()
         .withAnnotations(Map.of(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE, "true")).build();
     assertThat(SandboxLifecycle.teardownConfirmed(byA, "a")).isTrue();
     assertThat(SandboxLifecycle.teardownConfirmed(byA, "b")).isFalse();
-    assertThat(SandboxLifecycle.teardownConfirmed(legacy, "b")).isTrue();
+    assertThat(SandboxLifecycle.teardownConfirmed(unnamed, "b")).as("a value naming no node").isFalse();
     assertThat(SandboxLifecycle.teardownConfirmed(new ObjectMetaBuilder().build(), "a")).isFalse();
     assertThat(SandboxLifecycle.teardownConfirmed(new ObjectMetaBuilder().build(), null)).isTrue();
   }

@@ -31,7 +31,7 @@ public final class NucleusNames {
   public static final String ANNOTATION_MEMORY_ALLOCATABLE_BYTES = GROUP + "/memory-allocatable-bytes";
   /** Node labels copied by the agent so placement can match nodeSelector without reading Node objects. */
   public static final String ANNOTATION_NODE_LABELS = GROUP + "/node-labels";
-  /** Set by the agent on a sandbox's status once every process, cgroup, mount and directory is gone. */
+  /** Annotation the agent sets to its node name once every process, cgroup, mount and directory is gone. */
   public static final String ANNOTATION_TEARDOWN_COMPLETE = GROUP + "/teardown-complete";
 
   public static String agentLeaseName(String nodeName) {

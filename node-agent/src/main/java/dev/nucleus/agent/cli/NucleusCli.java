@@ -3,6 +3,7 @@ package dev.nucleus.agent.cli;
 import dev.nucleus.agent.runtime.NodePolicies;
 import dev.nucleus.agent.runtime.SandboxRuntime;
 import dev.nucleus.agent.state.StateDirectory;
+import dev.nucleus.agent.watch.AgentCommand;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "nucleus", mixinStandardHelpOptions = true, versionProvider = NucleusCli.Version.class,
         description = "Run isolated sandboxes on this machine.",
         subcommands = {RunCommand.class, ManageCommands.Ps.class, ManageCommands.Logs.class, ManageCommands.Stop.class,
-            ManageCommands.Rm.class, ManageCommands.Inspect.class, ManageCommands.Check.class, BenchCommand.class})
+            ManageCommands.Rm.class, ManageCommands.Inspect.class, ManageCommands.Check.class, BenchCommand.class,
+            AgentCommand.class})
 public final class NucleusCli {
 
     /** Exit code for bad flags or specs. */

@@ -74,6 +74,10 @@ public final class SpecMapper {
         }
         Security sec = Optional.ofNullable(spec.getSecurity()).orElse(new Security());
         Resources res = spec.getResources();
+        if (res != null && res.getIoWeight() != null) {
+            // fail closed: a limit the sandbox would silently run without is worse than a refusal
+            throw new IllegalArgumentException("spec.resources.ioWeight: not enforced by nucleus run yet; remove it");
+        }
         SandboxConfig.Resources resources = res == null ? SandboxConfig.Resources.UNLIMITED : new SandboxConfig.Resources(
                 res.getMemory() == null ? 0 : Quantities.bytes("spec.resources.memory", res.getMemory()),
                 res.getCpu() == null ? 0 : Quantities.millicores("spec.resources.cpu", res.getCpu()),

@@ -53,7 +53,7 @@ public final class NodeAgent implements AutoCloseable {
     sandboxes = client.resources(NucleusSandbox.class).inAnyNamespace()
         .withLabel(NucleusNames.NODE_LABEL, config.nodeName())
         .runnableInformer(0);
-    controller = new SandboxController(config, engine, journal, new SandboxApi(client, sandboxes.getStore()),
+    controller = new SandboxController(config, engine, journal, new SandboxApi(client, sandboxes.getStore(), config.nodeName()),
         metrics, clock);
     List<String> remembered = controller.recover();
     sandboxes.addEventHandler(new Enqueue());

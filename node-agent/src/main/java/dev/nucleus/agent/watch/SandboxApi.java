@@ -21,8 +21,10 @@ final class SandboxApi {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final KubernetesClient client;
   private final Store<NucleusSandbox> cache;
+  private final String nodeName;
 
-  SandboxApi(KubernetesClient client, Store<NucleusSandbox> cache) {
+  SandboxApi(KubernetesClient client, Store<NucleusSandbox> cache, String nodeName) {
+    this.nodeName = nodeName;
     this.client = client;
     this.cache = cache;
   }
@@ -59,10 +61,13 @@ final class SandboxApi {
     return item;
   }
 
-  /** Tells the operator every trace of the sandbox is gone, so it may release the finalizer. */
+  /**
+   * Tells the operator every trace of the sandbox is gone, so it may release the finalizer. The value is this node's
+   * name, so a confirmation from an agent the sandbox was moved away from never counts for its new node.
+   */
   void markTeardownComplete(SandboxKey key) {
     ObjectNode body = JSON.createObjectNode();
-    body.putObject("metadata").putObject("annotations").put(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE, "true");
+    body.putObject("metadata").putObject("annotations").put(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE, nodeName);
     try {
       client.resources(NucleusSandbox.class).resource(addressOf(key)).patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
     } catch (KubernetesClientException e) {

@@ -189,7 +189,7 @@ final class SandboxController {
 
   private long deleting(SandboxKey key, NucleusSandbox sandbox) throws IOException, EngineException {
     Map<String, String> annotations = sandbox.getMetadata().getAnnotations();
-    if (annotations != null && "true".equals(annotations.get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE))) {
+    if (annotations != null && config.nodeName().equals(annotations.get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE))) {
       return NO_REQUEUE;
     }
     teardown(key.uid(), graceOf(sandbox));

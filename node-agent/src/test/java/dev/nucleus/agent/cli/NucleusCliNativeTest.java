@@ -90,5 +90,10 @@ class NucleusCliNativeTest {
         }
         assertThat(nucleus("run", "-f", bad.toString()).err()).startsWith("nucleus: spec.resources.memory: '12Q'");
         assertThat(nucleus("run", "--volume", "/etc:/data", "--", "true").err()).contains("volumes[0].path").contains("sensitive");
+        Path io = Files.writeString(tmp.resolve("io.yaml"), "apiVersion: nucleus.dev/v1alpha1\nkind: NucleusSandbox\n"
+                + "metadata:\n  name: io\nspec:\n  command: [\"/bin/true\"]\n  resources:\n    ioWeight: 100\n");
+        Result refused = nucleus("run", "-f", io.toString());
+        assertThat(refused.code()).as("a limit that would not be enforced is refused, not ignored").isEqualTo(2);
+        assertThat(refused.err()).startsWith("nucleus: spec.resources.ioWeight:");
     }
 }

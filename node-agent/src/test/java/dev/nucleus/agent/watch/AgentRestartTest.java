@@ -89,7 +89,7 @@ class AgentRestartTest {
     assertThat(journalFile(uid)).exists();
 
     client.resources(NucleusSandbox.class).inNamespace(NS).withName("doomed").delete();
-    await().atMost(WAIT).until(() -> "true".equals(
+    await().atMost(WAIT).until(() -> MockCluster.NODE.equals(
         get("doomed").getMetadata().getAnnotations().get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE)));
     assertThat(engine.calls).containsSubsequence("start " + uid, "stop " + uid, "remove " + uid);
     assertThat(engine.hasTrace(uid)).isFalse();
@@ -210,7 +210,7 @@ class AgentRestartTest {
     assertThat(engine.starts(uid)).isZero();
 
     client.resources(NucleusSandbox.class).inNamespace(NS).withName("garbled").delete();
-    await().atMost(WAIT).until(() -> "true".equals(
+    await().atMost(WAIT).until(() -> MockCluster.NODE.equals(
         get("garbled").getMetadata().getAnnotations().get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE)));
     assertThat(journalFile(uid)).doesNotExist();
   }

@@ -198,7 +198,7 @@ class AgentSandboxNativeTest {
     assertThat(dir).isDirectory();
 
     client.resources(NucleusSandbox.class).inNamespace(NS).withName("long").delete();
-    await().atMost(WAIT).until(() -> "true".equals(
+    await().atMost(WAIT).until(() -> MockCluster.NODE.equals(
         get("long").getMetadata().getAnnotations().get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE)));
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
     assertThat(dir).doesNotExist();

@@ -30,7 +30,7 @@ final class MockCluster {
   static void installCrds(KubernetesClient client) throws Exception {
     for (String name : List.of("nucleussandboxes", "nucleuscheckpoints")) {
       try (InputStream yaml = MockCluster.class.getResourceAsStream(
-          "/META-INF/fabric8/" + name + "." + NucleusNames.GROUP + "-v1.yml")) {
+          "/META-INF/nucleus/crds/" + name + "." + NucleusNames.GROUP + ".yaml")) {
         if (yaml == null) {
           throw new IllegalStateException("generated CRD for " + name + " not on the test classpath");
         }
