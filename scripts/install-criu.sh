@@ -11,6 +11,7 @@
 #   NUCLEUS_CACHE_DIR   private apt state, downloaded sources, build tree (default /var/cache/nucleus)
 #   NUCLEUS_CRIU_LINK   symlink to the installed binary (default /usr/local/sbin/criu; empty = no link)
 #   NUCLEUS_RUNSC       1 (default) also installs runsc under $NUCLEUS_PREFIX/runsc; 0 skips it
+#   NUCLEUS_RUNSC_LINK  symlink to it where the node probe looks (default /usr/local/bin/runsc; empty = no link)
 set -euo pipefail
 
 readonly CRIU_VERSION=4.1.1
@@ -22,6 +23,7 @@ readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 PREFIX="${NUCLEUS_PREFIX:-/opt/nucleus}"
 CACHE="${NUCLEUS_CACHE_DIR:-/var/cache/nucleus}"
 CRIU_LINK="${NUCLEUS_CRIU_LINK-/usr/local/sbin/criu}"
+RUNSC_LINK="${NUCLEUS_RUNSC_LINK-/usr/local/bin/runsc}"
 WANT_RUNSC="${NUCLEUS_RUNSC:-1}"
 CRIU_HOME="$PREFIX/criu-$CRIU_VERSION"
 CRIU_BIN="$CRIU_HOME/sbin/criu"
@@ -137,12 +139,12 @@ build_criu() {
   rm -rf "$build"
 }
 
-link_criu() {
-  [[ -n "$CRIU_LINK" ]] || return 0
-  if [[ "$(readlink "$CRIU_LINK" 2>/dev/null)" != "$CRIU_BIN" ]]; then
-    mkdir -p "$(dirname "$CRIU_LINK")"
-    ln -sfn "$CRIU_BIN" "$CRIU_LINK"
-    log "linked $CRIU_LINK -> $CRIU_BIN"
+link_binary() { # $1 = link (empty: none), $2 = target
+  [[ -n "$1" ]] || return 0
+  if [[ "$(readlink "$1" 2>/dev/null)" != "$2" ]]; then
+    mkdir -p "$(dirname "$1")"
+    ln -sfn "$2" "$1"
+    log "linked $1 -> $2"
   fi
 }
 
@@ -177,9 +179,10 @@ main() {
     build_criu
     log "installed criu $CRIU_VERSION at $CRIU_BIN"
   fi
-  link_criu
+  link_binary "$CRIU_LINK" "$CRIU_BIN"
   if [[ "$WANT_RUNSC" == 1 ]]; then
     runsc_ok || install_runsc
+    link_binary "$RUNSC_LINK" "$PREFIX/runsc/usr/bin/runsc"
   fi
 }
 
