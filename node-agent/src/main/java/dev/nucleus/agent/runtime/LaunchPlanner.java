@@ -103,7 +103,10 @@ public final class LaunchPlanner {
         return r;
     }
 
-    /** Host id mapped to the sandbox's id 0: a per-sandbox range, so two sandboxes never share host ids by design. */
+    /**
+     * Host id mapped to the sandbox's id 0: one of 16,000 ranges of 65,536 ids, chosen from the name's CRC32. Two names
+     * can hash to the same range (about 1 in 16,000 per pair); allocating ranges from the state directory is still to do.
+     */
     static long userNamespaceBase(String name) {
         CRC32 crc = new CRC32();
         crc.update(name.getBytes(StandardCharsets.UTF_8));
