@@ -105,7 +105,7 @@ public final class LaunchPlanner {
 
     /**
      * Host id mapped to the sandbox's id 0: one of 16,000 ranges of 65,536 ids, chosen from the name's CRC32. Two names
-     * can hash to the same range (about 1 in 16,000 per pair); allocating ranges from the state directory is still to do.
+     * can hash to the same range (about 1 in 16,000 per pair): SandboxRuntime refuses the second of such a pair.
      */
     static long userNamespaceBase(String name) {
         CRC32 crc = new CRC32();

@@ -69,6 +69,7 @@ public final class SandboxRuntime {
         Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
         Optional<Process> process = Optional.empty();
         try {
+            refuseSharedIdRange(config);
             cgroup = policies.createCgroup(name, config.resources());
             SandboxPolicies.Compiled seccomp = policies.seccomp(config);
             Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
@@ -99,6 +100,24 @@ public final class SandboxRuntime {
                 throw new LaunchException(im.reason(), im.getMessage(), im);
             }
             throw new LaunchException("LaunchFailed", "launch of " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails closed when another sandbox's name hashes to this one's host id range: two user namespaces sharing host ids
+     * could signal and own each other's files. Checked after this sandbox's directory exists, so of two concurrent
+     * launches that collide, both see each other and both are refused rather than both started.
+     */
+    private void refuseSharedIdRange(SandboxConfig config) throws IOException, LaunchException {
+        if (!config.userNamespace()) {
+            return;
+        }
+        long base = LaunchPlanner.userNamespaceBase(config.name());
+        for (String other : state.list()) {
+            if (!other.equals(config.name()) && LaunchPlanner.userNamespaceBase(other) == base) {
+                throw new LaunchException("UserNamespaceRangeTaken", "the host id range of " + config.name()
+                        + " is already used by sandbox " + other + "; choose another name or remove " + other);
+            }
         }
     }
 

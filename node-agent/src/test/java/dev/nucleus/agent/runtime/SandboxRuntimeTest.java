@@ -51,6 +51,36 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void twoUserNamespacedSandboxesNeverShareAHostIdRange() throws Exception {
+        String[] pair = namesSharingAnIdRange();
+        FakeKernel k = FakeKernel.debianHost();
+        runtime(k).launch(userNamespaced(pair[0]));
+        assertThatThrownBy(() -> runtime(k).launch(userNamespaced(pair[1]))).isInstanceOf(LaunchException.class)
+                .hasMessageContaining("already used by sandbox " + pair[0])
+                .extracting(e -> ((LaunchException) e).reason()).isEqualTo("UserNamespaceRangeTaken");
+        assertThat(new StateDirectory(root).exists(pair[1])).as("nothing left of the refused one").isFalse();
+        assertThat(runtime(k).launch(userNamespaced("unrelated-" + pair[1])).initPid()).isPositive();
+    }
+
+    private static SandboxConfig userNamespaced(String name) {
+        SandboxConfig d = unconfined(name);
+        return new SandboxConfig(name, d.command(), d.env(), "/", d.rootfs(), List.of(), d.resources(), 0, 0, true,
+                d.network(), d.seccomp(), d.landlock(), d.capabilitiesAdd(), 0);
+    }
+
+    /** Two distinct names whose CRC32 picks the same range; the birthday bound finds one within a few hundred. */
+    private static String[] namesSharingAnIdRange() {
+        java.util.Map<Long, String> seen = new java.util.HashMap<>();
+        for (int i = 0; ; i++) {
+            String name = "s" + i;
+            String earlier = seen.putIfAbsent(LaunchPlanner.userNamespaceBase(name), name);
+            if (earlier != null) {
+                return new String[] {earlier, name};
+            }
+        }
+    }
+
+    @Test
     void requestedLayersWithoutAnEngineFailClosed() {
         FakeKernel k = FakeKernel.debianHost();
         assertThatThrownBy(() -> runtime(k).launch(SandboxConfig.defaults("c", List.of("/bin/true"))))
