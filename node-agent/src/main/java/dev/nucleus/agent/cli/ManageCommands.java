@@ -72,7 +72,11 @@ final class ManageCommands {
 
         @Override
         public Integer call() throws Exception {
-            var exit = cli.runtime().stop(name, Duration.ofSeconds(grace));
+            SandboxRuntime rt = cli.runtime();
+            var exit = rt.stop(name, Duration.ofSeconds(grace));
+            if (exit.isEmpty()) {
+                exit = CheckpointCommands.recordRestoredKill(rt, name);
+            }
             System.out.println(name + ": " + exit.map(e -> e.reason() + " (" + e.shellCode() + ")").orElse("still running"));
             return exit.isPresent() ? 0 : 1;
         }

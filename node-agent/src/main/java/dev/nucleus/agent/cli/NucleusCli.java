@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "nucleus", mixinStandardHelpOptions = true, versionProvider = NucleusCli.Version.class,
         description = "Run isolated sandboxes on this machine.",
         subcommands = {RunCommand.class, ManageCommands.Ps.class, ManageCommands.Logs.class, ManageCommands.Stop.class,
-            ManageCommands.Rm.class, ManageCommands.Inspect.class, ManageCommands.Check.class, BenchCommand.class,
+            ManageCommands.Rm.class, ManageCommands.Inspect.class, ManageCommands.Check.class, CheckpointCommands.Checkpoint.class,
+            CheckpointCommands.Restore.class, BenchCommand.class,
             AgentCommand.class})
 public final class NucleusCli {
 

@@ -79,6 +79,11 @@ final class RunCommand implements Callable<Integer> {
         SandboxConfig config = file != null ? fromFile() : fromFlags();
         SandboxRuntime runtime = cli.runtime();
         runtime.launch(config);
+        try {
+            CheckpointCommands.rememberVolumes(runtime, config);
+        } catch (java.io.IOException e) {
+            System.err.println("nucleus: warning: " + config.name() + " cannot be checkpointed: " + e.getMessage());
+        }
         if (detach) {
             System.out.println(config.name());
             return 0;

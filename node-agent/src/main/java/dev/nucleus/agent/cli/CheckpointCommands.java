@@ -1,0 +1,252 @@
+package dev.nucleus.agent.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nucleus.agent.cgroup.CgroupManager;
+import dev.nucleus.agent.checkpoint.CheckpointException;
+import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+import dev.nucleus.agent.checkpoint.CheckpointKey;
+import dev.nucleus.agent.checkpoint.CheckpointService;
+import dev.nucleus.agent.checkpoint.CheckpointTarget;
+import dev.nucleus.agent.checkpoint.CriuConfig;
+import dev.nucleus.agent.checkpoint.CriuRunner;
+import dev.nucleus.agent.checkpoint.ExternalMount;
+import dev.nucleus.agent.checkpoint.ResourceLimits;
+import dev.nucleus.agent.checkpoint.RestoreCgroups;
+import dev.nucleus.agent.runtime.LinuxKernel;
+import dev.nucleus.agent.runtime.SandboxInfo;
+import dev.nucleus.agent.runtime.SandboxRecord;
+import dev.nucleus.agent.runtime.SandboxRuntime;
+import dev.nucleus.agent.state.AtomicFiles;
+import dev.nucleus.agent.state.SandboxPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code nucleus checkpoint} and {@code nucleus restore}: CRIU snapshots of sandboxes started by {@code nucleus run}. */
+final class CheckpointCommands {
+
+    /** Per-sandbox file written by {@code run}: its host-path volumes, which CRIU must treat as external mounts. */
+    static final String VOLUMES_FILE = "checkpoint-volumes.json";
+    static final String KEY_FILE = "checkpoint.key";
+    /** The cgroupVersion of a restored sandbox's record: its cgroups were made by the restore, not the launcher. */
+    static final String RESTORED = "restored";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY_HELP = "HMAC signing key file (default: $NUCLEUS_SIGNING_KEY, else <state-dir>/"
+            + KEY_FILE + ", created 0600 with 32 random bytes on first use; checkpoints then verify only on this node).";
+    /** Refusals of the request or of the checkpoint itself; everything else is a failed CRIU or system step. */
+    private static final Set<Reason> BAD_INPUT = Set.of(Reason.InvalidRequest, Reason.NotRunning, Reason.NonRootTasks,
+            Reason.GvisorUnsupported, Reason.OutputNotEmpty, Reason.MetadataMissing, Reason.MetadataInvalid,
+            Reason.SymlinkRefused, Reason.SpecialFileRefused, Reason.ManifestMissing, Reason.ManifestInvalid,
+            Reason.SignatureMismatch, Reason.DigestMismatch, Reason.FileMissing, Reason.UnexpectedFile,
+            Reason.KeyInvalid, Reason.LandlockRestoreRefused);
+
+    private CheckpointCommands() {
+    }
+
+    @Command(name = "checkpoint", description = {"Dump a running sandbox (started by nucleus run -d) with CRIU into DIR "
+            + "and print DIR. The sandbox stops unless --leave-running; on failure it keeps running untouched.",
+        "Exit 2 for bad input (unknown or stopped sandbox, non-empty DIR, bad key), 1 when CRIU fails."})
+    static final class Checkpoint implements Callable<Integer> {
+        @ParentCommand
+        NucleusCli cli;
+        @Option(names = "--output", required = true, description = "New or empty directory for the checkpoint.")
+        Path output;
+        @Option(names = "--leave-running", description = "Keep the sandbox running after the dump.")
+        boolean leaveRunning;
+        @Option(names = "--key", description = KEY_HELP)
+        Path keyFile;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            SandboxRuntime rt = cli.runtime();
+            try {
+                CheckpointTarget target = target(rt, name);
+                var c = service(cli, rt, keyFile).checkpoint(target, output.toAbsolutePath().normalize(), leaveRunning);
+                System.out.println(c.location());
+                return 0;
+            } catch (CheckpointException e) {
+                return fail(e);
+            }
+        }
+    }
+
+    @Command(name = "restore", description = {"Verify a checkpoint's signature, restore it as a new sandbox and print "
+            + "its name and host pid.",
+        "A restored sandbox has no monitor: ps, logs, inspect, stop and rm work (through its init pid and cgroup), "
+            + "but an exit on its own is shown as Lost, with no exit code."})
+    static final class Restore implements Callable<Integer> {
+        @ParentCommand
+        NucleusCli cli;
+        @Option(names = "--name", description = "Name of the restored sandbox (default: the checkpointed name).")
+        String name;
+        @Option(names = "--key", description = KEY_HELP)
+        Path keyFile;
+        @Option(names = "--accept-landlock-loss", description = "Restore a Landlock sandbox without Landlock (CRIU "
+                + "cannot restore Landlock domains).")
+        boolean acceptLandlockLoss;
+        @Parameters(paramLabel = "DIR")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            SandboxRuntime rt = cli.runtime();
+            Path ckpt = dir.toAbsolutePath().normalize();
+            try {
+                CheckpointService service = service(cli, rt, keyFile);
+                String n = name != null ? name : checkpointedName(ckpt);
+                dev.nucleus.agent.state.StateDirectory.checkId(n);
+                if (rt.stateDirectory().exists(n)) {
+                    throw new CheckpointException(Reason.InvalidRequest, "sandbox " + n + " already exists; pass "
+                            + "--name or remove it first (nucleus rm " + n + ")");
+                }
+                SandboxPaths paths = rt.stateDirectory().create(n);
+                CheckpointService.Restored r;
+                try {
+                    r = service.restore(new CheckpointService.RestoreRequest(ckpt, n, paths.rootMount(),
+                            paths.dir().resolve("criu"), Map.of(), acceptLandlockLoss, paths.stdoutLog(),
+                            paths.stderrLog()));
+                } catch (CheckpointException | RuntimeException e) {
+                    rt.stateDirectory().delete(n);
+                    throw e;
+                }
+                record(paths, n, ckpt, r);
+                System.out.println(n + " " + r.initPid());
+                return 0;
+            } catch (CheckpointException e) {
+                return fail(e);
+            }
+        }
+    }
+
+    /** After {@code run} launched a sandbox: remembers its host volumes for a later checkpoint. */
+    static void rememberVolumes(SandboxRuntime rt, dev.nucleus.agent.runtime.SandboxConfig config) throws IOException {
+        List<ExternalMount> volumes = new java.util.ArrayList<>();
+        for (int i = 0; i < config.volumes().size(); i++) {
+            if (config.volumes().get(i) instanceof dev.nucleus.agent.rootfs.Volume.HostPath h) {
+                volumes.add(new ExternalMount("vol" + i, h.target(), h.source().toAbsolutePath().toString()));
+            }
+        }
+        AtomicFiles.write(rt.stateDirectory().open(config.name()).dir().resolve(VOLUMES_FILE),
+                JSON.writeValueAsBytes(volumes));
+    }
+
+    /**
+     * A restored sandbox has no monitor to record how it ended: once {@code stop} killed it (its init is gone), the
+     * CLI records that kill itself so ps shows it Exited and {@code logs -f} ends. Empty for any other sandbox.
+     */
+    static java.util.Optional<dev.nucleus.agent.runtime.ExitStatus> recordRestoredKill(SandboxRuntime rt, String name)
+            throws IOException {
+        SandboxRecord r = rt.read(name);
+        var now = new LinuxKernel().startTime(r.initPid());
+        if (!RESTORED.equals(r.cgroupVersion()) || now.isPresent() && now.getAsLong() == r.initStartTime()) {
+            return java.util.Optional.empty();
+        }
+        AtomicFiles.write(rt.stateDirectory().open(name).exitStatus(), ("signal=9\nreason="
+                + dev.nucleus.agent.runtime.ExitStatus.SIGNALED + "\nfinishedAtMillis=" + System.currentTimeMillis()
+                + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return rt.exitStatus(name);
+    }
+
+    private static CheckpointTarget target(SandboxRuntime rt, String name) throws CheckpointException, IOException {
+        dev.nucleus.agent.state.StateDirectory.checkId(name);
+        if (!rt.stateDirectory().exists(name)) {
+            throw new CheckpointException(Reason.InvalidRequest, "no sandbox named " + name + " (see: nucleus ps)");
+        }
+        SandboxInfo info = rt.inspect(name);
+        if (info.state() != SandboxInfo.State.Running) {
+            throw new CheckpointException(Reason.NotRunning, "sandbox " + name + " is " + info.state() + ", not Running");
+        }
+        Path volumesFile = rt.stateDirectory().open(name).dir().resolve(VOLUMES_FILE);
+        if (!Files.isRegularFile(volumesFile, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CheckpointException(Reason.InvalidRequest, "sandbox " + name + " was not started by nucleus run "
+                    + "(no " + VOLUMES_FILE + "); only nucleus run sandboxes can be checkpointed from the CLI");
+        }
+        List<ExternalMount> volumes = JSON.readValue(AtomicFiles.read(volumesFile), new TypeReference<>() { });
+        SandboxRecord r = info.record();
+        Map<?, ?> iso = r.isolation();
+        Map<?, ?> res = iso.get("resources") instanceof Map<?, ?> m ? m : Map.of();
+        ResourceLimits limits = ResourceLimits.of(number(res.get("memoryBytes")), number(res.get("cpuMillis")),
+                number(res.get("pids")), null);
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("name", name);
+        spec.put("command", r.command());
+        return new CheckpointTarget(name, name, r.initPid(), r.command(), limits, volumes, JSON.valueToTree(spec),
+                iso.get("landlock") instanceof Map, false, !"none".equals(iso.get("userNamespace")));
+    }
+
+    private static long number(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static String checkpointedName(Path ckpt) throws CheckpointException {
+        // Only a hint for the default name: restore verifies the signature before it trusts anything inside.
+        return dev.nucleus.agent.checkpoint.CheckpointMetadata.load(ckpt).containerName();
+    }
+
+    /** Writes state.json so ps/logs/inspect/rm find the restored sandbox; its init stands in for the missing monitor. */
+    private static void record(SandboxPaths paths, String name, Path ckpt, CheckpointService.Restored r)
+            throws IOException {
+        long start = new LinuxKernel().startTime(r.initPid()).orElse(-1);
+        Map<String, Object> iso = new LinkedHashMap<>();
+        iso.put("restoredFrom", ckpt.toString());
+        iso.put("digest", r.digest());
+        iso.put("monitor", "none: restored by CRIU; the init pid stands in for the monitor; only a kill by nucleus "
+                + "stop/rm is recorded as an exit");
+        iso.put("landlock", r.landlockEnforced() ? "restored" : r.metadata().landlock() ? "lost on restore" : "disabled");
+        iso.put("isolationReason", r.isolationReason());
+        iso.put("resources", r.metadata().resourceLimits());
+        SandboxRecord rec = new SandboxRecord(name, r.metadata().command(), System.currentTimeMillis(), r.initPid(),
+                start, r.initPid(), start, RESTORED, iso);
+        AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(rec));
+    }
+
+    private static CheckpointService service(NucleusCli cli, SandboxRuntime rt, Path keyFile)
+            throws CheckpointException {
+        CheckpointKey key = key(rt.stateDirectory().root(), keyFile);
+        String v = NucleusCli.class.getPackage().getImplementationVersion();
+        return new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
+                RestoreCgroups.of(CgroupManager.system(cli.cgroupRoot)), hostname(), v == null ? "development" : v);
+    }
+
+    /** --key, else $NUCLEUS_SIGNING_KEY, else the node-local key under the state dir (generated once). */
+    static CheckpointKey key(Path stateRoot, Path keyFile) throws CheckpointException {
+        if (keyFile != null) {
+            return CheckpointKey.load(keyFile);
+        }
+        String env = System.getenv("NUCLEUS_SIGNING_KEY");
+        if (env != null && !env.isBlank()) {
+            return CheckpointKey.load(Path.of(env));
+        }
+        Path local = stateRoot.resolve(KEY_FILE);
+        return Files.exists(local, LinkOption.NOFOLLOW_LINKS) ? CheckpointKey.load(local) : CheckpointKey.generate(local);
+    }
+
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static int fail(CheckpointException e) {
+        System.err.println("nucleus: " + e.getMessage());
+        for (String line : e.criuLog()) {
+            System.err.println("  criu: " + line);
+        }
+        return BAD_INPUT.contains(e.reason()) ? NucleusCli.USAGE : 1;
+    }
+}

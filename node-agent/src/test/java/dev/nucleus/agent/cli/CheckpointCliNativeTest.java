@@ -1,0 +1,163 @@
+package dev.nucleus.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.function.LongPredicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** nucleus checkpoint / restore end to end on the real kernel and real CRIU (root, scripts/install-criu.sh). */
+class CheckpointCliNativeTest {
+
+    private static final String COUNTER = "i=0; while true; do i=$((i+1)); echo $i > /data/count.tmp; "
+            + "mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done";
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {
+    }
+
+    Result nucleus(String... args) throws Exception {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            String[] all = new String[args.length + 2];
+            all[0] = "--state-dir=" + tmp.resolve("state");
+            all[1] = "--cgroup-root=nucleus-cli-test";
+            System.arraycopy(args, 0, all, 2, args.length);
+            int code = NucleusCli.execute(all);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @AfterEach
+    void removeSandboxes() throws Exception {
+        Path sandboxes = tmp.resolve("state/sandboxes");
+        if (Files.isDirectory(sandboxes)) {
+            try (var names = Files.list(sandboxes)) {
+                for (Path p : names.toList()) {
+                    nucleus("rm", p.getFileName().toString());
+                }
+            }
+        }
+    }
+
+    private static long read(Path count) throws Exception {
+        return Files.exists(count) ? Long.parseLong(Files.readString(count).trim()) : 0;
+    }
+
+    private static long await(Path count, LongPredicate done) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long v = read(count);
+        while (!done.test(v)) {
+            assertThat(System.nanoTime()).as("counter never reached the expected value; last " + v).isLessThan(deadline);
+            Thread.sleep(50);
+            v = read(count);
+        }
+        return v;
+    }
+
+    @Test
+    void aCheckpointedCounterStopsAndItsRestoreCountsOnUntilRmKillsIt() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Path count = data.resolve("count");
+        Result run = nucleus("run", "-d", "--name", "counter", "--memory", "64Mi", "--pids", "64", "--no-landlock",
+                "-v", data + ":/data:rw", "--", "/bin/sh", "-c", COUNTER);
+        assertThat(run.code()).as(run.err()).isZero();
+        await(count, v -> v >= 20);
+
+        Result ckpt = nucleus("checkpoint", "counter", "--output", tmp.resolve("ckpt").toString());
+        assertThat(ckpt.code()).as(ckpt.err()).isZero();
+        assertThat(ckpt.out().trim()).isEqualTo(tmp.resolve("ckpt").toString());
+        assertThat(tmp.resolve("ckpt/images/pstree.img")).isRegularFile();
+        assertThat(Files.getPosixFilePermissions(tmp.resolve("state/checkpoint.key")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        long atDump = read(count);
+        Thread.sleep(300);
+        assertThat(read(count)).as("the dumped sandbox stopped").isEqualTo(atDump);
+        assertThat(nucleus("ps").out()).containsPattern("counter\\s+Exited");
+
+        Result restore = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "counter-r");
+        assertThat(restore.code()).as(restore.err()).isZero();
+        String[] nameAndPid = restore.out().trim().split(" ");
+        assertThat(nameAndPid[0]).isEqualTo("counter-r");
+        long pid = Long.parseLong(nameAndPid[1]);
+        assertThat(Path.of("/proc/" + pid)).exists();
+        await(count, v -> v > atDump + 10);
+        String firstLogged = nucleus("logs", "counter-r").out().lines().findFirst().orElseThrow().trim();
+        assertThat(Long.parseLong(firstLogged)).as("continues from the dump, not from zero").isGreaterThan(atDump);
+        assertThat(nucleus("ps").out()).containsPattern("counter-r\\s+Running\\s+" + pid);
+        assertThat(Files.readString(Path.of("/proc/" + pid + "/cgroup"))).contains("counter-r");
+
+        Result stop = nucleus("stop", "-t", "0", "counter-r");
+        assertThat(stop.code()).as(stop.err()).isZero();
+        assertThat(stop.out()).isEqualTo("counter-r: Signaled (137)\n");
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("stop killed it").isFalse();
+        assertThat(nucleus("ps").out()).containsPattern("counter-r\\s+Exited");
+        Result rm = nucleus("rm", "counter-r");
+        assertThat(rm.code()).as(rm.err()).isZero();
+        long afterRm = read(count);
+        Thread.sleep(300);
+        assertThat(read(count)).isEqualTo(afterRm);
+        assertThat(tmp.resolve("state/sandboxes/counter-r")).doesNotExist();
+    }
+
+    @Test
+    void badInputIsRefusedWithOneLineAndTheSandboxKeepsRunning() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Path count = data.resolve("count");
+        Result missing = nucleus("checkpoint", "nosuch", "--output", tmp.resolve("x").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).isEqualTo("nucleus: InvalidRequest: no sandbox named nosuch (see: nucleus ps)\n");
+        assertThat(tmp.resolve("x")).doesNotExist();
+
+        assertThat(nucleus("run", "-d", "--name", "c2", "--no-landlock", "-v", data + ":/data:rw", "--",
+                "/bin/sh", "-c", COUNTER).code()).isZero();
+        await(count, v -> v >= 5);
+        Files.createDirectories(tmp.resolve("full"));
+        Files.writeString(tmp.resolve("full/keep"), "mine");
+        Result full = nucleus("checkpoint", "c2", "--output", tmp.resolve("full").toString());
+        assertThat(full.code()).isEqualTo(2);
+        assertThat(full.err()).startsWith("nucleus: OutputNotEmpty: ").hasLineCount(1);
+        assertThat(tmp.resolve("full/keep")).hasContent("mine");
+        long now = read(count);
+        await(count, v -> v > now + 5);
+
+        assertThat(nucleus("checkpoint", "c2", "--leave-running", "--output", tmp.resolve("ckpt").toString()).code())
+                .isZero();
+        long after = read(count);
+        await(count, v -> v > after + 5);
+        assertThat(nucleus("stop", "-t", "0", "c2").code()).isZero();
+        Result stopped = nucleus("checkpoint", "c2", "--output", tmp.resolve("y").toString());
+        assertThat(stopped.code()).isEqualTo(2);
+        assertThat(stopped.err()).isEqualTo("nucleus: NotRunning: sandbox c2 is Exited, not Running\n");
+
+        Path pages;
+        try (var files = Files.list(tmp.resolve("ckpt/images"))) {
+            pages = files.filter(p -> p.getFileName().toString().startsWith("pages-")).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(pages);
+        b[b.length / 2] ^= 0x55;
+        Files.write(pages, b);
+        Result tampered = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "c2-r");
+        assertThat(tampered.code()).isEqualTo(2);
+        assertThat(tampered.err()).startsWith("nucleus: DigestMismatch: ").contains(pages.getFileName().toString())
+                .hasLineCount(1);
+        assertThat(tmp.resolve("state/sandboxes/c2-r")).doesNotExist();
+    }
+}
