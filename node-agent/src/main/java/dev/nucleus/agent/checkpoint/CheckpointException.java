@@ -27,6 +27,7 @@ public final class CheckpointException extends Exception {
         UnexpectedFile,
         KeyInvalid,
         LandlockRestoreRefused,
+        LandlockBlocksDump,
         CgroupFailed,
         IoFailed
     }

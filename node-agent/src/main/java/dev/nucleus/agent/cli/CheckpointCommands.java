@@ -13,6 +13,7 @@ import dev.nucleus.agent.checkpoint.CriuRunner;
 import dev.nucleus.agent.checkpoint.ExternalMount;
 import dev.nucleus.agent.checkpoint.ResourceLimits;
 import dev.nucleus.agent.checkpoint.RestoreCgroups;
+import dev.nucleus.agent.landlock.LandlockAccess;
 import dev.nucleus.agent.runtime.LinuxKernel;
 import dev.nucleus.agent.runtime.SandboxInfo;
 import dev.nucleus.agent.runtime.SandboxRecord;
@@ -49,7 +50,7 @@ final class CheckpointCommands {
             Reason.GvisorUnsupported, Reason.OutputNotEmpty, Reason.MetadataMissing, Reason.MetadataInvalid,
             Reason.SymlinkRefused, Reason.SpecialFileRefused, Reason.ManifestMissing, Reason.ManifestInvalid,
             Reason.SignatureMismatch, Reason.DigestMismatch, Reason.FileMissing, Reason.UnexpectedFile,
-            Reason.KeyInvalid, Reason.LandlockRestoreRefused);
+            Reason.KeyInvalid, Reason.LandlockRestoreRefused, Reason.LandlockBlocksDump);
 
     private CheckpointCommands() {
     }
@@ -177,6 +178,7 @@ final class CheckpointCommands {
         List<ExternalMount> volumes = JSON.readValue(AtomicFiles.read(volumesFile), new TypeReference<>() { });
         SandboxRecord r = info.record();
         Map<?, ?> iso = r.isolation();
+        refuseScopedLandlock(name, iso);
         Map<?, ?> res = iso.get("resources") instanceof Map<?, ?> m ? m : Map.of();
         ResourceLimits limits = ResourceLimits.of(number(res.get("memoryBytes")), number(res.get("cpuMillis")),
                 number(res.get("pids")), null);
@@ -185,6 +187,19 @@ final class CheckpointCommands {
         spec.put("command", r.command());
         return new CheckpointTarget(name, name, r.initPid(), r.command(), limits, volumes, JSON.valueToTree(spec),
                 iso.get("landlock") instanceof Map, false, !"none".equals(iso.get("userNamespace")));
+    }
+
+    /**
+     * CRIU's parasite code runs inside the dumped process and connects to criu over an abstract unix socket; a Landlock
+     * domain that scopes abstract unix sockets (ABI 6+) refuses that connect and the dump fails. Say so before trying.
+     */
+    private static void refuseScopedLandlock(String name, Map<?, ?> iso) throws CheckpointException {
+        if (iso.get("landlock") instanceof Map<?, ?> landlock
+                && (number(landlock.get("scoped")) & LandlockAccess.SCOPE_ABSTRACT_UNIX_SOCKET) != 0) {
+            throw new CheckpointException(Reason.LandlockBlocksDump, "sandbox " + name + " runs in a Landlock domain "
+                    + "that scopes abstract unix sockets, which CRIU's parasite needs to reach criu; start it with "
+                    + "--no-landlock to make it checkpointable");
+        }
     }
 
     private static long number(Object o) {

@@ -118,6 +118,24 @@ class CheckpointCliNativeTest {
     }
 
     @Test
+    void aLandlockScopedSandboxIsRefusedBeforeCriuRunsAndKeepsRunning() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("ll-data"));
+        Path count = data.resolve("count");
+        assertThat(nucleus("run", "-d", "--name", "ll", "-v", data + ":/data:rw", "--landlock-rw", "/data", "--",
+                "/bin/sh", "-c", COUNTER).code()).isZero();
+        await(count, v -> v >= 5);
+        Result refused = nucleus("checkpoint", "ll", "--output", tmp.resolve("ll-ckpt").toString());
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).startsWith("nucleus: LandlockBlocksDump: sandbox ll runs in a Landlock domain")
+                .contains("--no-landlock");
+        assertThat(refused.err().lines().count()).isEqualTo(1);
+        assertThat(tmp.resolve("ll-ckpt")).doesNotExist();
+        long before = Long.parseLong(Files.readString(count).trim());
+        await(count, v -> v > before + 3);
+        assertThat(nucleus("ps").out()).containsPattern("ll\\s+Running");
+    }
+
+    @Test
     void badInputIsRefusedWithOneLineAndTheSandboxKeepsRunning() throws Exception {
         Path data = Files.createDirectory(tmp.resolve("data"));
         Path count = data.resolve("count");
