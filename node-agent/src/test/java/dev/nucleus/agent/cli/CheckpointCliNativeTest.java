@@ -2,9 +2,6 @@ package dev.nucleus.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,27 +19,8 @@ class CheckpointCliNativeTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
-
-    Result nucleus(String... args) throws Exception {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            String[] all = new String[args.length + 2];
-            all[0] = "--state-dir=" + tmp.resolve("state");
-            all[1] = "--cgroup-root=nucleus-cli-test";
-            System.arraycopy(args, 0, all, 2, args.length);
-            int code = NucleusCli.execute(all);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    CliResult nucleus(String... args) {
+        return CliResult.run(tmp.resolve("state"), args);
     }
 
     @AfterEach
@@ -76,12 +54,12 @@ class CheckpointCliNativeTest {
     void aCheckpointedCounterStopsAndItsRestoreCountsOnUntilRmKillsIt() throws Exception {
         Path data = Files.createDirectory(tmp.resolve("data"));
         Path count = data.resolve("count");
-        Result run = nucleus("run", "-d", "--name", "counter", "--memory", "64Mi", "--pids", "64", "--no-landlock",
+        CliResult run = nucleus("run", "-d", "--name", "counter", "--memory", "64Mi", "--pids", "64", "--no-landlock",
                 "-v", data + ":/data:rw", "--", "/bin/sh", "-c", COUNTER);
         assertThat(run.code()).as(run.err()).isZero();
         await(count, v -> v >= 20);
 
-        Result ckpt = nucleus("checkpoint", "counter", "--output", tmp.resolve("ckpt").toString());
+        CliResult ckpt = nucleus("checkpoint", "counter", "--output", tmp.resolve("ckpt").toString());
         assertThat(ckpt.code()).as(ckpt.err()).isZero();
         assertThat(ckpt.out().trim()).isEqualTo(tmp.resolve("ckpt").toString());
         assertThat(tmp.resolve("ckpt/images/pstree.img")).isRegularFile();
@@ -92,7 +70,7 @@ class CheckpointCliNativeTest {
         assertThat(read(count)).as("the dumped sandbox stopped").isEqualTo(atDump);
         assertThat(nucleus("ps").out()).containsPattern("counter\\s+Exited");
 
-        Result restore = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "counter-r");
+        CliResult restore = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "counter-r");
         assertThat(restore.code()).as(restore.err()).isZero();
         String[] nameAndPid = restore.out().trim().split(" ");
         assertThat(nameAndPid[0]).isEqualTo("counter-r");
@@ -104,12 +82,12 @@ class CheckpointCliNativeTest {
         assertThat(nucleus("ps").out()).containsPattern("counter-r\\s+Running\\s+" + pid);
         assertThat(Files.readString(Path.of("/proc/" + pid + "/cgroup"))).contains("counter-r");
 
-        Result stop = nucleus("stop", "-t", "0", "counter-r");
+        CliResult stop = nucleus("stop", "-t", "0", "counter-r");
         assertThat(stop.code()).as(stop.err()).isZero();
         assertThat(stop.out()).isEqualTo("counter-r: Signaled (137)\n");
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("stop killed it").isFalse();
         assertThat(nucleus("ps").out()).containsPattern("counter-r\\s+Exited");
-        Result rm = nucleus("rm", "counter-r");
+        CliResult rm = nucleus("rm", "counter-r");
         assertThat(rm.code()).as(rm.err()).isZero();
         long afterRm = read(count);
         Thread.sleep(300);
@@ -124,7 +102,7 @@ class CheckpointCliNativeTest {
         assertThat(nucleus("run", "-d", "--name", "ll", "-v", data + ":/data:rw", "--landlock-rw", "/data", "--",
                 "/bin/sh", "-c", COUNTER).code()).isZero();
         await(count, v -> v >= 5);
-        Result refused = nucleus("checkpoint", "ll", "--output", tmp.resolve("ll-ckpt").toString());
+        CliResult refused = nucleus("checkpoint", "ll", "--output", tmp.resolve("ll-ckpt").toString());
         assertThat(refused.code()).isEqualTo(2);
         assertThat(refused.err()).startsWith("nucleus: LandlockBlocksDump: sandbox ll runs in a Landlock domain")
                 .contains("--no-landlock");
@@ -139,7 +117,7 @@ class CheckpointCliNativeTest {
     void badInputIsRefusedWithOneLineAndTheSandboxKeepsRunning() throws Exception {
         Path data = Files.createDirectory(tmp.resolve("data"));
         Path count = data.resolve("count");
-        Result missing = nucleus("checkpoint", "nosuch", "--output", tmp.resolve("x").toString());
+        CliResult missing = nucleus("checkpoint", "nosuch", "--output", tmp.resolve("x").toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).isEqualTo("nucleus: InvalidRequest: no sandbox named nosuch (see: nucleus ps)\n");
         assertThat(tmp.resolve("x")).doesNotExist();
@@ -149,7 +127,7 @@ class CheckpointCliNativeTest {
         await(count, v -> v >= 5);
         Files.createDirectories(tmp.resolve("full"));
         Files.writeString(tmp.resolve("full/keep"), "mine");
-        Result full = nucleus("checkpoint", "c2", "--output", tmp.resolve("full").toString());
+        CliResult full = nucleus("checkpoint", "c2", "--output", tmp.resolve("full").toString());
         assertThat(full.code()).isEqualTo(2);
         assertThat(full.err()).startsWith("nucleus: OutputNotEmpty: ").hasLineCount(1);
         assertThat(tmp.resolve("full/keep")).hasContent("mine");
@@ -161,7 +139,7 @@ class CheckpointCliNativeTest {
         long after = read(count);
         await(count, v -> v > after + 5);
         assertThat(nucleus("stop", "-t", "0", "c2").code()).isZero();
-        Result stopped = nucleus("checkpoint", "c2", "--output", tmp.resolve("y").toString());
+        CliResult stopped = nucleus("checkpoint", "c2", "--output", tmp.resolve("y").toString());
         assertThat(stopped.code()).isEqualTo(2);
         assertThat(stopped.err()).isEqualTo("nucleus: NotRunning: sandbox c2 is Exited, not Running\n");
 
@@ -172,7 +150,7 @@ class CheckpointCliNativeTest {
         byte[] b = Files.readAllBytes(pages);
         b[b.length / 2] ^= 0x55;
         Files.write(pages, b);
-        Result tampered = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "c2-r");
+        CliResult tampered = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "c2-r");
         assertThat(tampered.code()).isEqualTo(2);
         assertThat(tampered.err()).startsWith("nucleus: DigestMismatch: ").contains(pages.getFileName().toString())
                 .hasLineCount(1);

@@ -2,9 +2,6 @@ package dev.nucleus.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,28 +13,8 @@ class NucleusCliNativeTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
-
-    Result nucleus(String... args) throws Exception {
-        Path state = tmp.resolve("state");
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            String[] all = new String[args.length + 2];
-            all[0] = "--state-dir=" + state;
-            all[1] = "--cgroup-root=nucleus-cli-test";
-            System.arraycopy(args, 0, all, 2, args.length);
-            int code = NucleusCli.execute(all);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    CliResult nucleus(String... args) {
+        return CliResult.run(tmp.resolve("state"), args);
     }
 
     static Path example(String name) {
@@ -46,14 +23,14 @@ class NucleusCliNativeTest {
 
     @Test
     void theHelloManifestRunsInTheForegroundWithItsWalls() throws Exception {
-        Result r = nucleus("run", "--rm", "-f", example("hello-sandbox.yaml").toString());
+        CliResult r = nucleus("run", "--rm", "-f", example("hello-sandbox.yaml").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("hello from hello, pid 1", "CapEff:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2");
     }
 
     @Test
     void theLandlockManifestProvesItsWall() throws Exception {
-        Result r = nucleus("run", "--rm", "-f", example("landlock-sandbox.yaml").toString());
+        CliResult r = nucleus("run", "--rm", "-f", example("landlock-sandbox.yaml").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("write to /work: allowed", "write to /etc: denied");
     }
@@ -61,11 +38,11 @@ class NucleusCliNativeTest {
     @Test
     void foregroundRunExitsWithTheWorkloadsCodeAndDetachedSandboxesAreManaged() throws Exception {
         assertThat(nucleus("run", "--rm", "--name", "code", "--", "/bin/sh", "-c", "echo out; exit 42").code()).isEqualTo(42);
-        Result d = nucleus("run", "-d", "--name", "bg", "--memory", "64Mi", "--pids", "16", "--", "/bin/sh", "-c", "echo started; exec sleep 600");
+        CliResult d = nucleus("run", "-d", "--name", "bg", "--memory", "64Mi", "--pids", "16", "--", "/bin/sh", "-c", "echo started; exec sleep 600");
         assertThat(d.code()).isZero();
         assertThat(d.out().trim()).isEqualTo("bg");
         assertThat(nucleus("ps").out()).containsPattern("bg\\s+Running");
-        Result inspect = nucleus("inspect", "bg");
+        CliResult inspect = nucleus("inspect", "bg");
         assertThat(inspect.out()).contains("\"profile\" : \"Default\"", "\"memoryBytes\" : 67108864", "\"network\" : \"None\"");
         assertThat(nucleus("stop", "-t", "0", "bg").out()).contains("bg: Signaled (137)");
         assertThat(nucleus("logs", "bg").out()).isEqualTo("started\n");
@@ -84,7 +61,7 @@ class NucleusCliNativeTest {
             {"run", "--cap-add", "FLY", "--", "true"},
             {"run", "--bogus"},
             {"run", "-f", bad.toString()}}) {
-            Result r = nucleus(args);
+            CliResult r = nucleus(args);
             assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
             assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
         }
@@ -92,7 +69,7 @@ class NucleusCliNativeTest {
         assertThat(nucleus("run", "--volume", "/etc:/data", "--", "true").err()).contains("volumes[0].path").contains("sensitive");
         Path io = Files.writeString(tmp.resolve("io.yaml"), "apiVersion: nucleus.dev/v1alpha1\nkind: NucleusSandbox\n"
                 + "metadata:\n  name: io\nspec:\n  command: [\"/bin/true\"]\n  resources:\n    ioWeight: 100\n");
-        Result refused = nucleus("run", "-f", io.toString());
+        CliResult refused = nucleus("run", "-f", io.toString());
         assertThat(refused.code()).as("a limit that would not be enforced is refused, not ignored").isEqualTo(2);
         assertThat(refused.err()).startsWith("nucleus: spec.resources.ioWeight:");
     }

@@ -1,0 +1,31 @@
+package dev.nucleus.agent.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/** One in-process `nucleus` invocation for CLI tests: its exit code and what it printed. */
+record CliResult(int code, String out, String err) {
+
+    /** Runs the CLI against its own state directory and cgroup root, capturing stdout and stderr. */
+    static CliResult run(Path stateDir, String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            String[] all = new String[args.length + 2];
+            all[0] = "--state-dir=" + stateDir;
+            all[1] = "--cgroup-root=nucleus-cli-test";
+            System.arraycopy(args, 0, all, 2, args.length);
+            int code = NucleusCli.execute(all);
+            return new CliResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
