@@ -8,6 +8,7 @@ import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
 import dev.cel.common.types.SimpleType;
 import dev.cel.parser.CelStandardMacro;
+import dev.nucleus.api.testing.CelRules;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,8 +127,8 @@ class AgentAdmissionPolicyTest {
   private static Object evalAny(String expression, JsonNode object, JsonNode oldObject, Map<String, Object> request,
       Map<String, Object> variables) {
     try {
-      return CEL.createProgram(CEL.compile(expression).getAst()).eval(Map.of("object", toCel(object),
-          "oldObject", toCel(oldObject), "request", request, "variables", variables));
+      return CEL.createProgram(CEL.compile(expression).getAst()).eval(Map.of("object", CelRules.toCel(object),
+          "oldObject", CelRules.toCel(oldObject), "request", request, "variables", variables));
     } catch (Exception e) {
       throw new IllegalStateException("CEL failed: " + expression + ": " + e.getMessage(), e);
     }
@@ -156,26 +157,5 @@ class AgentAdmissionPolicyTest {
     // The API server leaves userInfo.extra out entirely when a caller has no extras (e.g. impersonation).
     return Map.of("userInfo", nodeName.length == 0 ? Map.of("username", username)
         : Map.of("username", username, "extra", Map.of("authentication.kubernetes.io/node-name", List.of(nodeName))));
-  }
-
-  /** JSON to the values cel-java works on: maps, lists, longs, doubles, strings, booleans. */
-  private static Object toCel(JsonNode node) {
-    if (node.isObject()) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      node.fields().forEachRemaining(field -> map.put(field.getKey(), toCel(field.getValue())));
-      return map;
-    }
-    if (node.isArray()) {
-      List<Object> list = new ArrayList<>();
-      node.forEach(item -> list.add(toCel(item)));
-      return list;
-    }
-    if (node.isIntegralNumber()) {
-      return node.asLong();
-    }
-    if (node.isNumber()) {
-      return node.asDouble();
-    }
-    return node.isBoolean() ? node.asBoolean() : node.asText();
   }
 }

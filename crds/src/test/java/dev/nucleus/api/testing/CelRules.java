@@ -90,8 +90,11 @@ public final class CelRules {
     }
   }
 
-  /** Converts a JSON tree into the Java values cel-java understands (Map, List, Long, Double, String...). */
-  static Object toCel(JsonNode node) {
+  /**
+   * Converts a JSON tree into the Java values cel-java understands (Map, List, Long, Double, String...); null fields
+   * are left out, as the API server leaves them out of the objects it hands to CEL.
+   */
+  public static Object toCel(JsonNode node) {
     if (node.isObject()) {
       Map<String, Object> map = new LinkedHashMap<>();
       for (Map.Entry<String, JsonNode> field : node.properties()) {
