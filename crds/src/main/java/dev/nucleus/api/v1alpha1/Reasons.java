@@ -22,6 +22,8 @@ public final class Reasons {
   public static final String STARTING = "Starting";
   /** The workload runs. */
   public static final String RUNNING = "Running";
+  /** Event: the node agent launched the workload (or restored it) and it runs. */
+  public static final String STARTED = "Started";
   /** The workload exited with code 0. */
   public static final String SUCCEEDED = "Succeeded";
   /** The workload exited non-zero or was killed by a signal. */
@@ -82,6 +84,11 @@ public final class Reasons {
   public static final String RESTORE_FAILED = "RestoreFailed";
   /** The restore was refused: the sandbox had Landlock rules and the spec did not set allowNotRestored. */
   public static final String LANDLOCK_RESTORE_REFUSED = "LandlockRestoreRefused";
+  /**
+   * The sandbox runs in a Landlock domain that scopes abstract unix sockets, through which CRIU's parasite must
+   * reach criu: it cannot be dumped. Retrying cannot help; the sandbox keeps running untouched.
+   */
+  public static final String LANDLOCK_BLOCKS_DUMP = "LandlockBlocksDump";
   /** The checkpoint's image directory was removed from the node. */
   public static final String IMAGE_DELETED = "ImageDeleted";
 
