@@ -198,7 +198,8 @@ final class CheckpointCommands {
                 && (number(landlock.get("scoped")) & LandlockAccess.SCOPE_ABSTRACT_UNIX_SOCKET) != 0) {
             throw new CheckpointException(Reason.LandlockBlocksDump, "sandbox " + name + " runs in a Landlock domain "
                     + "that scopes abstract unix sockets, which CRIU's parasite needs to reach criu; start it with "
-                    + "--no-landlock to make it checkpointable");
+                    + "--no-landlock (or with its own network, where Landlock leaves abstract sockets unscoped) to make it "
+                    + "checkpointable");
         }
     }
 

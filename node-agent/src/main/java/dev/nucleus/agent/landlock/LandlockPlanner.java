@@ -27,7 +27,18 @@ public final class LandlockPlanner {
   public static final List<String> DEFAULT_WRITABLE_DEVICES = List.of("/dev/null", "/dev/zero", "/dev/full", "/dev/tty");
   private static final long DEVICE_ACCESS = FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV;
 
+  /** Plans for a sandbox that may share the host's network namespace: every scope the ABI has. */
   public LandlockRuleset plan(LandlockRequest request, int nodeAbi) {
+    return plan(request, nodeAbi, false);
+  }
+
+  /**
+   * Plans the ruleset. With {@code ownNetworkNamespace} the abstract unix socket scope is left out: abstract
+   * sockets live in a network namespace, so in a private one the only peers are the sandbox's own processes and
+   * whoever the node deliberately sends in. CRIU's parasite is such a visitor: it connects from inside the
+   * domain to criu's abstract socket, which the scope would refuse, making the sandbox impossible to checkpoint.
+   */
+  public LandlockRuleset plan(LandlockRequest request, int nodeAbi, boolean ownNetworkNamespace) {
     if (nodeAbi < 1) {
       throw new LandlockUnsupportedException("Landlock filesystem rules", 1, nodeAbi);
     }
@@ -38,6 +49,9 @@ public final class LandlockPlanner {
       throw new LandlockUnsupportedException("scoping signals and abstract unix sockets", 6, nodeAbi);
     }
     long scoped = LandlockAccess.scopes(abi);
+    if (ownNetworkNamespace) {
+      scoped &= ~LandlockAccess.SCOPE_ABSTRACT_UNIX_SOCKET;
+    }
 
     Map<String, Long> paths = new LinkedHashMap<>();
     grant(paths, "/", LandlockAccess.READ_EXECUTE);

@@ -87,7 +87,7 @@ public final class NodePolicies implements SandboxPolicies {
         LandlockRequest request = LandlockRequest.of(c.landlock().readOnly(), c.landlock().readWrite(), c.landlock().execute(),
                 c.landlock().tcpBind(), c.landlock().tcpConnect(), volumeRw);
         try {
-            LandlockRuleset r = landlock.plan(request, landlockAbi.getAsInt());
+            LandlockRuleset r = landlock.plan(request, landlockAbi.getAsInt(), c.network().newNamespace());
             return Optional.of(new LaunchPlan.LandlockRules(r.handledFs(), r.handledNet(), r.scoped(),
                     r.pathRules().stream().map(p -> new LaunchPlan.LandlockRules.PathRule(p.path(), p.access())).toList(),
                     r.portRules().stream().map(p -> new LaunchPlan.LandlockRules.PortRule(p.port(), p.access())).toList()));

@@ -54,7 +54,7 @@ class CheckpointCliNativeTest {
     void aCheckpointedCounterStopsAndItsRestoreCountsOnUntilRmKillsIt() throws Exception {
         Path data = Files.createDirectory(tmp.resolve("data"));
         Path count = data.resolve("count");
-        CliResult run = nucleus("run", "-d", "--name", "counter", "--memory", "64Mi", "--pids", "64", "--no-landlock",
+        CliResult run = nucleus("run", "-d", "--name", "counter", "--memory", "64Mi", "--pids", "64",
                 "-v", data + ":/data:rw", "--", "/bin/sh", "-c", COUNTER);
         assertThat(run.code()).as(run.err()).isZero();
         await(count, v -> v >= 20);
@@ -70,7 +70,12 @@ class CheckpointCliNativeTest {
         assertThat(read(count)).as("the dumped sandbox stopped").isEqualTo(atDump);
         assertThat(nucleus("ps").out()).containsPattern("counter\\s+Exited");
 
-        CliResult restore = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "counter-r");
+        // Default Landlock (its own network, so no abstract-socket scope): dumpable, and the loss must be accepted.
+        CliResult refused = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "counter-r");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).startsWith("nucleus: LandlockRestoreRefused");
+        CliResult restore = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "counter-r",
+                "--accept-landlock-loss");
         assertThat(restore.code()).as(restore.err()).isZero();
         String[] nameAndPid = restore.out().trim().split(" ");
         assertThat(nameAndPid[0]).isEqualTo("counter-r");
@@ -81,6 +86,7 @@ class CheckpointCliNativeTest {
         assertThat(Long.parseLong(firstLogged)).as("continues from the dump, not from zero").isGreaterThan(atDump);
         assertThat(nucleus("ps").out()).containsPattern("counter-r\\s+Running\\s+" + pid);
         assertThat(Files.readString(Path.of("/proc/" + pid + "/cgroup"))).contains("counter-r");
+        assertThat(nucleus("inspect", "counter-r").out()).contains("\"isolationReason\" : \"LandlockNotRestored\"");
 
         CliResult stop = nucleus("stop", "-t", "0", "counter-r");
         assertThat(stop.code()).as(stop.err()).isZero();
@@ -99,7 +105,7 @@ class CheckpointCliNativeTest {
     void aLandlockScopedSandboxIsRefusedBeforeCriuRunsAndKeepsRunning() throws Exception {
         Path data = Files.createDirectory(tmp.resolve("ll-data"));
         Path count = data.resolve("count");
-        assertThat(nucleus("run", "-d", "--name", "ll", "-v", data + ":/data:rw", "--landlock-rw", "/data", "--",
+        assertThat(nucleus("run", "-d", "--name", "ll", "--network", "host", "-v", data + ":/data:rw", "--landlock-rw", "/data", "--",
                 "/bin/sh", "-c", COUNTER).code()).isZero();
         await(count, v -> v >= 5);
         CliResult refused = nucleus("checkpoint", "ll", "--output", tmp.resolve("ll-ckpt").toString());

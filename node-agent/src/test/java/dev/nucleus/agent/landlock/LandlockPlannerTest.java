@@ -97,6 +97,9 @@ class LandlockPlannerTest {
   void scopingFollowsTheAbiAndFailsOnlyWhenRequired() {
     assertThat(planner.plan(LandlockRequest.defaults(), 6).scoped()).isEqualTo(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL);
     assertThat(planner.plan(LandlockRequest.defaults(), 5).scoped()).isZero();
+    assertThat(planner.plan(LandlockRequest.defaults(), 7, true).scoped()).isEqualTo(SCOPE_SIGNAL);
+    assertThat(planner.plan(LandlockRequest.defaults(), 7, false).scoped())
+        .isEqualTo(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL);
     LandlockRequest required = new LandlockRequest(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
         false, false, true);
     assertThatThrownBy(() -> planner.plan(required, 5)).isInstanceOf(LandlockUnsupportedException.class)
