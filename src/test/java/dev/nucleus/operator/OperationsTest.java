@@ -2,9 +2,10 @@ package dev.nucleus.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nucleus.operator.testing.RealControlPlane;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** The operator's operational endpoints answer: liveness for the kubelet, Prometheus metrics with ours in them. */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealControlPlane.class)
 class OperationsTest {
   @TestHTTPResource("/q/health/live")
   URI live;

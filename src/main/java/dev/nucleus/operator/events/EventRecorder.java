@@ -7,12 +7,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,9 +26,13 @@ import org.jboss.logging.Logger;
 public class EventRecorder {
   private static final Logger LOG = Logger.getLogger(EventRecorder.class);
   private static final String COMPONENT = "nucleus-operator";
+  /** MicroTime: the API server parses exactly six fractional digits (RFC 3339 micro), ISO_INSTANT may print three. */
+  private static final DateTimeFormatter MICRO_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(ZoneOffset.UTC);
 
   private final KubernetesClient client;
   private final Clock clock;
+  private final AtomicBoolean firstFailure = new AtomicBoolean();
   private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
       new ArrayBlockingQueue<>(10_000), r -> {
         Thread t = new Thread(r, "nucleus-events");
@@ -50,7 +57,8 @@ public class EventRecorder {
 
   private void record(HasMetadata about, String type, String reason, String message) {
     var meta = about.getMetadata();
-    String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant());
+    Instant instant = clock.instant();
+    String now = DateTimeFormatter.ISO_INSTANT.format(instant);
     var event = new EventBuilder()
         .withNewMetadata()
         .withName(meta.getName() + "." + UUID.randomUUID().toString().substring(0, 8))
@@ -63,7 +71,7 @@ public class EventRecorder {
         .endInvolvedObject()
         .withType(type).withReason(reason).withMessage(truncate(message)).withCount(1)
         .withFirstTimestamp(now).withLastTimestamp(now)
-        .withEventTime(new MicroTimeBuilder().withTime(now).build())
+        .withEventTime(new MicroTimeBuilder().withTime(MICRO_TIME.format(instant)).build())
         .withReportingComponent(COMPONENT).withReportingInstance(COMPONENT)
         .withNewSource().withComponent(COMPONENT).endSource()
         .withAction(reason.toLowerCase(Locale.ROOT))
@@ -72,6 +80,12 @@ public class EventRecorder {
       try {
         client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
       } catch (RuntimeException e) {
+        if (firstFailure.compareAndSet(false, true)) {
+          // Dropping events is by design; an API server refusing all of them is a bug worth one loud line.
+          LOG.warnf("event %s on %s/%s not recorded (further failures are logged at debug): %s", reason,
+              meta.getNamespace(), meta.getName(), e.getMessage());
+          return;
+        }
         LOG.debugf("event %s on %s/%s not recorded: %s", reason, meta.getNamespace(), meta.getName(), e.getMessage());
       }
     });

@@ -7,13 +7,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * JSON merge patches: status patches carry only operator-owned fields (so an agent's concurrent write survives),
- * label patches only the labels that differ. Server-side apply is off (the test server lacks it).
+ * label patches only the labels that differ. A status patch goes to the status subresource, which ignores
+ * metadata, so a placement is two writes: the label, then the status.
  */
 public final class Patches {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -21,22 +21,12 @@ public final class Patches {
   private Patches() {}
 
   /**
-   * Patches {@code status} with {@code fields}; null values delete a field. Objects and scalars go in a JSON merge
-   * patch; the conditions list is then replaced with a JSON Patch {@code add} because the fabric8 test server
-   * appends lists in merge patches instead of replacing them (RFC 7386 replaces; a real API server does).
+   * Patches {@code status} with {@code fields} in one JSON merge patch; null values delete a field. RFC 7386 replaces
+   * a list whole, so the conditions list the aggregator computed is what the API server stores.
    */
   public static <T extends HasMetadata> void status(KubernetesClient client, T resource, Map<String, Object> fields) {
-    Map<String, Object> merge = new HashMap<>(fields);
-    Object conditions = merge.remove("conditions");
-    if (!merge.isEmpty()) {
-      patch(client, resource, Map.of("status", merge), PatchType.JSON_MERGE, true);
-    }
-    if (conditions != null) {
-      Map<String, Object> op = new HashMap<>();
-      op.put("op", "add");
-      op.put("path", "/status/conditions");
-      op.put("value", conditions);
-      patch(client, resource, List.of(op), PatchType.JSON, true);
+    if (!fields.isEmpty()) {
+      patch(client, resource, Map.of("status", fields), true);
     }
   }
 
@@ -51,12 +41,11 @@ public final class Patches {
       }
     });
     if (!diff.isEmpty()) {
-      patch(client, resource, Map.of("metadata", Map.of("labels", diff)), PatchType.JSON_MERGE, false);
+      patch(client, resource, Map.of("metadata", Map.of("labels", diff)), false);
     }
   }
 
-  private static <T extends HasMetadata> void patch(KubernetesClient client, T resource, Object body, PatchType type,
-      boolean status) {
+  private static <T extends HasMetadata> void patch(KubernetesClient client, T resource, Object body, boolean status) {
     String json;
     try {
       json = JSON.writeValueAsString(body);
@@ -64,7 +53,7 @@ public final class Patches {
       throw new IllegalStateException("cannot serialize patch for " + resource.getMetadata().getName(), e);
     }
     var target = client.resource(resource);
-    PatchContext context = PatchContext.of(type);
+    PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
     if (status) {
       target.subresource("status").patch(context, json);
     } else {

@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.operator.testing.FakeAgents;
+import dev.nucleus.operator.testing.RealControlPlane;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * the watch event that shows status.nodeName) and the total time until the last one is placed.
  */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealControlPlane.class)
 @Tag("bench")
 class SandboxPlacementBench {
   private static final int COUNT = Integer.getInteger("bench.count", 1000);

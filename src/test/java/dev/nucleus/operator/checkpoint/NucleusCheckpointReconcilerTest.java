@@ -15,10 +15,11 @@ import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.operator.model.Conditions;
 import dev.nucleus.operator.testing.FakeAgents;
+import dev.nucleus.operator.testing.RealControlPlane;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /** The checkpoint controller with fake agents: admission, the agent's phases, retries and terminal failure, TTL. */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealControlPlane.class)
 class NucleusCheckpointReconcilerTest {
   private static final String NS = "checkpoints";
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -45,10 +46,8 @@ class NucleusCheckpointReconcilerTest {
   }
 
   @AfterEach
-  void stopAgents() {
-    client.resources(NucleusCheckpoint.class).inNamespace(NS).delete();
-    client.resources(NucleusSandbox.class).inNamespace(NS).delete();
-    agents.close();
+  void cleanUp() {
+    agents.deleteEverything(NS, List.of(NucleusCheckpoint.class, NucleusSandbox.class));
   }
 
   /** A sandbox the fake agent on {@code node} reports Running. */

@@ -2,9 +2,11 @@ package dev.nucleus.operator.sandbox;
 
 import static dev.nucleus.operator.testing.FakeAgents.capabilities;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.nucleus.api.v1alpha1.ConditionTypes;
+import dev.nucleus.api.v1alpha1.HostPathVolume;
 import dev.nucleus.api.v1alpha1.Landlock;
 import dev.nucleus.api.v1alpha1.Lifecycle;
 import dev.nucleus.api.v1alpha1.NucleusNames;
@@ -15,14 +17,17 @@ import dev.nucleus.api.v1alpha1.RestartPolicy;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import dev.nucleus.api.v1alpha1.SandboxRuntime;
 import dev.nucleus.api.v1alpha1.Security;
+import dev.nucleus.api.v1alpha1.Volume;
 import dev.nucleus.operator.model.Conditions;
 import dev.nucleus.operator.testing.FakeAgents;
+import dev.nucleus.operator.testing.RealControlPlane;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,9 +38,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The sandbox controller against the Kubernetes test server, with fake agents that are Leases and status writers. */
+/** The sandbox controller against a real API server, with fake agents that are Leases and status writers. */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealControlPlane.class)
 class NucleusSandboxReconcilerTest {
   private static final String NS = "sandboxes";
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -51,9 +56,8 @@ class NucleusSandboxReconcilerTest {
   }
 
   @AfterEach
-  void stopAgents() {
-    client.resources(NucleusSandbox.class).inNamespace(NS).delete();
-    agents.close();
+  void cleanUp() {
+    agents.deleteEverything(NS, List.of(NucleusSandbox.class));
   }
 
   private NucleusSandbox create(String name, Consumer<NucleusSandboxSpec> customize) {
@@ -134,18 +138,24 @@ class NucleusSandboxReconcilerTest {
   }
 
   @Test
-  void anInvalidSpecIsReportedNotRetried() {
+  void theApiServerRefusesWhatItsSchemaForbidsAndTheOperatorWhatOnlyItCanCheck() {
     agents.start("any", capabilities(7, true, 0, "{}"));
-    create("gvisor", s -> s.setRuntime(SandboxRuntime.GVisor));
+    assertThatThrownBy(() -> create("gvisor", s -> s.setRuntime(SandboxRuntime.GVisor)))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.runtime: Invalid value: \"GVisor\"");
 
+    create("host-proc", s -> s.setVolumes(List.of(new Volume().setName("proc").setMountPath("/p")
+        .setHostPath(new HostPathVolume().setPath("/proc/1/root")))));
+
+    String expected = "spec.volumes[0].hostPath.path: must not be at or below /proc: host kernel interfaces are refused";
     await().atMost(WAIT).untilAsserted(() -> {
-      var ready = condition("gvisor", ConditionTypes.READY);
+      var ready = condition("host-proc", ConditionTypes.READY);
       assertThat(ready.getReason()).isEqualTo(Reasons.INVALID_SPEC);
-      assertThat(ready.getMessage()).isEqualTo("spec.runtime: GVisor is not supported yet: use Native");
+      assertThat(ready.getMessage()).isEqualTo(expected);
     });
-    assertThat(get("gvisor").getStatus().getNodeName()).isNull();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(eventsFor("gvisor"))
-        .anySatisfy(e -> assertThat(e.getMessage()).contains("spec.runtime")));
+    assertThat(get("host-proc").getStatus().getNodeName()).isNull();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(eventsFor("host-proc"))
+        .anySatisfy(e -> assertThat(e.getMessage()).contains("spec.volumes[0].hostPath.path")));
   }
 
   @Test

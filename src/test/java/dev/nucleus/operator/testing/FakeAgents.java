@@ -7,15 +7,18 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /**
  * Node agents reduced to what the operator sees of them: a Lease renewed in the operator namespace with capability
@@ -70,6 +73,20 @@ public final class FakeAgents implements AutoCloseable {
   public void reset() {
     renewing.clear();
     client.leases().inNamespace(NAMESPACE).delete();
+  }
+
+  /**
+   * Ends a test on a real API server: every agent dies and its Lease goes, so nobody is left to confirm a teardown
+   * and the operator releases its finalizers; returns once the objects of {@code kinds} in {@code namespace} are gone.
+   */
+  public void deleteEverything(String namespace, List<Class<? extends HasMetadata>> kinds) {
+    close();
+    reset();
+    for (var kind : kinds) {
+      client.resources(kind).inNamespace(namespace).delete();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> kinds.stream()
+        .allMatch(kind -> client.resources(kind).inNamespace(namespace).list().getItems().isEmpty()));
   }
 
   /** Merge-patches the status of {@code resource} as an agent would. */
