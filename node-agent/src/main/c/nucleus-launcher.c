@@ -61,6 +61,7 @@ struct plan {
   uint64_t caps;
   long uid, gid, log_limit, deadline;
   char *groups;
+  char *restore; long restore_timeout;  // restore mode (see restore_main): criu's pidfile, bound on criu in seconds
 };
 
 static int report_fd = 1;  // monitor: the pipe to the agent; init child: the error pipe to the monitor
@@ -154,9 +155,14 @@ static void decode(struct plan *p, char *buf, size_t len) {
     else if (!strcmp(key, "log-limit")) p->log_limit = num(v);
     else if (!strcmp(key, "deadline")) p->deadline = num(v);
     else if (!strcmp(key, "seccomp")) { p->bpf = v; p->bpflen = vlen; }
+    else if (!strcmp(key, "restore")) p->restore = v;
+    else if (!strcmp(key, "restore-timeout")) p->restore_timeout = num(v);
     else { errno = EINVAL; die("plan", "parse", key); }  // unknown keys fail closed
   }
-  if (!p->arg.n || !p->root || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0) {
+  if (p->restore && (!p->arg.n || !p->out || !p->err || !p->status || p->restore_timeout <= 0)) {
+    errno = EINVAL; die("plan", "parse", "restore needs arg/stdout/stderr/status/restore-timeout");
+  }
+  if (!p->restore && (!p->arg.n || !p->root || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0)) {
     errno = EINVAL; die("plan", "parse", "missing arg/root/stdout/stderr/status/uid/gid");
   }
   if (p->bpflen % sizeof(struct sock_filter)) { errno = EINVAL; die("plan", "parse", "seccomp length"); }
@@ -408,6 +414,108 @@ static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs) {
   return 0;
 }
 
+// The workload's stdout/stderr: a pipe each (read end to the monitor's pump), appended to the plan's log files.
+static void open_logs(struct plan *p, struct log logs[2], int pipes[2][2]) {
+  const char *paths[2] = {p->out, p->err};
+  for (int i = 0; i < 2; i++) {
+    logs[i] = (struct log){-1, -1, 0, p->log_limit};
+    logs[i].out = open(paths[i], O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (logs[i].out < 0) die("monitor", "open", paths[i]);
+    if (pipe2(pipes[i], O_CLOEXEC)) die("monitor", "pipe2", "stdio");
+    logs[i].in = pipes[i][0];
+  }
+}
+
+// SIGCHLD and the forwarded signals arrive on a signalfd; *old is the mask children get back before exec.
+static int monitor_signals(sigset_t *old) {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGTERM); sigaddset(&mask, SIGINT); sigaddset(&mask, SIGHUP);
+  if (sigprocmask(SIG_BLOCK, &mask, old)) die("monitor", "sigprocmask", "");
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (sfd < 0) die("monitor", "signalfd", "");
+  return sfd;
+}
+
+// ---- restore mode: the monitor of a sandbox that `criu restore` brings back (plan key "restore") ----
+// The plan's args are criu's command line (with --restore-detached, --pidfile and --inherit-fd fd[3]/fd[4] for the
+// workload's stdout/stderr pipes), env is criu's environment, cgroups are the ones criu and so the restored tree are
+// born in. The monitor stays outside them, runs criu as its child and, as a child subreaper, inherits the restored
+// init when criu exits; from then on it is the same monitor as for a launched sandbox.
+
+static void __attribute__((noreturn)) exec_criu(struct plan *p, int out_w, int err_w, const sigset_t *old) {
+  sigprocmask(SIG_SETMASK, old, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  report_fd = fcntl(1, F_DUPFD_CLOEXEC, 10);  // failure lines still reach the agent, and close at exec
+  if (report_fd < 0) die("restore", "fcntl", "report");
+  for (int i = 0; i < p->cgroup.n; i++) write_file("cgroups", p->cgroup.v[i], "0", 1);
+  int out = fcntl(out_w, F_DUPFD, 10), err = fcntl(err_w, F_DUPFD, 10);
+  if (out < 0 || err < 0 || dup2(out, 3) < 0 || dup2(err, 4) < 0 || dup2(2, 1) < 0) die("restore", "dup2", "criu fds");
+  int keep = report_fd;  // criu's own output goes to the launcher log; 3 and 4 are the workload's pipes
+  if (syscall(SYS_close_range, 5, keep - 1, 0) || syscall(SYS_close_range, keep + 1, ~0U, 0)) die("restore", "close_range", "");
+  char *argv[MAXV + 1] = {0}, *envp[MAXV + 1] = {0};
+  for (int i = 0; i < p->arg.n; i++) argv[i] = p->arg.v[i];
+  for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
+  execve(argv[0], argv, envp);
+  die("restore", "execve", argv[0]);
+}
+
+// Waits for criu, at most restore_timeout seconds (then kills it); returns its wait status, or -1 on timeout.
+static int wait_criu(struct plan *p, pid_t criu, int sfd) {
+  long end = now_ms() + p->restore_timeout * 1000L;
+  for (int st;;) {
+    if (waitpid(criu, &st, WNOHANG) == criu) return st;
+    long left = end - now_ms();
+    if (left <= 0) { kill(criu, SIGKILL); waitpid(criu, &st, 0); return -1; }
+    struct pollfd f = {sfd, POLLIN, 0};
+    struct signalfd_siginfo si;
+    if (poll(&f, 1, (int)left) > 0 && read(sfd, &si, sizeof si) < 0) {}  // SIGCHLD wakes us; others wait for the init
+  }
+}
+
+// The restored init as criu's pidfile names it: digits only, and now our child (reparented to this subreaper).
+static pid_t restored_init(const char *pidfile) {
+  char buf[32] = {0}, *end;
+  int fd = open(pidfile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  long pid = n > 0 ? strtol(buf, &end, 10) : 0;
+  if (pid <= 0 || (*end && *end != '\n')) { errno = EINVAL; return -1; }
+  siginfo_t si = {0};
+  if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT)) return -1;  // ECHILD: not reparented to us
+  return (pid_t)pid;
+}
+
+static int restore_main(struct plan *p) {
+  // Orphans of our children become ours: the restored init once criu (its parent) has exited.
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) die("restore", "prctl", "PR_SET_CHILD_SUBREAPER");
+  struct log logs[2];
+  int pipes[2][2];
+  open_logs(p, logs, pipes);
+  sigset_t old;
+  int sfd = monitor_signals(&old);
+  pid_t criu = fork();
+  if (criu < 0) die("restore", "fork", "criu");
+  if (criu == 0) exec_criu(p, pipes[0][1], pipes[1][1], &old);
+  close(pipes[0][1]); close(pipes[1][1]);  // from now on only the restored workload holds the write ends
+  int st = wait_criu(p, criu, sfd);
+  if (st == -1) { errno = ETIMEDOUT; die("restore", "criu", "timed out"); }
+  if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+    char what[64];
+    snprintf(what, sizeof what, WIFEXITED(st) ? "exit %d" : "signal %d", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+    errno = 0; die("restore", "criu", what);
+  }
+  pid_t init = restored_init(p->restore);
+  if (init < 0) die("restore", "pidfile", p->restore);
+  char line[64];
+  int m = snprintf(line, sizeof line, "ok\t%d\n", init);
+  if (write(1, line, m) < 0) {}
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull < 0 || dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
+  close(devnull);
+  return monitor(p, init, sfd, logs);
+}
+
 int main(void) {
   static struct plan p;
   size_t len;
@@ -418,23 +526,14 @@ int main(void) {
   decode(&p, buf, len);
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 0) < 0) die("monitor", "open", "/dev/null");
+  if (p.restore) { close(devnull); return restore_main(&p); }
 
-  struct log logs[2] = {{-1, -1, 0, p.log_limit}, {-1, -1, 0, p.log_limit}};
-  const char *paths[2] = {p.out, p.err};
+  struct log logs[2];
   int pipes[2][2], go[2], errp[2];
-  for (int i = 0; i < 2; i++) {
-    logs[i].out = open(paths[i], O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (logs[i].out < 0) die("monitor", "open", paths[i]);
-    if (pipe2(pipes[i], O_CLOEXEC)) die("monitor", "pipe2", "stdio");
-    logs[i].in = pipes[i][0];
-  }
+  open_logs(&p, logs, pipes);
   if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) die("monitor", "pipe2", "sync");
-  sigset_t mask, old;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGTERM); sigaddset(&mask, SIGINT); sigaddset(&mask, SIGHUP);
-  if (sigprocmask(SIG_BLOCK, &mask, &old)) die("monitor", "sigprocmask", "");
-  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-  if (sfd < 0) die("monitor", "signalfd", "");
+  sigset_t old;
+  int sfd = monitor_signals(&old);
 
   // clone() rather than unshare()+fork(): the monitor keeps the host's namespaces (so pivot_root in the sandbox
   // cannot move its root) while the child is born in all of them. With CLONE_NEWUSER the kernel creates the user
