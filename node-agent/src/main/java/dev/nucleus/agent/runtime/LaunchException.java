@@ -32,6 +32,7 @@ public final class LaunchException extends Exception {
             case "seccomp" -> "SeccompFailed";
             case "cgroups" -> "CgroupJoinFailed";
             case "exec" -> "ExecFailed";
+            case "restore" -> f[3].equals("110") ? "RestoreTimedOut" : "RestoreFailed";
             default -> "LaunchFailed";
         };
         return new LaunchException(reason, "launcher step '" + f[1] + "' failed: " + f[2] + "(" + f[4] + "): "

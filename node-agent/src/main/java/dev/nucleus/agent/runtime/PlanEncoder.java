@@ -3,6 +3,7 @@ package dev.nucleus.agent.runtime;
 import dev.nucleus.agent.rootfs.MountOp;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
  * Encodes a {@link LaunchPlan} for the launcher's stdin: records {@code <key> <length>\n<bytes>\n}, in order, repeated
@@ -51,6 +52,21 @@ public final class PlanEncoder {
         if (p.deadlineSeconds() > 0) {
             e.record("deadline", Long.toString(p.deadlineSeconds()));
         }
+        return e.out.toByteArray();
+    }
+
+    /** The launcher's restore mode: criu runs as the monitor's child, which then monitors the restored init. */
+    public static byte[] encodeRestore(RestoredLaunch l, Path stdoutLog, Path stderrLog, Path statusFile) {
+        PlanEncoder e = new PlanEncoder();
+        e.record("restore", l.pidFile().toString());
+        e.record("restore-timeout", Long.toString(l.timeoutSeconds()));
+        l.cgroupProcsFiles().forEach(f -> e.record("cgroup", f.toString()));
+        l.criuEnv().forEach(v -> e.record("env", v));
+        l.criuArgv().forEach(a -> e.record("arg", a));
+        e.record("stdout", stdoutLog.toString());
+        e.record("stderr", stderrLog.toString());
+        e.record("status", statusFile.toString());
+        e.record("log-limit", Long.toString(LaunchPlanner.LOG_LIMIT_BYTES));
         return e.out.toByteArray();
     }
 

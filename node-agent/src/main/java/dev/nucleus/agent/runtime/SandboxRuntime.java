@@ -104,6 +104,41 @@ public final class SandboxRuntime {
     }
 
     /**
+     * Restores into the existing state directory {@code name} through the launcher's restore mode: the launcher runs
+     * criu as its child and becomes the restored sandbox's monitor (logs, exit status, signals), exactly as for a
+     * launched sandbox. Returns once criu finished; on failure nothing is recorded and the caller cleans up.
+     */
+    public SandboxRecord startRestored(String name, RestoredLaunch l) throws LaunchException {
+        try {
+            SandboxPaths paths = state.open(name);
+            Kernel.Launched launched = kernel.startLauncher(launcher,
+                    PlanEncoder.encodeRestore(l, paths.stdoutLog(), paths.stderrLog(), paths.exitStatus()),
+                    paths.launcherLog());
+            if (!launched.report().startsWith("ok\t")) {
+                launched.process().ifPresent(this::reap);
+                throw LaunchException.fromReport(launched.report());
+            }
+            long initPid = Long.parseLong(launched.report().substring(3).trim());
+            SandboxRecord record = new SandboxRecord(name, l.command(), System.currentTimeMillis(),
+                    launched.monitorPid(), kernel.startTime(launched.monitorPid()).orElse(-1),
+                    initPid, kernel.startTime(initPid).orElse(-1), RestoredLaunch.CGROUP_VERSION, l.isolation());
+            AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
+            launched.process().ifPresent(p -> owned.put(name, p));
+            return record;
+        } catch (IOException | RuntimeException e) {
+            throw new LaunchException("RestoreFailed", "restore of " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void reap(Process p) {
+        try {
+            p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Fails closed when another sandbox's name hashes to this one's host id range: two user namespaces sharing host ids
      * could signal and own each other's files. Checked after this sandbox's directory exists, so of two concurrent
      * launches that collide, both see each other and both are refused rather than both started.
