@@ -33,6 +33,7 @@ public final class CheckpointException extends Exception {
     }
 
     private final Reason reason;
+    private final String detail;
     private final List<String> criuLog;
 
     public CheckpointException(Reason reason, String message) {
@@ -46,7 +47,13 @@ public final class CheckpointException extends Exception {
     public CheckpointException(Reason reason, String message, List<String> criuLog, Throwable cause) {
         super(reason + ": " + message, cause);
         this.reason = reason;
+        this.detail = message;
         this.criuLog = List.copyOf(criuLog);
+    }
+
+    /** The same failure with CRIU's log lines attached (a step that ran criu elsewhere could not read them). */
+    public CheckpointException withCriuLog(List<String> lines) {
+        return new CheckpointException(reason, detail, lines, this);
     }
 
     public Reason reason() {

@@ -89,7 +89,8 @@ public final class CheckpointManifest {
         for (Entry e : expected.values()) {
             Entry a = actual.get(e.path());
             if (a == null) {
-                throw new CheckpointException(Reason.FileMissing, e.path() + " is listed in the manifest but missing");
+                Reason reason = e.path().equals(CheckpointMetadata.FILE_NAME) ? Reason.MetadataMissing : Reason.FileMissing;
+                throw new CheckpointException(reason, e.path() + " is listed in the manifest but missing");
             }
             if (!a.equals(e)) {
                 throw new CheckpointException(Reason.DigestMismatch, e.path() + " changed: manifest has "

@@ -100,19 +100,25 @@ public final class CheckpointService {
         }
     }
 
-    /** Verifies, then restores the checkpoint into a new root with the recorded limits; all-or-nothing. */
+    /**
+     * Verifies, then restores the checkpoint into a new root with the recorded limits; all-or-nothing. criu runs
+     * from this JVM with {@code --restore-detached}: the restored sandbox has no monitor (see
+     * {@link #restore(RestoreRequest, RestoreMonitor)} for one that has).
+     */
     public Restored restore(RestoreRequest req) throws CheckpointException {
+        return restore(req, null);
+    }
+
+    /**
+     * Like {@link #restore(RestoreRequest)}, but criu runs under {@code monitor} (when not null), which stays the
+     * restored sandbox's parent: it copies its stdout/stderr into the request's log files (size-capped) and records
+     * its exit status, like for a launched sandbox.
+     */
+    public Restored restore(RestoreRequest req, RestoreMonitor monitor) throws CheckpointException {
         long start = System.nanoTime();
         String digest = CheckpointManifest.verify(req.checkpointDir(), key);
         CheckpointMetadata m = CheckpointMetadata.load(req.checkpointDir());
-        if (m.usingGvisor()) {
-            throw new CheckpointException(Reason.GvisorUnsupported, "checkpoint of a gVisor sandbox cannot be restored by CRIU");
-        }
-        if (m.landlock() && !req.acceptLandlockLoss()) {
-            throw new CheckpointException(Reason.LandlockRestoreRefused, m.containerName()
-                    + " ran with Landlock rules and CRIU cannot restore Landlock domains; accept that explicitly to "
-                    + "restore it without Landlock");
-        }
+        refuseUnrestorable(m, req);
         requireCriu();
         prepareEmptyDirectory(req.root());
         AtomicFiles.createPrivateDirectory(req.workDir());
@@ -122,33 +128,61 @@ public final class CheckpointService {
         try {
             extractRoot(req.checkpointDir().resolve(ROOTFS_ARCHIVE), req.root());
             cg = cgroups.create(req.sandboxId(), m.resourceLimits());
-            String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
-                    StandardCharsets.US_ASCII).split("\n", -1);
-            Path pidFile = req.workDir().resolve("restore.pid");
-            CriuRestore restore = new CriuRestore(req.checkpointDir().resolve(IMAGES),
-                    req.workDir().resolve("restore.log"), pidFile, req.root(), remap(m.externalMounts(), req),
-                    cg == null ? List.of() : cg.procsFiles(),
-                    new CriuRestore.Stdio(blankToNull(pipes[0]), pipes.length > 1 ? blankToNull(pipes[1]) : null,
-                            req.stdoutFile(), req.stderrFile()),
-                    List.of("--ext-mount-map", "auto"));
-            CriuResult r = runCriu(() -> criu.restore(restore));
-            pid = SandboxProcesses.readPidFile(pidFile);
-            if (!r.succeeded()) {
-                throw criuFailure("restore of " + m.containerName(), r);
-            }
-            if (pid <= 0) {
-                throw new CheckpointException(Reason.CriuFailed, "criu restore succeeded but wrote no valid pidfile",
-                        r.logTail(), null);
-            }
+            CriuRestore restore = criuRestore(req, m, cg);
+            pid = monitor == null ? restoreDetached(restore, m) : restoreMonitored(monitor, restore, m, digest);
             done = true;
-            boolean landlockNow = false;
             String reason = m.landlock() ? "LandlockNotRestored" : "IsolationEnforced";
-            return new Restored(pid, m, digest, landlockNow, reason, cg,
-                    Duration.ofNanos(System.nanoTime() - start).toMillis());
+            return new Restored(pid, m, digest, false, reason, cg, Duration.ofNanos(System.nanoTime() - start).toMillis());
         } finally {
             if (!done) {
                 abortRestore(pid, cg, req.root());
             }
+        }
+    }
+
+    private static void refuseUnrestorable(CheckpointMetadata m, RestoreRequest req) throws CheckpointException {
+        if (m.usingGvisor()) {
+            throw new CheckpointException(Reason.GvisorUnsupported, "checkpoint of a gVisor sandbox cannot be restored by CRIU");
+        }
+        if (m.landlock() && !req.acceptLandlockLoss()) {
+            throw new CheckpointException(Reason.LandlockRestoreRefused, m.containerName()
+                    + " ran with Landlock rules and CRIU cannot restore Landlock domains; accept that explicitly to "
+                    + "restore it without Landlock");
+        }
+    }
+
+    private static CriuRestore criuRestore(RestoreRequest req, CheckpointMetadata m, RestoreCgroups.Handle cg)
+            throws CheckpointException {
+        String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
+                StandardCharsets.US_ASCII).split("\n", -1);
+        return new CriuRestore(req.checkpointDir().resolve(IMAGES), req.workDir().resolve("restore.log"),
+                req.workDir().resolve("restore.pid"), req.root(), remap(m.externalMounts(), req),
+                cg == null ? List.of() : cg.procsFiles(),
+                new CriuRestore.Stdio(blankToNull(pipes[0]), pipes.length > 1 ? blankToNull(pipes[1]) : null,
+                        req.stdoutFile(), req.stderrFile()),
+                List.of("--ext-mount-map", "auto"));
+    }
+
+    private long restoreDetached(CriuRestore restore, CheckpointMetadata m) throws CheckpointException {
+        CriuResult r = runCriu(() -> criu.restore(restore));
+        long pid = SandboxProcesses.readPidFile(restore.pidFile());
+        if (!r.succeeded()) {
+            abortRestore(pid, null, null);
+            throw criuFailure("restore of " + m.containerName(), r);
+        }
+        if (pid <= 0) {
+            throw new CheckpointException(Reason.CriuFailed, "criu restore succeeded but wrote no valid pidfile",
+                    r.logTail(), null);
+        }
+        return pid;
+    }
+
+    private long restoreMonitored(RestoreMonitor monitor, CriuRestore restore, CheckpointMetadata m, String digest)
+            throws CheckpointException {
+        try {
+            return monitor.start(criu.monitoredRestore(restore, m, digest));
+        } catch (CheckpointException e) {
+            throw e.criuLog().isEmpty() ? e.withCriuLog(CriuRunner.logTail(restore.logFile())) : e;
         }
     }
 
@@ -206,16 +240,26 @@ public final class CheckpointService {
         }
     }
 
-    // Only the root mount's own filesystem: volumes and host binds are CRIU externals, not copied.
+    // Only the root mount's own contents: volumes and host binds are CRIU externals, not copied.
     private static void archiveRoot(long pid, Path archive) throws CheckpointException {
-        tar(List.of("tar", "--one-file-system", "--numeric-owner", "-C", "/proc/" + pid + "/root", "-cf",
-                archive.toString(), "."), "archive the root of pid " + pid);
+        RootArchive.write(pid, archive);
     }
 
     private static void extractRoot(Path archive, Path root) throws CheckpointException {
-        AtomicFiles.read(archive, Reason.FileMissing); // refuses a symlinked or missing archive
+        requireRegularFile(archive); // verify refused symlinks already; this keeps tar off anything else
         tar(List.of("tar", "--numeric-owner", "--same-permissions", "-C", root.toString(), "-xf", archive.toString()),
                 "extract " + archive);
+    }
+
+    private static void requireRegularFile(Path file) throws CheckpointException {
+        try {
+            if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isRegularFile()) {
+                throw new CheckpointException(Reason.SpecialFileRefused, file + " is not a regular file");
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.FileMissing, file + " is missing: " + e.getMessage(), e);
+        }
     }
 
     private static void tar(List<String> command, String what) throws CheckpointException {
@@ -258,7 +302,7 @@ public final class CheckpointService {
                 // the restore error is what the caller needs; a leftover empty cgroup is visible and harmless
             }
         }
-        if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        if (root != null && Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             CriuRunner.deleteTree(root);
         }
     }

@@ -75,9 +75,7 @@ public final class CriuRunner {
 
     /** {@code criu restore --restore-detached} from {@code request.imagesDir()}; the new root PID lands in the pidfile. */
     public CriuResult restore(CriuRestore request) throws IOException {
-        List<String> args = new ArrayList<>(List.of("restore", "--images-dir", request.imagesDir().toString(),
-                "--log-file", request.logFile().toString(), LOG_LEVEL, "--pidfile", request.pidFile().toString(),
-                "--restore-detached"));
+        List<String> args = restoreArgs(request);
         ProcessBuilder.Redirect out = null;
         ProcessBuilder.Redirect err = null;
         CriuRestore.Stdio stdio = request.stdio();
@@ -85,15 +83,35 @@ public final class CriuRunner {
             // The workload's pipes led to a monitor that is gone; fd 1 and 2 of criu replace them.
             out = ProcessBuilder.Redirect.appendTo(stdio.stdoutFile().toFile());
             err = ProcessBuilder.Redirect.appendTo(stdio.stderrFile().toFile());
-            if (stdio.stdoutPipe() != null) {
-                args.addAll(List.of("--inherit-fd", "fd[1]:" + stdio.stdoutPipe()));
-            }
-            if (stdio.stderrPipe() != null) {
-                args.addAll(List.of("--inherit-fd", "fd[2]:" + stdio.stderrPipe()));
-            }
+            inheritStdio(args, stdio, 1, 2);
         } else {
             args.add("--display-stats");
         }
+        return run(args, request.logFile(), request.joinCgroups(), config.timeout(), out, err);
+    }
+
+    /**
+     * The command line and environment of the same restore run by a monitor ({@link RestoreMonitor}): the monitor
+     * joins the cgroups itself and hands criu the workload's new stdout/stderr pipes as fds 3 and 4.
+     */
+    public RestoreMonitor.Command monitoredRestore(CriuRestore request, CheckpointMetadata metadata, String digest) {
+        List<String> argv = new ArrayList<>(List.of(config.binary().toString()));
+        argv.addAll(restoreArgs(request));
+        if (request.stdio() != null) {
+            inheritStdio(argv, request.stdio(), RestoreMonitor.STDOUT_FD, RestoreMonitor.STDERR_FD);
+        }
+        List<String> env = new ArrayList<>();
+        environment(isFaultInjectionEnabled()).forEach((k, v) -> env.add(k + "=" + v));
+        return new RestoreMonitor.Command(argv, env, request.joinCgroups(), request.pidFile(), request.logFile(),
+                config.timeout(), metadata, digest);
+    }
+
+    private List<String> restoreArgs(CriuRestore request) {
+        List<String> args = new ArrayList<>(List.of("restore", "--images-dir", request.imagesDir().toString(),
+                "--log-file", request.logFile().toString(), LOG_LEVEL, "--pidfile", request.pidFile().toString(),
+                "--restore-detached"));
+        // criu writes stats-restore into its work dir, by default the images: a signed checkpoint stays untouched.
+        args.addAll(List.of("--work-dir", request.logFile().getParent().toString()));
         if (request.root() != null) {
             args.addAll(List.of("--root", request.root().toString()));
         }
@@ -105,7 +123,16 @@ public final class CriuRunner {
             args.add("--manage-cgroups=ignore");
         }
         args.addAll(request.extraArgs());
-        return run(args, request.logFile(), request.joinCgroups(), config.timeout(), out, err);
+        return args;
+    }
+
+    private static void inheritStdio(List<String> args, CriuRestore.Stdio stdio, int outFd, int errFd) {
+        if (stdio.stdoutPipe() != null) {
+            args.addAll(List.of("--inherit-fd", "fd[" + outFd + "]:" + stdio.stdoutPipe()));
+        }
+        if (stdio.stderrPipe() != null) {
+            args.addAll(List.of("--inherit-fd", "fd[" + errFd + "]:" + stdio.stderrPipe()));
+        }
     }
 
     /**

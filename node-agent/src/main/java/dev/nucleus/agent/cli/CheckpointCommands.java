@@ -13,8 +13,11 @@ import dev.nucleus.agent.checkpoint.CriuRunner;
 import dev.nucleus.agent.checkpoint.ExternalMount;
 import dev.nucleus.agent.checkpoint.ResourceLimits;
 import dev.nucleus.agent.checkpoint.RestoreCgroups;
+import dev.nucleus.agent.checkpoint.RestoreMonitor;
+import dev.nucleus.agent.checkpoint.RuntimeRestoreMonitor;
 import dev.nucleus.agent.landlock.LandlockAccess;
 import dev.nucleus.agent.runtime.LinuxKernel;
+import dev.nucleus.agent.runtime.RestoredLaunch;
 import dev.nucleus.agent.runtime.SandboxInfo;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
@@ -41,7 +44,7 @@ final class CheckpointCommands {
     static final String VOLUMES_FILE = "checkpoint-volumes.json";
     static final String KEY_FILE = "checkpoint.key";
     /** The cgroupVersion of a restored sandbox's record: its cgroups were made by the restore, not the launcher. */
-    static final String RESTORED = "restored";
+    static final String RESTORED = RestoredLaunch.CGROUP_VERSION;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY_HELP = "HMAC signing key file (default: $NUCLEUS_SIGNING_KEY, else <state-dir>/"
             + KEY_FILE + ", created 0600 with 32 random bytes on first use; checkpoints then verify only on this node).";
@@ -86,8 +89,8 @@ final class CheckpointCommands {
 
     @Command(name = "restore", description = {"Verify a checkpoint's signature, restore it as a new sandbox and print "
             + "its name and host pid.",
-        "A restored sandbox has no monitor: ps, logs, inspect, stop and rm work (through its init pid and cgroup), "
-            + "but an exit on its own is shown as Lost, with no exit code."})
+        "The launcher runs criu and stays the restored sandbox's monitor: ps, logs, inspect, stop, rm, exit codes and "
+            + "a new checkpoint work as for a sandbox started by nucleus run."})
     static final class Restore implements Callable<Integer> {
         @ParentCommand
         NucleusCli cli;
@@ -108,22 +111,9 @@ final class CheckpointCommands {
             try {
                 CheckpointService service = service(cli, rt, keyFile);
                 String n = name != null ? name : checkpointedName(ckpt);
-                dev.nucleus.agent.state.StateDirectory.checkId(n);
-                if (rt.stateDirectory().exists(n)) {
-                    throw new CheckpointException(Reason.InvalidRequest, "sandbox " + n + " already exists; pass "
-                            + "--name or remove it first (nucleus rm " + n + ")");
-                }
-                SandboxPaths paths = rt.stateDirectory().create(n);
-                CheckpointService.Restored r;
-                try {
-                    r = service.restore(new CheckpointService.RestoreRequest(ckpt, n, paths.rootMount(),
-                            paths.dir().resolve("criu"), Map.of(), acceptLandlockLoss, paths.stdoutLog(),
-                            paths.stderrLog()));
-                } catch (CheckpointException | RuntimeException e) {
-                    rt.stateDirectory().delete(n);
-                    throw e;
-                }
-                record(paths, n, ckpt, r);
+                CheckpointService.Restored r = RuntimeRestoreMonitor.restoreInto(service, rt, n, ckpt, Map.of(),
+                        acceptLandlockLoss);
+                rememberRestoredVolumes(rt, n, r);
                 System.out.println(n + " " + r.initPid());
                 return 0;
             } catch (CheckpointException e) {
@@ -145,14 +135,16 @@ final class CheckpointCommands {
     }
 
     /**
-     * A restored sandbox has no monitor to record how it ended: once {@code stop} killed it (its init is gone), the
-     * CLI records that kill itself so ps shows it Exited and {@code logs -f} ends. Empty for any other sandbox.
+     * Sandboxes restored by an earlier version had no monitor (their init pid stood in for it): once {@code stop}
+     * killed one, the CLI records that kill itself so ps shows it Exited. Empty for any other sandbox, including
+     * restores with a monitor, which records the exit like for a launched sandbox.
      */
     static java.util.Optional<dev.nucleus.agent.runtime.ExitStatus> recordRestoredKill(SandboxRuntime rt, String name)
             throws IOException {
         SandboxRecord r = rt.read(name);
         var now = new LinuxKernel().startTime(r.initPid());
-        if (!RESTORED.equals(r.cgroupVersion()) || now.isPresent() && now.getAsLong() == r.initStartTime()) {
+        if (!RESTORED.equals(r.cgroupVersion()) || r.monitorPid() != r.initPid()
+                || now.isPresent() && now.getAsLong() == r.initStartTime()) {
             return java.util.Optional.empty();
         }
         AtomicFiles.write(rt.stateDirectory().open(name).exitStatus(), ("signal=9\nreason="
@@ -212,21 +204,16 @@ final class CheckpointCommands {
         return dev.nucleus.agent.checkpoint.CheckpointMetadata.load(ckpt).containerName();
     }
 
-    /** Writes state.json so ps/logs/inspect/rm find the restored sandbox; its init stands in for the missing monitor. */
-    private static void record(SandboxPaths paths, String name, Path ckpt, CheckpointService.Restored r)
-            throws IOException {
-        long start = new LinuxKernel().startTime(r.initPid()).orElse(-1);
-        Map<String, Object> iso = new LinkedHashMap<>();
-        iso.put("restoredFrom", ckpt.toString());
-        iso.put("digest", r.digest());
-        iso.put("monitor", "none: restored by CRIU; the init pid stands in for the monitor; only a kill by nucleus "
-                + "stop/rm is recorded as an exit");
-        iso.put("landlock", r.landlockEnforced() ? "restored" : r.metadata().landlock() ? "lost on restore" : "disabled");
-        iso.put("isolationReason", r.isolationReason());
-        iso.put("resources", r.metadata().resourceLimits());
-        SandboxRecord rec = new SandboxRecord(name, r.metadata().command(), System.currentTimeMillis(), r.initPid(),
-                start, r.initPid(), start, RESTORED, iso);
-        AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(rec));
+    /** A restored sandbox can be checkpointed again from the CLI: same volume keys, same host paths. */
+    private static void rememberRestoredVolumes(SandboxRuntime rt, String name, CheckpointService.Restored r)
+            throws CheckpointException {
+        try {
+            AtomicFiles.write(rt.stateDirectory().open(name).dir().resolve(VOLUMES_FILE),
+                    JSON.writeValueAsBytes(r.metadata().externalMounts()));
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, name + " was restored and runs, but its volumes could not "
+                    + "be recorded for a later checkpoint: " + e.getMessage(), e);
+        }
     }
 
     private static CheckpointService service(NucleusCli cli, SandboxRuntime rt, Path keyFile)

@@ -33,7 +33,18 @@ final class LauncherSandboxes implements AutoCloseable {
 
     /** A counter whose value lives only in the shell's memory; written to /data/count and printed to stdout. */
     SandboxRecord startCounter(String name, Path data, long memoryBytes) throws LaunchException {
-        String script = "i=0; while true; do i=$((i+1)); echo $i > /data/count.tmp; mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done";
+        return start(name, data, memoryBytes, "true", "");
+    }
+
+    /** The same counter, but it exits with {@code exitCode} by itself once /data/stop exists. */
+    SandboxRecord startCounter(String name, Path data, long memoryBytes, int exitCode) throws LaunchException {
+        return start(name, data, memoryBytes, "[ ! -e /data/stop ]", "; exit " + exitCode);
+    }
+
+    private SandboxRecord start(String name, Path data, long memoryBytes, String condition, String end)
+            throws LaunchException {
+        String script = "i=0; while " + condition + "; do i=$((i+1)); echo $i > /data/count.tmp; "
+                + "mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done" + end;
         SandboxConfig d = SandboxConfig.defaults(name, List.of("/bin/sh", "-c", script));
         SandboxConfig c = new SandboxConfig(name, d.command(), d.env(), d.workingDir(), d.rootfs(),
                 List.of(new Volume.HostPath(data, "/data", false)), new SandboxConfig.Resources(memoryBytes, 0, 64),

@@ -16,6 +16,10 @@ class CheckpointCliNativeTest {
     private static final String COUNTER = "i=0; while true; do i=$((i+1)); echo $i > /data/count.tmp; "
             + "mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done";
 
+    /** Counts until /data/stop exists, then exits with code 7 by itself. */
+    private static final String COUNT_UNTIL_STOP = "i=0; while [ ! -e /data/stop ]; do i=$((i+1)); "
+            + "echo $i > /data/count.tmp; mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done; exit 7";
+
     @TempDir
     Path tmp;
 
@@ -102,6 +106,50 @@ class CheckpointCliNativeTest {
     }
 
     @Test
+    void aRestoredSandboxIsMonitoredCheckpointsAgainAndItsOwnExitCodeIsRecorded() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Path count = data.resolve("count");
+        CliResult run = nucleus("run", "-d", "--name", "gen0", "--memory", "64Mi", "--no-landlock",
+                "-v", data + ":/data:rw", "--", "/bin/sh", "-c", COUNT_UNTIL_STOP);
+        assertThat(run.code()).as(run.err()).isZero();
+        await(count, v -> v >= 10);
+        assertThat(nucleus("checkpoint", "gen0", "--output", tmp.resolve("ckpt1").toString()).code()).isZero();
+        long atFirstDump = read(count);
+        CliResult first = nucleus("restore", tmp.resolve("ckpt1").toString(), "--name", "gen1");
+        assertThat(first.code()).as(first.err()).isZero();
+        long gen1Pid = Long.parseLong(first.out().trim().split(" ")[1]);
+        assertThat(ProcessHandle.of(gen1Pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElseThrow())
+                .as("the restored init is the child of its monitor, not an orphan")
+                .isEqualTo(monitorPid("gen1"));
+        await(count, v -> v > atFirstDump + 5);
+
+        // The restored sandbox is checkpointed again (it stops; its monitor records the kill) and restored again.
+        CliResult again = nucleus("checkpoint", "gen1", "--output", tmp.resolve("ckpt2").toString());
+        assertThat(again.code()).as(again.err()).isZero();
+        long atSecondDump = read(count);
+        CliResult second = nucleus("restore", tmp.resolve("ckpt2").toString(), "--name", "gen2");
+        assertThat(second.code()).as(second.err()).isZero();
+        await(count, v -> v > atSecondDump + 5);
+        assertThat(nucleus("ps").out()).containsPattern("gen1\\s+Exited\\s+" + gen1Pid + "\\s+137 Signaled");
+        String firstLogged = nucleus("logs", "gen2").out().lines().findFirst().orElseThrow().trim();
+        assertThat(Long.parseLong(firstLogged)).as("the second restore continues the count").isGreaterThan(atSecondDump);
+
+        // It ends by itself: the monitor records exit code 7, and logs -f ends.
+        Files.writeString(data.resolve("stop"), "");
+        CliResult follow = nucleus("logs", "-f", "gen2");
+        assertThat(follow.out()).contains(Long.toString(atSecondDump + 1));
+        assertThat(nucleus("ps").out()).containsPattern("gen2\\s+Exited\\s+\\d+\\s+7 Error");
+        assertThat(tmp.resolve("state/sandboxes/gen2/exit-status")).exists();
+    }
+
+    private long monitorPid(String name) throws Exception {
+        String inspect = nucleus("inspect", name).out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"monitorPid\"\\s*:\\s*(\\d+)").matcher(inspect);
+        assertThat(m.find()).as(inspect).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
     void aLandlockScopedSandboxIsRefusedBeforeCriuRunsAndKeepsRunning() throws Exception {
         Path data = Files.createDirectory(tmp.resolve("ll-data"));
         Path count = data.resolve("count");
@@ -128,8 +176,9 @@ class CheckpointCliNativeTest {
         assertThat(missing.err()).isEqualTo("nucleus: InvalidRequest: no sandbox named nosuch (see: nucleus ps)\n");
         assertThat(tmp.resolve("x")).doesNotExist();
 
-        assertThat(nucleus("run", "-d", "--name", "c2", "--no-landlock", "-v", data + ":/data:rw", "--",
-                "/bin/sh", "-c", COUNTER).code()).isZero();
+        CliResult c2 = nucleus("run", "-d", "--name", "c2", "--no-landlock", "-v", data + ":/data:rw", "--",
+                "/bin/sh", "-c", COUNTER);
+        assertThat(c2.code()).as(c2.err()).isZero();
         await(count, v -> v >= 5);
         Files.createDirectories(tmp.resolve("full"));
         Files.writeString(tmp.resolve("full/keep"), "mine");

@@ -1,0 +1,222 @@
+package dev.nucleus.agent.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+import dev.nucleus.agent.checkpoint.CheckpointServiceNativeTest.CounterFile;
+import dev.nucleus.agent.runtime.ExitStatus;
+import dev.nucleus.agent.runtime.SandboxInfo;
+import dev.nucleus.agent.runtime.SandboxRecord;
+
+/**
+ * Restores under the launcher's restore-monitor mode with real CRIU: the restored sandbox is tracked like a launched
+ * one (exit code, stop, logs), and every refused or failed restore leaves no process, cgroup, root or state behind.
+ */
+class RestoreMonitorNativeTest {
+
+    private static final long MEMORY = 64L << 20;
+
+    @TempDir
+    Path tmp;
+    LauncherSandboxes sandboxes;
+    CheckpointService service;
+    CheckpointKey key;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        sandboxes = new LauncherSandboxes();
+        byte[] k = new byte[32];
+        Arrays.fill(k, (byte) 5);
+        key = CheckpointKey.of(k);
+        service = service(new CriuRunner(CriuConfig.fromEnvironment()));
+    }
+
+    private CheckpointService service(CriuRunner criu) {
+        return new CheckpointService(criu, key, RestoreCgroups.of(sandboxes.cgroups), "test-node", "0.1.0-test");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        sandboxes.close();
+    }
+
+    /** A counter that exits with 7 by itself once /data/stop exists, checkpointed (it stops) into tmp/ckpt. */
+    private long checkpointedCounter(String name, Path data) throws Exception {
+        SandboxRecord r = sandboxes.startCounter(name, data, MEMORY, 7);
+        CounterFile counter = new CounterFile(data.resolve("count"));
+        counter.await(v -> v >= 10);
+        service.checkpoint(new CheckpointTarget(name, name, r.initPid(), r.command(), ResourceLimits.of(MEMORY, 0, 64, null),
+                List.of(new ExternalMount("data", "/data", data.toString())),
+                new ObjectMapper().readTree("{\"name\":\"" + name + "\"}"), false, false, false), tmp.resolve("ckpt"), false);
+        sandboxes.runtime.await(name, Duration.ofSeconds(20)).orElseThrow();
+        return counter.read();
+    }
+
+    private CheckpointService.Restored restore(CheckpointService s, Path ckpt, String id, Map<String, String> volumes)
+            throws Exception {
+        return RuntimeRestoreMonitor.restoreInto(s, sandboxes.runtime, id, ckpt, volumes, false);
+    }
+
+    @Test
+    void theMonitorRecordsTheRestoredSandboxsOwnExitCodeAndAStop() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        String name = "mon-" + ProcessHandle.current().pid();
+        long atDump = checkpointedCounter(name, data);
+        CounterFile counter = new CounterFile(data.resolve("count"));
+
+        CheckpointService.Restored first = restore(service, tmp.resolve("ckpt"), name + "-a", Map.of());
+        SandboxRecord rec = sandboxes.runtime.read(name + "-a");
+        assertThat(rec.initPid()).isEqualTo(first.initPid());
+        assertThat(ProcessHandle.of(first.initPid()).flatMap(ProcessHandle::parent).orElseThrow().pid())
+                .as("the restored init was reparented to its monitor").isEqualTo(rec.monitorPid());
+        counter.await(v -> v > atDump + 5);
+        assertThat(sandboxes.runtime.inspect(name + "-a").state()).isEqualTo(SandboxInfo.State.Running);
+
+        // The same signed checkpoint restores a second time (criu's restore stats go to the work dir, not the images).
+        restore(service, tmp.resolve("ckpt"), name + "-b", Map.of());
+        ExitStatus stopped = sandboxes.runtime.stop(name + "-b", Duration.ZERO).orElseThrow();
+        assertThat(stopped.signal()).isEqualTo(9);
+        assertThat(stopped.reason()).isEqualTo(ExitStatus.SIGNALED);
+
+        Files.writeString(data.resolve("stop"), "");
+        ExitStatus own = sandboxes.runtime.await(name + "-a", Duration.ofSeconds(30)).orElseThrow();
+        assertThat(own.exitCode()).isEqualTo(7);
+        assertThat(own.signal()).isZero();
+        assertThat(own.reason()).isEqualTo(ExitStatus.ERROR);
+        List<String> logged = Files.readAllLines(sandboxes.runtime.stateDirectory().open(name + "-a").stdoutLog());
+        assertThat(Long.parseLong(logged.get(0).trim())).as("the monitor copies the restored output").isGreaterThan(atDump);
+    }
+
+    @Test
+    void aCriuFailureInsideTheMonitorLeavesNoProcessCgroupOrRoot() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        String name = "fail-" + ProcessHandle.current().pid();
+        checkpointedCounter(name, data);
+        String id = name + "-r";
+        // The volume's host path is gone: criu fails while mounting, after the cgroups and the root were made.
+        assertThatThrownBy(() -> restore(service, tmp.resolve("ckpt"), id, Map.of("data", tmp.resolve("gone").toString())))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.CriuFailed);
+                    assertThat(e.getMessage()).contains("launcher step 'restore' failed: criu(exit 1)");
+                    assertThat(e.criuLog()).anyMatch(l -> l.contains("Error"));
+                });
+        assertNothingLeft(id);
+    }
+
+    @Test
+    void refusedCheckpointsCreateNothing() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        String name = "bad-" + ProcessHandle.current().pid();
+        checkpointedCounter(name, data);
+        Path pages;
+        try (var files = Files.list(tmp.resolve("ckpt/images"))) {
+            pages = files.filter(p -> p.getFileName().toString().startsWith("pages-")).findFirst().orElseThrow();
+        }
+        String pagesName = "images/" + pages.getFileName();
+        refused(name + "-t", Reason.DigestMismatch, pagesName, dir -> flipByte(dir.resolve(pagesName)));
+        refused(name + "-s", Reason.SymlinkRefused, pagesName, dir -> symlinkInPlace(dir.resolve(pagesName)));
+        refused(name + "-m", Reason.MetadataMissing, "metadata.json", dir -> delete(dir.resolve("metadata.json")));
+        refused(name + "-u", Reason.MetadataMissing, "metadata.json", dir -> {
+            delete(dir.resolve("metadata.json"));
+            resign(dir);  // signed by the right key, yet without metadata
+        });
+    }
+
+    @Test
+    void aNodeWhoseCriuBinaryDoesNotRunRefusesTheRestoreBeforeCreatingAnything() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        String name = "nocriu-" + ProcessHandle.current().pid();
+        checkpointedCounter(name, data);
+        Path bogus = tmp.resolve("criu");
+        Files.writeString(bogus, "#!/bin/sh\necho 'criu: cannot execute' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(bogus, PosixFilePermissions.fromString("rwxr-xr-x"));
+        CheckpointService noCriu = service(new CriuRunner(CriuConfig.fromEnvironment()).withBinary(bogus));
+        assertThatThrownBy(() -> restore(noCriu, tmp.resolve("ckpt"), name + "-r", Map.of()))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.CriuUnavailable);
+                    assertThat(e.getMessage()).contains(bogus + " --version fails");
+                });
+        assertNothingLeft(name + "-r");
+    }
+
+    private void refused(String id, Reason reason, String named, Damage damage) throws Exception {
+        Path copy = tmp.resolve("copy-" + id);
+        copyTree(tmp.resolve("ckpt"), copy);
+        damage.apply(copy);
+        assertThatThrownBy(() -> restore(service, copy, id, Map.of())).isInstanceOfSatisfying(CheckpointException.class,
+                e -> {
+                    assertThat(e.reason()).isEqualTo(reason);
+                    assertThat(e.getMessage()).contains(named);
+                });
+        assertNothingLeft(id);
+    }
+
+    private void assertNothingLeft(String id) throws Exception {
+        assertThat(sandboxes.runtime.stateDirectory().exists(id)).as("state directory of " + id).isFalse();
+        for (Path dir : sandboxes.cgroups.open(id).directories()) {
+            assertThat(dir).as("cgroup of " + id).doesNotExist();
+        }
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(Arrays::asList)
+                .map(a -> a.toString().contains(id)).orElse(false))).as("no criu of " + id + " is left").isEmpty();
+        assertThat(ProcessHandle.current().children().filter(p -> p.info().command().orElse("").contains("nucleus-launcher")))
+                .as("no monitor is left").isEmpty();
+    }
+
+    /** One way to spoil a copy of a good checkpoint. */
+    private interface Damage {
+        void apply(Path checkpointDir) throws Exception;
+    }
+
+    private static void flipByte(Path file) throws Exception {
+        byte[] b = Files.readAllBytes(file);
+        b[b.length / 2] ^= 0x55;
+        Files.write(file, b);
+    }
+
+    private static void symlinkInPlace(Path file) throws Exception {
+        Path moved = file.getParent().getParent().resolveSibling(file.getFileName() + ".real");  // outside the tree
+        Files.move(file, moved);
+        Files.createSymbolicLink(file, moved.toAbsolutePath().normalize());
+    }
+
+    private static void delete(Path file) throws Exception {
+        Files.delete(file);
+    }
+
+    private void resign(Path dir) throws Exception {
+        Files.delete(dir.resolve("manifest.sha256"));
+        Files.delete(dir.resolve("manifest.sig"));
+        CheckpointManifest.sign(dir, key);
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
