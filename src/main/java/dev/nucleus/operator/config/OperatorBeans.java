@@ -5,7 +5,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 
-/** CDI producers: the clock the model is handed, and the leader-election Lease QOSDK uses when active. */
+/** CDI producers: the clock the model is handed, this replica's identity, and the leader-election Lease. */
 public class OperatorBeans {
 
   @Produces
@@ -14,13 +14,32 @@ public class OperatorBeans {
     return Clock.systemUTC();
   }
 
+  @Produces
+  @Singleton
+  OperatorInstance instance(OperatorConfig config) {
+    return OperatorInstance.resolve(config.instanceId(), System.getenv("HOSTNAME"));
+  }
+
   /**
    * QOSDK turns leader election on for the profiles in quarkus.operator-sdk.activate-leader-election-for-profiles
    * (prod by default) when this bean exists: a second replica waits on the Lease and takes over when it expires.
    */
   @Produces
   @Singleton
-  LeaderElectionConfiguration leaderElection(OperatorConfig config) {
-    return new LeaderElectionConfiguration(config.leaderLeaseName(), config.namespace());
+  LeaderElectionConfiguration leaderElection(OperatorConfig config, OperatorInstance instance) {
+    return leaderElection(config, instance, true);
+  }
+
+  /**
+   * The Lease {@code nucleus.operator.leader-lease-name} in {@code nucleus.operator.namespace}, held under this
+   * replica's identity with JOSDK's default timings. A replica that stops leading exits (JOSDK then calls
+   * System.exit) so it can never reconcile next to the new leader; only a test JVM, which must outlive the
+   * replica it stops, passes false.
+   */
+  public static LeaderElectionConfiguration leaderElection(OperatorConfig config, OperatorInstance instance,
+      boolean exitOnStopLeading) {
+    return new LeaderElectionConfiguration(config.leaderLeaseName(), config.namespace(),
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, instance.id(), null, exitOnStopLeading);
   }
 }

@@ -4,6 +4,7 @@ import dev.nucleus.operator.model.Backoff;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** The operator's own settings, {@code nucleus.operator.*} in application.properties (documented there). */
 @ConfigMapping(prefix = "nucleus.operator")
@@ -36,6 +37,9 @@ public interface OperatorConfig {
   /** Name of the Lease replicas compete for; only its holder reconciles. */
   @WithDefault("nucleus-operator-leader")
   String leaderLeaseName();
+
+  /** This replica's name for leader election and Events; defaults to HOSTNAME (the pod name). */
+  Optional<String> instanceId();
 
   default Backoff requeueBackoff() {
     return new Backoff(requeueInitial(), requeueMax());

@@ -1,5 +1,6 @@
 package dev.nucleus.operator.events;
 
+import dev.nucleus.operator.config.OperatorInstance;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.MicroTimeBuilder;
@@ -21,6 +22,7 @@ import org.jboss.logging.Logger;
 /**
  * Records core/v1 Events on Nucleus objects. Events are best effort, as in kube-controller-manager: they are sent
  * from a bounded background queue so a slow API server delays no reconcile, and a full queue drops events.
+ * {@code reportingInstance} names the replica that decided.
  */
 @ApplicationScoped
 public class EventRecorder {
@@ -33,6 +35,7 @@ public class EventRecorder {
   private final KubernetesClient client;
   private final Clock clock;
   private final AtomicBoolean firstFailure = new AtomicBoolean();
+  private final String instance;
   private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
       new ArrayBlockingQueue<>(10_000), r -> {
         Thread t = new Thread(r, "nucleus-events");
@@ -40,9 +43,10 @@ public class EventRecorder {
         return t;
       }, new ThreadPoolExecutor.DiscardPolicy());
 
-  public EventRecorder(KubernetesClient client, Clock clock) {
+  public EventRecorder(KubernetesClient client, Clock clock, OperatorInstance instance) {
     this.client = client;
     this.clock = clock;
+    this.instance = instance.id();
   }
 
   /** A Normal event. */
@@ -72,7 +76,7 @@ public class EventRecorder {
         .withType(type).withReason(reason).withMessage(truncate(message)).withCount(1)
         .withFirstTimestamp(now).withLastTimestamp(now)
         .withEventTime(new MicroTimeBuilder().withTime(MICRO_TIME.format(instant)).build())
-        .withReportingComponent(COMPONENT).withReportingInstance(COMPONENT)
+        .withReportingComponent(COMPONENT).withReportingInstance(instance)
         .withNewSource().withComponent(COMPONENT).endSource()
         .withAction(reason.toLowerCase(Locale.ROOT))
         .build();
