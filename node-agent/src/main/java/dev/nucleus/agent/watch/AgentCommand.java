@@ -1,6 +1,12 @@
 package dev.nucleus.agent.watch;
 
 import dev.nucleus.agent.cgroup.CgroupManager;
+import dev.nucleus.agent.checkpoint.CheckpointException;
+import dev.nucleus.agent.checkpoint.CheckpointKey;
+import dev.nucleus.agent.checkpoint.CheckpointService;
+import dev.nucleus.agent.checkpoint.CriuConfig;
+import dev.nucleus.agent.checkpoint.CriuRunner;
+import dev.nucleus.agent.checkpoint.RestoreCgroups;
 import dev.nucleus.agent.node.NodeCapabilities;
 import dev.nucleus.agent.node.NodeProbe;
 import dev.nucleus.agent.runtime.NodePolicies;
@@ -71,10 +77,21 @@ public final class AgentCommand implements Callable<Integer> {
     CgroupManager cgroups = CgroupManager.system(cgroupRoot);
     SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), NodePolicies.system(cgroupRoot));
     RuntimeEngine engine = new RuntimeEngine(runtime, id -> usageOf(cgroups, id));
+    CheckpointEngine criu;
+    try {
+      CheckpointKey key = signingKey(System.getenv(), config.stateDir());
+      String version = AgentCommand.class.getPackage().getImplementationVersion();
+      CheckpointService service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
+          RestoreCgroups.of(cgroups), config.nodeName(), version == null ? "development" : version);
+      criu = new CriuCheckpointEngine(runtime, service, key);
+    } catch (CheckpointException e) {
+      System.err.println("nucleus agent: checkpoint signing key: " + e.getMessage());
+      return 1;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     NodeAgent agent;
     try {
-      agent = NodeAgent.start(client, config, engine, () -> advertisement, Clock.systemUTC());
+      agent = NodeAgent.start(client, config, engine, criu, () -> advertisement, Clock.systemUTC());
     } catch (IOException | EngineException | RuntimeException e) {
       client.close();
       System.err.println("nucleus agent: " + e.getMessage());
@@ -95,6 +112,21 @@ public final class AgentCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       return Optional.empty(); // no cgroup (none requested or already removed): no usage to report
     }
+  }
+
+  /**
+   * The cluster's checkpoint signing key, resolved as the CLI does without --key: the file named by
+   * $NUCLEUS_SIGNING_KEY (the chart mounts the Secret there), else {@code <state>/checkpoint.key}, generated once
+   * (0600), which makes checkpoints verifiable on this node only.
+   */
+  static CheckpointKey signingKey(java.util.Map<String, String> env, Path stateDir) throws CheckpointException {
+    String file = env.get("NUCLEUS_SIGNING_KEY");
+    if (file != null && !file.isBlank()) {
+      return CheckpointKey.load(Path.of(file));
+    }
+    Path local = stateDir.resolve("checkpoint.key");
+    return Files.exists(local, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? CheckpointKey.load(local)
+        : CheckpointKey.generate(local);
   }
 
   /** MemTotal from /proc/meminfo: what placement may commit on this node. */

@@ -19,18 +19,30 @@ public record AgentConfig(
     Duration usageRefreshInterval,
     Duration defaultStopGrace,
     int workers,
-    int metricsPort) {
+    int metricsPort,
+    Path checkpointDir) {
 
   public static final String ENV_NODE_NAME = "NODE_NAME";
   public static final String ENV_NAMESPACE = "NUCLEUS_NAMESPACE";
   public static final String ENV_STATE_DIR = "NUCLEUS_STATE_DIR";
+  /** Root of checkpoint images on this node (the chart sets it); default {@code <state dir>/checkpoints}. */
+  public static final String ENV_CHECKPOINT_DIR = "NUCLEUS_CHECKPOINT_DIR";
   public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/nucleus");
   public static final int DEFAULT_METRICS_PORT = 9400;
   private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
+  /** A config whose checkpoint images live under {@code <stateDir>/checkpoints}. */
+  public AgentConfig(String nodeName, String namespace, Path stateDir, Duration leaseRenewInterval,
+      Duration leaseDuration, Duration usageRefreshInterval, Duration defaultStopGrace, int workers, int metricsPort) {
+    this(nodeName, namespace, stateDir, leaseRenewInterval, leaseDuration, usageRefreshInterval, defaultStopGrace,
+        workers, metricsPort, null);
+  }
+
   public AgentConfig {
     Objects.requireNonNull(stateDir, "stateDir");
+    checkpointDir = (checkpointDir == null ? stateDir.resolve("checkpoints") : checkpointDir).toAbsolutePath()
+        .normalize();
     if (nodeName == null || !NODE_NAME.matcher(nodeName).matches()) {
       throw new IllegalArgumentException(ENV_NODE_NAME + " must be the node's name (a DNS subdomain), got '"
           + nodeName + "'; set it from the downward API (spec.nodeName)");
@@ -60,10 +72,11 @@ public record AgentConfig(
   /** Defaults for a node agent, with identity taken from the environment a DaemonSet gives it. */
   public static AgentConfig fromEnvironment(Map<String, String> env) {
     String stateDir = env.get(ENV_STATE_DIR);
+    String checkpoints = env.get(ENV_CHECKPOINT_DIR);
     return new AgentConfig(env.get(ENV_NODE_NAME), env.getOrDefault(ENV_NAMESPACE, "nucleus-system"),
         stateDir == null || stateDir.isBlank() ? DEFAULT_STATE_DIR : Path.of(stateDir),
         Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(10),
-        4, DEFAULT_METRICS_PORT);
+        4, DEFAULT_METRICS_PORT, checkpoints == null || checkpoints.isBlank() ? null : Path.of(checkpoints));
   }
 
   /** Where the agent's own assignment records live, next to the engine's sandbox directories. */
@@ -71,23 +84,32 @@ public record AgentConfig(
     return stateDir.resolve("agent").resolve("assignments");
   }
 
+  /** Where the agent remembers the checkpoints it served (attempts, outcomes, image directories). */
+  public Path checkpointJournalDir() {
+    return stateDir.resolve("agent").resolve("checkpoints");
+  }
+
   public AgentConfig withIntervals(Duration renew, Duration lease, Duration usage) {
-    return new AgentConfig(nodeName, namespace, stateDir, renew, lease, usage, defaultStopGrace, workers, metricsPort);
+    return new AgentConfig(nodeName, namespace, stateDir, renew, lease, usage, defaultStopGrace, workers, metricsPort,
+        checkpointDir);
   }
 
   public AgentConfig withStateDir(Path dir) {
+    // A checkpoint root that followed the old state directory follows the new one.
+    Path checkpoints = checkpointDir.equals(stateDir.toAbsolutePath().normalize().resolve("checkpoints")) ? null
+        : checkpointDir;
     return new AgentConfig(nodeName, namespace, dir, leaseRenewInterval, leaseDuration, usageRefreshInterval,
-        defaultStopGrace, workers, metricsPort);
+        defaultStopGrace, workers, metricsPort, checkpoints);
   }
 
   public AgentConfig withMetricsPort(int port) {
     return new AgentConfig(nodeName, namespace, stateDir, leaseRenewInterval, leaseDuration, usageRefreshInterval,
-        defaultStopGrace, workers, port);
+        defaultStopGrace, workers, port, checkpointDir);
   }
 
   public AgentConfig withWorkers(int count) {
     return new AgentConfig(nodeName, namespace, stateDir, leaseRenewInterval, leaseDuration, usageRefreshInterval,
-        defaultStopGrace, count, metricsPort);
+        defaultStopGrace, count, metricsPort, checkpointDir);
   }
 
   private static void requirePositive(String what, Duration d) {

@@ -1,5 +1,6 @@
 package dev.nucleus.agent.watch;
 
+import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.Quantities;
@@ -7,6 +8,7 @@ import dev.nucleus.api.v1alpha1.SandboxPhase;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,57 +26,63 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * One running node agent: informers on the sandboxes assigned to this node, a work queue with a few
- * workers that run {@link SandboxController}, the Lease keeper and the health endpoint. Closing it stops
- * the agent, never the sandboxes: they outlive the agent and the next one adopts them.
+ * One running node agent: informers on the sandboxes and checkpoints assigned to this node, a reconcile loop for
+ * each ({@link SandboxController}, {@link CheckpointController}), the Lease keeper and the health endpoint. Closing
+ * it stops the agent, never the sandboxes: they outlive the agent and the next one adopts them.
  */
 public final class NodeAgent implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NodeAgent.class.getName());
-  private static final long MAX_BACKOFF_MILLIS = 30_000;
   private static final long SWEEP_SECONDS = 30;
+  /** Dumps are long and few; two run in parallel at most, beside the sandbox workers. */
+  private static final int CHECKPOINT_WORKERS = 2;
 
   private final AgentConfig config;
   private final AgentMetrics metrics;
-  private final WorkQueue<String> queue = new WorkQueue<>();
-  private final Map<String, Integer> failures = new ConcurrentHashMap<>();
-  private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService timers;
   private final SharedIndexInformer<NucleusSandbox> sandboxes;
+  private final SharedIndexInformer<NucleusCheckpoint> checkpointInformer;
   private final SandboxController controller;
+  private final CheckpointController checkpoints;
+  private final ReconcileLoop sandboxLoop;
+  private final ReconcileLoop checkpointLoop;
+  private final AgentEvents events;
   private final LeaseKeeper lease;
   private final HealthServer health;
-  private volatile boolean closing;
 
-  private NodeAgent(KubernetesClient client, AgentConfig config, SandboxEngine engine,
+  private NodeAgent(KubernetesClient client, AgentConfig config, SandboxEngine engine, CheckpointEngine criu,
       Supplier<NodeAdvertisement> capabilities, Clock clock) throws IOException, EngineException {
     this.config = config;
     this.metrics = new AgentMetrics();
     AssignmentJournal journal = AssignmentJournal.open(config.journalDir());
+    CheckpointJournal checkpointJournal = CheckpointJournal.open(config.checkpointJournalDir());
     sandboxes = client.resources(NucleusSandbox.class).inAnyNamespace()
-        .withLabel(NucleusNames.NODE_LABEL, config.nodeName())
-        .runnableInformer(0);
-    controller = new SandboxController(config, engine, journal, new SandboxApi(client, sandboxes.getStore(), config.nodeName()),
-        metrics, clock);
+        .withLabel(NucleusNames.NODE_LABEL, config.nodeName()).runnableInformer(0);
+    checkpointInformer = client.resources(NucleusCheckpoint.class).inAnyNamespace()
+        .withLabel(NucleusNames.NODE_LABEL, config.nodeName()).runnableInformer(0);
+    events = new AgentEvents(client, config.nodeName(), clock);
+    CheckpointRegistry registry = new CheckpointRegistry();
+    SandboxApi sandboxApi = new SandboxApi(client, sandboxes.getStore(), config.nodeName());
+    CheckpointApi checkpointApi = new CheckpointApi(client, checkpointInformer.getStore(), config.nodeName());
+    controller = new SandboxController(config, engine, journal, sandboxApi, metrics, clock, registry, events,
+        checkpointApi);
+    sandboxLoop = new ReconcileLoop("sandbox", controller::reconcile);
+    checkpoints = new CheckpointController(config, criu, checkpointJournal, checkpointApi, sandboxApi, registry,
+        sandboxLoop::add, events, clock);
+    checkpointLoop = new ReconcileLoop("checkpoint", checkpoints::reconcile);
     List<String> remembered = controller.recover();
-    sandboxes.addEventHandler(new Enqueue());
+    List<String> rememberedCheckpoints = checkpoints.recover();
+    sandboxes.addEventHandler(new Enqueue<>(sandboxLoop));
+    checkpointInformer.addEventHandler(new Enqueue<>(checkpointLoop));
     lease = new LeaseKeeper(client, config, capabilities, this::load, metrics, clock);
     metrics.sandboxesByPhase(this::countByPhase);
-    metrics.queueDepth(queue::depth);
+    metrics.queueDepth(() -> sandboxLoop.depth() + checkpointLoop.depth());
     timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nucleus-agent-timers"));
-    try {
-      sandboxes.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      timers.shutdownNow();
-      sandboxes.stop();
-      throw new IOException("the initial list of sandboxes for node " + config.nodeName() + " failed: " + e, e);
-    }
-    remembered.forEach(queue::add); // includes sandboxes whose objects vanished while the agent was down
+    syncInformers();
+    remembered.forEach(sandboxLoop::add); // includes sandboxes whose objects vanished while the agent was down
+    rememberedCheckpoints.forEach(checkpointLoop::add);
     controller.sweepOrphans(assignedUids());
-    for (int i = 0; i < config.workers(); i++) {
-      Thread worker = daemon(this::work, "nucleus-agent-worker-" + i);
-      workers.add(worker);
-      worker.start();
-    }
+    sandboxLoop.start(config.workers());
+    checkpointLoop.start(CHECKPOINT_WORKERS);
     lease.renewQuietly();
     long renewMillis = config.leaseRenewInterval().toMillis();
     timers.scheduleAtFixedRate(lease::renewQuietly, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
@@ -86,8 +94,29 @@ public final class NodeAgent implements AutoCloseable {
 
   /** Starts an agent; returns once its informers have synced and its workers run. */
   public static NodeAgent start(KubernetesClient client, AgentConfig config, SandboxEngine engine,
+      CheckpointEngine criu, Supplier<NodeAdvertisement> capabilities, Clock clock) throws IOException, EngineException {
+    return new NodeAgent(client, config, engine, criu, capabilities, clock);
+  }
+
+  /** An agent on a node without CRIU: every checkpoint it is given fails with reason CriuUnavailable. */
+  public static NodeAgent start(KubernetesClient client, AgentConfig config, SandboxEngine engine,
       Supplier<NodeAdvertisement> capabilities, Clock clock) throws IOException, EngineException {
-    return new NodeAgent(client, config, engine, capabilities, clock);
+    return start(client, config, engine, CheckpointEngine.unavailable("this node agent runs without CRIU"),
+        capabilities, clock);
+  }
+
+  private void syncInformers() throws IOException {
+    try {
+      sandboxes.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      checkpointInformer.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      timers.shutdownNow();
+      sandboxes.stop();
+      checkpointInformer.stop();
+      events.close();
+      throw new IOException("the initial list of sandboxes and checkpoints for node " + config.nodeName()
+          + " failed: " + e, e);
+    }
   }
 
   public AgentMetrics metrics() {
@@ -98,46 +127,14 @@ public final class NodeAgent implements AutoCloseable {
     return health.port();
   }
 
-  private void work() {
-    while (true) {
-      Optional<String> next;
-      try {
-        next = queue.take();
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (next.isEmpty()) {
-        return;
-      }
-      String key = next.get();
-      try {
-        long requeue = controller.reconcile(key);
-        failures.remove(key);
-        if (requeue >= 0) {
-          queue.addAfter(key, requeue);
-        }
-      } catch (Exception e) {
-        if (closing) {
-          return; // interrupted by close(): the next agent picks the key up again
-        }
-        int attempt = failures.merge(key, 1, Integer::sum);
-        long delay = Math.min(MAX_BACKOFF_MILLIS, 200L << Math.min(attempt, 10));
-        LOG.warning("reconciling sandbox " + key + " failed (attempt " + attempt + ", retrying in " + delay
-            + " ms): " + describe(e));
-        queue.addAfter(key, delay);
-      } finally {
-        queue.done(key);
-      }
-    }
-  }
-
   // A safety net under the informer: re-check what the agent remembers, and what the engine runs unclaimed.
   private void sweep() {
-    controller.rememberedKeys().forEach(queue::add);
+    controller.rememberedKeys().forEach(sandboxLoop::add);
+    checkpoints.rememberedKeys().forEach(checkpointLoop::add);
     try {
       controller.sweepOrphans(assignedUids());
     } catch (IOException | EngineException | RuntimeException e) {
-      LOG.warning("sweeping orphaned sandboxes failed: " + describe(e));
+      LOG.warning("sweeping orphaned sandboxes failed: " + ReconcileLoop.describe(e));
     }
   }
 
@@ -179,34 +176,21 @@ public final class NodeAgent implements AutoCloseable {
     if (!sandboxes.isWatching()) {
       return Optional.of("the sandbox informer is not watching");
     }
+    if (!checkpointInformer.isWatching()) {
+      return Optional.of("the checkpoint informer is not watching");
+    }
     return Optional.empty();
   }
 
   @Override
   public void close() {
-    closing = true;
     timers.shutdownNow();
     health.close();
     sandboxes.stop();
-    queue.close();
-    workers.forEach(Thread::interrupt);
-    for (Thread worker : workers) {
-      try {
-        worker.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  // fabric8 wraps the server's answer in a cause; the first line of each level is what an operator needs.
-  private static String describe(Throwable e) {
-    StringBuilder text = new StringBuilder(String.valueOf(e));
-    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-      text.append(" <- ").append(c);
-    }
-    return text.toString();
+    checkpointInformer.stop();
+    sandboxLoop.close();
+    checkpointLoop.close();
+    events.close();
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -216,20 +200,21 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /** Informer events only enqueue the object key; the workers do the rest. */
-  private final class Enqueue implements ResourceEventHandler<NucleusSandbox> {
+  private record Enqueue<T extends io.fabric8.kubernetes.api.model.HasMetadata>(ReconcileLoop loop)
+      implements ResourceEventHandler<T> {
     @Override
-    public void onAdd(NucleusSandbox sandbox) {
-      queue.add(SandboxApi.objectKey(sandbox));
+    public void onAdd(T object) {
+      loop.add(Cache.metaNamespaceKeyFunc(object));
     }
 
     @Override
-    public void onUpdate(NucleusSandbox before, NucleusSandbox after) {
-      queue.add(SandboxApi.objectKey(after));
+    public void onUpdate(T before, T after) {
+      loop.add(Cache.metaNamespaceKeyFunc(after));
     }
 
     @Override
-    public void onDelete(NucleusSandbox sandbox, boolean finalStateUnknown) {
-      queue.add(SandboxApi.objectKey(sandbox));
+    public void onDelete(T object, boolean finalStateUnknown) {
+      loop.add(Cache.metaNamespaceKeyFunc(object));
     }
   }
 }

@@ -34,6 +34,9 @@ final class SandboxController {
   private final SandboxApi api;
   private final AgentMetrics metrics;
   private final Clock clock;
+  private final CheckpointRegistry checkpoints;
+  private final AgentEvents events;
+  private final CheckpointApi restoreSources;
   private final Map<String, Assignment> assignments = new ConcurrentHashMap<>();
   private final Map<String, String> refused = new ConcurrentHashMap<>();
   private final Map<String, SandboxFacts.State> lastSeen = new ConcurrentHashMap<>();
@@ -42,8 +45,12 @@ final class SandboxController {
   private final Map<String, NucleusSandboxStatus> sent = new ConcurrentHashMap<>();
 
   SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
-      AgentMetrics metrics, Clock clock) {
+      AgentMetrics metrics, Clock clock, CheckpointRegistry checkpoints, AgentEvents events,
+      CheckpointApi restoreSources) {
     this.config = config;
+    this.restoreSources = restoreSources;
+    this.checkpoints = checkpoints;
+    this.events = events;
     this.engine = engine;
     this.journal = journal;
     this.api = api;
@@ -114,15 +121,20 @@ final class SandboxController {
     if (assignment == null) {
       return unrecorded(key, sandbox);
     }
-    if (assignment.stage() == Assignment.Stage.FAILED) {
-      return NO_REQUEUE; // the engine refused it and status says why; a retry would need a new object
+    if (assignment.stage() == Assignment.Stage.FAILED
+        || assignment.stage() == Assignment.Stage.CHECKPOINTED && isTerminal(sandbox)) {
+      return NO_REQUEUE; // the engine refused it, or a dump stopped it, and status says so; nothing runs any more
     }
     Optional<SandboxFacts> facts = engine.observe(key.uid());
     if (facts.isPresent()) {
       if (assignment.stage() == Assignment.Stage.ACCEPTED) {
-        record(assignment.started(facts.get().sandboxId()));
+        assignment = assignment.started(facts.get().sandboxId());
+        record(assignment);
       }
-      return reportFacts(key, sandbox, facts.get());
+      return reportObserved(key, sandbox, assignment, facts.get());
+    }
+    if (assignment.stage() == Assignment.Stage.CHECKPOINTED) {
+      return NO_REQUEUE;
     }
     if (assignment.stage() == Assignment.Stage.ACCEPTED) {
       return start(key, sandbox); // the agent died after accepting but before the engine started anything
@@ -181,6 +193,33 @@ final class SandboxController {
     return NO_REQUEUE;
   }
 
+  /**
+   * Reports what the engine sees, unless a checkpoint holds the sandbox: while a dump runs the phase is
+   * Checkpointing and an exit is CRIU's doing, not yet reportable; after a dump without leaveRunning the exit is
+   * recorded (durably) and reported as Succeeded, reason Checkpointed.
+   */
+  private long reportObserved(SandboxKey key, NucleusSandbox sandbox, Assignment assignment, SandboxFacts facts)
+      throws IOException {
+    Optional<CheckpointRegistry.Use> use = checkpoints.of(key.uid());
+    boolean running = facts.state() == SandboxFacts.State.RUNNING;
+    boolean stoppedByDump = use.map(u -> u.hold() == CheckpointRegistry.Hold.STOPPED_BY_DUMP).orElse(false);
+    if (assignment.stage() == Assignment.Stage.CHECKPOINTED || !running && stoppedByDump) {
+      if (assignment.stage() != Assignment.Stage.CHECKPOINTED) {
+        record(assignment.checkpointed());
+      }
+      lastSeen.put(key.uid(), facts.state());
+      report(key, sandbox, StatusPatches.checkpointed(facts, use.map(CheckpointRegistry.Use::checkpoint).orElse(null)));
+      return NO_REQUEUE;
+    }
+    if (use.isPresent()) {
+      lastSeen.put(key.uid(), facts.state());
+      report(key, sandbox, running ? StatusPatches.checkpointing(facts)
+          : new NucleusSandboxStatus().setPhase(SandboxPhase.Checkpointing)); // the exit waits for the dump's outcome
+      return config.usageRefreshInterval().toMillis();
+    }
+    return reportFacts(key, sandbox, facts);
+  }
+
   private long reportFacts(SandboxKey key, NucleusSandbox sandbox, SandboxFacts facts) {
     lastSeen.put(key.uid(), facts.state());
     report(key, sandbox, StatusPatches.fromFacts(facts));
@@ -194,6 +233,8 @@ final class SandboxController {
     }
     teardown(key.uid(), graceOf(sandbox));
     api.markTeardownComplete(key);
+    events.normal(sandbox, Reasons.TEARDOWN_COMPLETE, "every process, cgroup, mount and directory of the sandbox"
+        + " is gone from node " + config.nodeName());
     return NO_REQUEUE;
   }
 
@@ -231,6 +272,9 @@ final class SandboxController {
     if (patch.isPresent()) {
       api.patchStatus(key, patch.get());
       sent.put(key.uid(), StatusPatches.overlay(sentBefore, desired));
+      if (current != null) {
+        SandboxEvents.transition(have.getPhase(), desired).ifPresent(e -> e.send(events, current));
+      }
     }
   }
 

@@ -42,7 +42,7 @@ public final class StatusPatches {
         .setIsolation(facts.isolation())
         .setUsage(facts.usage());
     if (facts.state() == SandboxFacts.State.RUNNING) {
-      return status.setPhase(SandboxPhase.Running);
+      return status.setPhase(SandboxPhase.Running).setReason(facts.reason()); // Restored, LandlockNotRestored
     }
     if (facts.state() == SandboxFacts.State.LOST) {
       return status.setPhase(SandboxPhase.Failed).setReason(AgentReasons.SANDBOX_LOST)
@@ -56,6 +56,36 @@ public final class StatusPatches {
         .setExitCode(facts.exitCode())
         .setReason(facts.reason() != null ? facts.reason() : succeeded ? Reasons.SUCCEEDED : Reasons.FAILED)
         .setMessage(facts.message() != null ? facts.message() : exitMessage(facts.exitCode()))
+        .setLogTail(facts.logTail());
+  }
+
+  /** The agent accepted a restore and is about to run CRIU. */
+  public static NucleusSandboxStatus restoring() {
+    return new NucleusSandboxStatus().setPhase(SandboxPhase.Restoring);
+  }
+
+  /** A running sandbox that a checkpoint is dumping right now. */
+  public static NucleusSandboxStatus checkpointing(SandboxFacts running) {
+    return fromFacts(running).setPhase(SandboxPhase.Checkpointing);
+  }
+
+  /**
+   * A sandbox whose workload a checkpoint without leaveRunning dumped and stopped: Succeeded, reason Checkpointed.
+   * No exit code: CRIU killed the tree after saving it, which says nothing about the workload.
+   */
+  public static NucleusSandboxStatus checkpointed(SandboxFacts facts, String checkpoint) {
+    Instant finished = facts.finishedAt() != null ? facts.finishedAt() : Instant.now();
+    return new NucleusSandboxStatus()
+        .setSandboxId(facts.sandboxId())
+        .setPid(facts.pid())
+        .setStartedAt(timestamp(facts.startedAt()))
+        .setIsolation(facts.isolation())
+        .setUsage(facts.usage())
+        .setPhase(SandboxPhase.Succeeded)
+        .setFinishedAt(timestamp(finished))
+        .setReason(Reasons.CHECKPOINTED)
+        .setMessage(checkpoint == null ? "the workload was dumped by a checkpoint and stopped"
+            : "the workload was dumped by NucleusCheckpoint " + checkpoint + " and stopped")
         .setLogTail(facts.logTail());
   }
 
@@ -77,7 +107,11 @@ public final class StatusPatches {
    */
   public static Optional<String> mergePatchAgainst(NucleusSandboxStatus current, NucleusSandboxStatus desired) {
     JsonNode have = current == null ? JSON.createObjectNode() : JSON.valueToTree(current);
-    ObjectNode want = agentFields(desired);
+    return diffPatch(have, agentFields(desired));
+  }
+
+  /** The {@code {"status": ...}} merge patch of the fields of {@code want} that {@code have} does not show yet. */
+  static Optional<String> diffPatch(JsonNode have, ObjectNode want) {
     List<String> same = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();

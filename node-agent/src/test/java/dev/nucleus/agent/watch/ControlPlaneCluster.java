@@ -1,0 +1,86 @@
+package dev.nucleus.agent.watch;
+
+import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
+import dev.nucleus.api.v1alpha1.NucleusCheckpointSpec;
+import dev.nucleus.api.v1alpha1.NucleusNames;
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.LocalObjectReference;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Test helpers around the real control plane (docs/control-plane.md): the committed CRDs applied with kubectl, one
+ * namespace per test, and the operator's writes done by hand, since these tests are about the agent.
+ */
+final class ControlPlaneCluster {
+  private static volatile boolean installed;
+
+  private ControlPlaneCluster() {}
+
+  /** Applies crds/*.yaml once per control plane (the JVM's only one) and creates the operator namespace. */
+  static synchronized void install(KubeControlPlane plane, KubernetesClient client) {
+    if (installed) {
+      return;
+    }
+    plane.kubectl("apply", "--server-side", "-f", "../crds/").orThrow();
+    plane.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all").orThrow();
+    namespace(client, MockCluster.NAMESPACE);
+    installed = true;
+  }
+
+  static void namespace(KubernetesClient client, String name) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .serverSideApply();
+  }
+
+  /** What the operator writes when it places a sandbox: Scheduled, nodeName and a condition (a merge patch). */
+  static void placeSandbox(KubernetesClient client, String ns, String name) {
+    String condition = "{\"type\":\"Scheduled\",\"status\":\"True\",\"reason\":\"" + Reasons.SCHEDULED
+        + "\",\"message\":\"placed on " + MockCluster.NODE + "\",\"lastTransitionTime\":\"2026-11-29T20:00:00Z\","
+        + "\"observedGeneration\":1}";
+    mergeStatus(client, NucleusSandbox.class, ns, name, "{\"status\":{\"phase\":\"Scheduled\",\"nodeName\":\""
+        + MockCluster.NODE + "\",\"observedGeneration\":1,\"conditions\":[" + condition + "]}}");
+  }
+
+  static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void mergeStatus(KubernetesClient client,
+      Class<T> type, String ns, String name, String patch) {
+    client.resources(type).inNamespace(ns).withName(name).subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+  }
+
+  /** A checkpoint as the operator admits it: label and nodeName of the sandbox's node, phase Pending. */
+  static NucleusCheckpoint admittedCheckpoint(KubernetesClient client, String ns, String name, String sandbox,
+      boolean leaveRunning) {
+    NucleusCheckpoint ck = new NucleusCheckpoint();
+    ck.getMetadata().setNamespace(ns);
+    ck.getMetadata().setName(name);
+    ck.getMetadata().setLabels(Map.of(NucleusNames.NODE_LABEL, MockCluster.NODE));
+    ck.getMetadata().setFinalizers(List.of(NucleusNames.CHECKPOINT_FINALIZER));
+    ck.setSpec(new NucleusCheckpointSpec().setSandboxRef(new LocalObjectReference().setName(sandbox))
+        .setLeaveRunning(leaveRunning));
+    NucleusCheckpoint created = client.resource(ck).create();
+    setPending(client, ns, name, null);
+    return created;
+  }
+
+  /** The operator's admission, or its retry after a failed attempt (attempts stay as the agent wrote them). */
+  static void setPending(KubernetesClient client, String ns, String name, String message) {
+    mergeStatus(client, NucleusCheckpoint.class, ns, name, "{\"status\":{\"phase\":\"Pending\",\"nodeName\":\""
+        + MockCluster.NODE + "\",\"reason\":\"" + Reasons.CHECKPOINT_PENDING + "\",\"message\":\""
+        + (message == null ? "waiting for the node agent" : message) + "\",\"observedGeneration\":1}}");
+  }
+
+  /** The operator releasing the checkpoint-cleanup finalizer once the agent confirmed. */
+  static void releaseFinalizer(KubernetesClient client, String ns, String name) {
+    client.resources(NucleusCheckpoint.class).inNamespace(ns).withName(name).edit(c -> {
+      c.getMetadata().setFinalizers(List.of());
+      return c;
+    });
+  }
+}
