@@ -6,6 +6,7 @@ import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
 import dev.nucleus.api.v1alpha1.NucleusCheckpointStatus;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.operator.config.OperatorConfig;
 import dev.nucleus.operator.events.EventRecorder;
 import dev.nucleus.operator.events.TransitionEvents;
@@ -17,7 +18,6 @@ import dev.nucleus.operator.model.CheckpointObservation;
 import dev.nucleus.operator.model.CheckpointObservation.TargetCheck;
 import dev.nucleus.operator.model.CheckpointStatusAggregator;
 import dev.nucleus.operator.model.Conditions;
-import dev.nucleus.operator.model.OperatorReasons;
 import dev.nucleus.operator.model.SandboxLifecycle;
 import dev.nucleus.operator.placement.AgentDirectory;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -88,7 +88,7 @@ public class NucleusCheckpointReconciler implements Reconciler<NucleusCheckpoint
     NucleusCheckpointStatus status = checkpoint.getStatus();
     Optional<Instant> expiry = ttlExpiry(checkpoint);
     if (expiry.isPresent() && !now.isBefore(expiry.get())) {
-      events.normal(checkpoint, OperatorReasons.TTL_EXPIRED, "ttlSecondsAfterCompletion passed: deleting");
+      events.normal(checkpoint, Reasons.TTL_EXPIRED, "ttlSecondsAfterCompletion passed: deleting");
       ctx.getClient().resource(checkpoint).delete();
       return UpdateControl.noUpdate();
     }
@@ -132,7 +132,7 @@ public class NucleusCheckpointReconciler implements Reconciler<NucleusCheckpoint
     Instant now = clock.instant();
     if (SandboxLifecycle.teardownConfirmed(checkpoint.getMetadata(), node)
         || agent.map(a -> a.isLostPastGrace(now, config.leaseGracePeriod())).orElse(true)) {
-      events.normal(checkpoint, OperatorReasons.FINALIZED, node == null ? "never placed: no image to delete"
+      events.normal(checkpoint, Reasons.FINALIZED, node == null ? "never placed: no image to delete"
           : "image on node " + node + " deleted or node lost; removing finalizer");
       return DeleteControl.defaultDelete();
     }

@@ -1,7 +1,6 @@
 package dev.nucleus.operator.events;
 
 import dev.nucleus.api.v1alpha1.Reasons;
-import dev.nucleus.operator.model.OperatorReasons;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.List;
@@ -10,8 +9,8 @@ import java.util.Set;
 /** Turns condition transitions into Events: one per transition, Warning for the reasons a user must act on. */
 public final class TransitionEvents {
   /** Placeholders every new object starts with; an event for them would only be noise. */
-  private static final Set<String> QUIET = Set.of(OperatorReasons.NOT_STARTED, OperatorReasons.NOT_FINISHED,
-      OperatorReasons.WAITING_FOR_AGENT, Reasons.CHECKPOINT_PENDING);
+  private static final Set<String> QUIET = Set.of(Reasons.NOT_STARTED, Reasons.NOT_FINISHED,
+      Reasons.WAITING_FOR_AGENT, Reasons.CHECKPOINT_PENDING);
   private static final Set<String> WARNINGS = Set.of(Reasons.INVALID_SPEC, Reasons.UNSCHEDULABLE, Reasons.NODE_LOST,
       Reasons.CHECKPOINT_NOT_READY, Reasons.FAILED, Reasons.OOM_KILLED, Reasons.DEADLINE_EXCEEDED,
       Reasons.LANDLOCK_UNSUPPORTED, Reasons.SECCOMP_UNSUPPORTED, Reasons.CGROUP_UNAVAILABLE, Reasons.ROOTFS_MISSING,

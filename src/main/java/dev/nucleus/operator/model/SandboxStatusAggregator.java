@@ -73,7 +73,7 @@ public final class SandboxStatusAggregator {
    */
   public static SandboxPhase derivePhase(List<Condition> conditions, SandboxPhase agentPhase) {
     String readyReason = Conditions.reason(conditions, READY);
-    if (OperatorReasons.TERMINATING.equals(readyReason)) {
+    if (Reasons.TERMINATING.equals(readyReason)) {
       return SandboxPhase.Terminating;
     }
     if (Reasons.NODE_LOST.equals(readyReason)) {
@@ -95,7 +95,7 @@ public final class SandboxStatusAggregator {
       return new DesiredCondition(SCHEDULED, FALSE, invalidReason(obs), problems(obs));
     }
     if (obs.nodeName() != null) {
-      String reason = obs.replaced() ? OperatorReasons.RESCHEDULED : Reasons.SCHEDULED;
+      String reason = obs.replaced() ? Reasons.RESCHEDULED : Reasons.SCHEDULED;
       return new DesiredCondition(SCHEDULED, TRUE, reason, "placed on node " + obs.nodeName());
     }
     return new DesiredCondition(SCHEDULED, FALSE, Reasons.UNSCHEDULABLE, obs.unschedulableMessage());
@@ -103,7 +103,7 @@ public final class SandboxStatusAggregator {
 
   private static DesiredCondition started(SandboxObservation obs, NucleusSandboxStatus agent) {
     if (agent.getStartedAt() != null) {
-      String reason = Reasons.RESTORED.equals(agent.getReason()) ? Reasons.RESTORED : OperatorReasons.LAUNCHED;
+      String reason = Reasons.RESTORED.equals(agent.getReason()) ? Reasons.RESTORED : Reasons.LAUNCHED;
       return new DesiredCondition(STARTED, TRUE, reason, "pid " + agent.getPid() + " on node " + obs.nodeName()
           + " since " + agent.getStartedAt());
     }
@@ -114,7 +114,7 @@ public final class SandboxStatusAggregator {
     if (agent.getPhase() == SandboxPhase.Starting || agent.getPhase() == SandboxPhase.Restoring) {
       return new DesiredCondition(STARTED, FALSE, Reasons.STARTING, "the node agent is launching the workload");
     }
-    return new DesiredCondition(STARTED, FALSE, OperatorReasons.NOT_STARTED, "not launched yet");
+    return new DesiredCondition(STARTED, FALSE, Reasons.NOT_STARTED, "not launched yet");
   }
 
   private static DesiredCondition isolated(NucleusSandboxStatus agent) {
@@ -127,7 +127,7 @@ public final class SandboxStatusAggregator {
     if (agent.getPhase() == SandboxPhase.Failed && ISOLATION_FAILURES.contains(agent.getReason())) {
       return new DesiredCondition(ISOLATED, FALSE, agent.getReason(), orElse(agent.getMessage(), agent.getReason()));
     }
-    return new DesiredCondition(ISOLATED, UNKNOWN, OperatorReasons.NOT_STARTED, "not launched yet");
+    return new DesiredCondition(ISOLATED, UNKNOWN, Reasons.NOT_STARTED, "not launched yet");
   }
 
   private static DesiredCondition completed(NucleusSandboxStatus agent) {
@@ -137,12 +137,12 @@ public final class SandboxStatusAggregator {
       String message = agent.getMessage() == null ? exit : exit + ": " + agent.getMessage();
       return new DesiredCondition(COMPLETED, TRUE, orElse(agent.getReason(), fallback), message);
     }
-    return new DesiredCondition(COMPLETED, FALSE, OperatorReasons.NOT_FINISHED, "the workload has not finished");
+    return new DesiredCondition(COMPLETED, FALSE, Reasons.NOT_FINISHED, "the workload has not finished");
   }
 
   private static DesiredCondition ready(SandboxObservation obs, NucleusSandboxStatus agent) {
     if (obs.deleting()) {
-      return new DesiredCondition(READY, FALSE, OperatorReasons.TERMINATING, "waiting for the node agent's teardown");
+      return new DesiredCondition(READY, FALSE, Reasons.TERMINATING, "waiting for the node agent's teardown");
     }
     if (!obs.problems().isEmpty()) {
       return new DesiredCondition(READY, FALSE, invalidReason(obs), problems(obs));
@@ -163,7 +163,7 @@ public final class SandboxStatusAggregator {
     if (phase == SandboxPhase.Starting || phase == SandboxPhase.Restoring) {
       return new DesiredCondition(READY, FALSE, Reasons.STARTING, "the node agent is launching the workload");
     }
-    return new DesiredCondition(READY, FALSE, OperatorReasons.WAITING_FOR_AGENT,
+    return new DesiredCondition(READY, FALSE, Reasons.WAITING_FOR_AGENT,
         "waiting for the node agent on " + obs.nodeName());
   }
 

@@ -17,7 +17,7 @@ import dev.nucleus.operator.events.TransitionEvents;
 import dev.nucleus.operator.kube.Patches;
 import dev.nucleus.operator.metrics.OperatorMetrics;
 import dev.nucleus.operator.model.AgentNode;
-import dev.nucleus.operator.model.OperatorReasons;
+import dev.nucleus.operator.model.NodeReservations;
 import dev.nucleus.operator.model.SandboxLifecycle;
 import dev.nucleus.operator.model.SandboxObservation;
 import dev.nucleus.operator.model.SandboxRequirements;
@@ -59,6 +59,7 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
+  private final NodeReservations reservations = new NodeReservations();
   private AgentDirectory<NucleusSandbox> agents;
   private InformerEventSource<NucleusCheckpoint, NucleusSandbox> checkpoints;
 
@@ -88,16 +89,14 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
     var status = sandbox.getStatus();
     Optional<Instant> expiry = SandboxLifecycle.ttlExpiry(sandbox.getSpec(), status);
     if (expiry.isPresent() && !now.isBefore(expiry.get())) {
-      events.normal(sandbox, OperatorReasons.TTL_EXPIRED, "ttlSecondsAfterFinished passed: deleting");
+      events.normal(sandbox, Reasons.TTL_EXPIRED, "ttlSecondsAfterFinished passed: deleting");
       context.getClient().resource(sandbox).delete();
       return UpdateControl.noUpdate();
     }
     Optional<RestoreSource> restore = restoreSource(sandbox);
     List<SpecProblem> problems = SandboxValidator.validate(sandbox.getSpec(), restore);
     Map<String, AgentNode> live = agents.agents();
-    SandboxScheduling.Outcome outcome = problems.isEmpty()
-        ? SandboxScheduling.decide(status, requirements(sandbox.getSpec(), restore), restartsOnFailure(sandbox),
-            live, config.leaseGracePeriod(), now)
+    SandboxScheduling.Outcome outcome = problems.isEmpty() ? schedule(sandbox, restore, live, now)
         : new SandboxScheduling.Outcome(status == null ? null : status.getNodeName(), null, null, false);
     if (outcome.newlyLostOrReplaced(status)) {
       events.warning(sandbox, Reasons.NODE_LOST, outcome.nodeLostMessage() != null ? outcome.nodeLostMessage()
@@ -120,13 +119,14 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
 
   @Override
   public DeleteControl cleanup(NucleusSandbox sandbox, Context<NucleusSandbox> context) {
+    reservations.release(sandbox.getMetadata().getUid());
     var status = sandbox.getStatus();
     String node = status == null ? null : status.getNodeName();
     Optional<AgentNode> agent = node == null ? Optional.empty() : agents.agent(node);
     Instant now = clock.instant();
     if (SandboxLifecycle.teardownConfirmed(sandbox.getMetadata(), node)
         || agent.map(a -> a.isLostPastGrace(now, config.leaseGracePeriod())).orElse(true)) {
-      events.normal(sandbox, OperatorReasons.FINALIZED, node == null ? "never placed: nothing to tear down"
+      events.normal(sandbox, Reasons.FINALIZED, node == null ? "never placed: nothing to tear down"
           : "teardown on node " + node + " complete or node lost; removing finalizer");
       return DeleteControl.defaultDelete();
     }
@@ -138,6 +138,24 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
     }
     Duration untilLost = Duration.between(now, agent.get().lostAt(config.leaseGracePeriod())).plusSeconds(1);
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(Math.max(1000, untilLost.toMillis()));
+  }
+
+  /** Places or keeps the sandbox, counting the placements the agents' Leases do not show yet. */
+  private SandboxScheduling.Outcome schedule(NucleusSandbox sandbox, Optional<RestoreSource> restore,
+      Map<String, AgentNode> live, Instant now) {
+    var status = sandbox.getStatus();
+    String uid = sandbox.getMetadata().getUid();
+    String previous = status == null ? null : status.getNodeName();
+    SandboxRequirements req = requirements(sandbox.getSpec(), restore);
+    var outcome = reservations.schedule(uid, previous, req.memoryBytes(), live, loaded -> SandboxScheduling.decide(
+        status, req, restartsOnFailure(sandbox), loaded, config.leaseGracePeriod(), now));
+    if (status != null && SandboxStatusAggregator.finished(status)) {
+      reservations.release(uid);
+    } else if (status != null && status.getStartedAt() != null && outcome.nodeName() != null
+        && outcome.nodeName().equals(previous)) {
+      reservations.started(uid, status.getStartedAt());
+    }
+    return outcome;
   }
 
   private UpdateControl<NucleusSandbox> requeue(NucleusSandbox sandbox, List<SpecProblem> problems,

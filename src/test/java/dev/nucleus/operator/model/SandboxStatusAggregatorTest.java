@@ -40,7 +40,7 @@ class SandboxStatusAggregatorTest {
       assertThat(c.getLastTransitionTime()).isEqualTo("2026-11-29T20:00:00Z");
     });
     assertThat(condition(status, "Scheduled").getStatus()).isEqualTo("True");
-    assertThat(condition(status, "Ready").getReason()).isEqualTo(OperatorReasons.WAITING_FOR_AGENT);
+    assertThat(condition(status, "Ready").getReason()).isEqualTo(Reasons.WAITING_FOR_AGENT);
     assertThat(update.changed()).isTrue();
     assertThat(update.transitions()).hasSize(5);
   }
@@ -129,7 +129,7 @@ class SandboxStatusAggregatorTest {
     assertThat(update.mergePatch()).containsEntry("pid", null).containsEntry("startedAt", null)
         .containsEntry("nodeName", "node-b").containsEntry("phase", "Scheduled");
     assertThat(update.status().getPid()).isNull();
-    assertThat(condition(update.status(), "Scheduled").getReason()).isEqualTo(OperatorReasons.RESCHEDULED);
+    assertThat(condition(update.status(), "Scheduled").getReason()).isEqualTo(Reasons.RESCHEDULED);
     assertThat(condition(update.status(), "Started").getStatus()).isEqualTo("False");
   }
 
@@ -156,6 +156,6 @@ class SandboxStatusAggregatorTest {
     var status = SandboxStatusAggregator.aggregate(running(placed), obs, NOW).status();
 
     assertThat(status.getPhase()).isEqualTo(SandboxPhase.Terminating);
-    assertThat(condition(status, ConditionTypes.READY).getReason()).isEqualTo(OperatorReasons.TERMINATING);
+    assertThat(condition(status, ConditionTypes.READY).getReason()).isEqualTo(Reasons.TERMINATING);
   }
 }
