@@ -65,6 +65,7 @@ class ChartOnApiServerTest {
     expect(plane, wrong, OPERATOR, true, "update", "nucleuscheckpoints.nucleus.dev", "--subresource=finalizers", "-n", "x");
     expect(plane, wrong, OPERATOR, true, "watch", "leases", "-n", NS);
     expect(plane, wrong, OPERATOR, true, "update", "leases", "-n", NS);
+    expect(plane, wrong, OPERATOR, true, "patch", "leases", "-n", NS);
     expect(plane, wrong, OPERATOR, true, "create", "events", "-n", "default");
     expect(plane, wrong, OPERATOR, true, "list", "customresourcedefinitions.apiextensions.k8s.io");
     expect(plane, wrong, OPERATOR, false, "create", "customresourcedefinitions.apiextensions.k8s.io");

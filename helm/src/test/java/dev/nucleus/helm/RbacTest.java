@@ -27,7 +27,7 @@ class RbacTest {
   @Test
   void operatorRoleCoversLeasesInItsNamespaceOnly() {
     assertThat(grants("Role", OPERATOR)).containsExactlyInAnyOrderElementsOf(expand(
-        "coordination.k8s.io", Set.of("leases"), Set.of("get", "list", "watch", "create", "update")));
+        "coordination.k8s.io", Set.of("leases"), Set.of("get", "list", "watch", "create", "update", "patch")));
     assertThat(rendered.get("Role", OPERATOR).path("metadata").path("namespace").asText()).isEqualTo(Chart.NAMESPACE);
   }
 
