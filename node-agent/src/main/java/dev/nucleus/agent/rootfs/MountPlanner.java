@@ -57,6 +57,7 @@ public final class MountPlanner {
         p.ops.add(new MountOp.Mount("", "/", "", REC | PRIVATE, ""));
         if (r.rootfs() instanceof RootfsSource.Directory d) {
             String lower = checkOverlayPath(d.path(), "rootfs.path");
+            requireDirectory(d.path());
             String opts = "lowerdir=" + lower + ",upperdir=" + checkOverlayPath(r.overlayUpper(), "stateDir")
                     + ",workdir=" + checkOverlayPath(r.overlayWork(), "stateDir");
             p.ops.add(new MountOp.Mount("overlay", p.root, "overlay", NOSUID | NODEV, opts));
@@ -185,6 +186,16 @@ public final class MountPlanner {
                     throw new InvalidMountException("rootfs.path", cur + " is a symlink; a mount target inside the rootfs must be a real directory");
                 }
             }
+        }
+    }
+
+    /** Refused here, before any launch, so a missing root is reported as such and not as the launcher's ENOENT. */
+    private void requireDirectory(Path rootfs) throws InvalidMountException {
+        switch (host.kind(rootfs)) {
+            case DIRECTORY -> { }
+            case MISSING -> throw new InvalidMountException("rootfs.path", rootfs + " does not exist on this node");
+            case SYMLINK -> throw new InvalidMountException("rootfs.path", rootfs + " is a symlink; a root filesystem must be a real directory");
+            default -> throw new InvalidMountException("rootfs.path", rootfs + " is not a directory");
         }
     }
 

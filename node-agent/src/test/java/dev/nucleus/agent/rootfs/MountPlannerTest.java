@@ -28,7 +28,9 @@ class MountPlannerTest {
             }
             kinds.put(Path.of("/bin"), Kind.SYMLINK);
             links.put(Path.of("/bin"), "usr/bin");
+            kinds.put(Path.of("/srv/rootfs"), Kind.DIRECTORY);
             kinds.put(Path.of("/srv/rootfs/data"), Kind.SYMLINK);
+            kinds.put(Path.of("/srv/link-to-rootfs"), Kind.SYMLINK);
         }
 
         @Override
@@ -106,6 +108,17 @@ class MountPlannerTest {
                 Path.of("/state/w"), "box", false, 1024, List.of(new Volume.Tmpfs("/data/x", 10)));
         assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
                 .hasMessageContaining("/srv/rootfs/data is a symlink");
+    }
+
+    @Test
+    void pathRootfsThatIsMissingOrASymlinkIsRefusedBeforeLaunch() {
+        for (String path : List.of("/srv/missing", "/srv/link-to-rootfs")) {
+            var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of(path)), ROOT, Path.of("/state/u"),
+                    Path.of("/state/w"), "box", false, 1024, List.of());
+            assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
+                    .hasMessageStartingWith("rootfs.path: " + path)
+                    .hasMessageContaining(path.equals("/srv/missing") ? "does not exist on this node" : "is a symlink");
+        }
     }
 
     @Test
