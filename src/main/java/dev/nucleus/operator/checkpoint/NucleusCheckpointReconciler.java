@@ -100,9 +100,9 @@ public class NucleusCheckpointReconciler implements Reconciler<NucleusCheckpoint
     if (after.getNodeName() != null) {
       labels.put(NucleusNames.NODE_LABEL, after.getNodeName());
     }
-    Patches.labels(ctx.getClient(), checkpoint, labels);
+    var latest = Patches.labels(ctx, checkpoint, labels);
     if (update.changed()) {
-      Patches.status(ctx.getClient(), checkpoint, update.mergePatch());
+      Patches.status(ctx, latest, update.mergePatch());
       TransitionEvents.emit(events, checkpoint, update.transitions());
       if (update.transitions().stream().anyMatch(c -> ConditionTypes.COMPLETED.equals(c.getType())
           && ConditionTypes.TRUE.equals(c.getStatus()))) {

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -24,14 +26,15 @@ public final class Patches {
    * Patches {@code status} with {@code fields} in one JSON merge patch; null values delete a field. RFC 7386 replaces
    * a list whole, so the conditions list the aggregator computed is what the API server stores.
    */
-  public static <T extends HasMetadata> void status(KubernetesClient client, T resource, Map<String, Object> fields) {
-    if (!fields.isEmpty()) {
-      patch(client, resource, Map.of("status", fields), true);
+  public static <T extends HasMetadata> T status(Context<T> context, T resource, Map<String, Object> fields) {
+    if (fields.isEmpty()) {
+      return resource;
     }
+    return remember(context, resource, patch(context.getClient(), resource, Map.of("status", fields), true));
   }
 
   /** Sets (or, for null values, removes) labels that differ from the resource's current ones. */
-  public static <T extends HasMetadata> void labels(KubernetesClient client, T resource, Map<String, String> wanted) {
+  public static <T extends HasMetadata> T labels(Context<T> context, T resource, Map<String, String> wanted) {
     Map<String, String> current = resource.getMetadata().getLabels() == null ? Map.of()
         : resource.getMetadata().getLabels();
     Map<String, Object> diff = new HashMap<>();
@@ -40,12 +43,24 @@ public final class Patches {
         diff.put(k, v);
       }
     });
-    if (!diff.isEmpty()) {
-      patch(client, resource, Map.of("metadata", Map.of("labels", diff)), false);
+    if (diff.isEmpty()) {
+      return resource;
     }
+    return remember(context, resource, patch(context.getClient(), resource, Map.of("metadata", Map.of("labels", diff)),
+        false));
   }
 
-  private static <T extends HasMetadata> void patch(KubernetesClient client, T resource, Object body, boolean status) {
+  /**
+   * Hands the server's answer to JOSDK's cache of the primary resource, so the next pass reads what this one wrote
+   * instead of an informer copy that may not have seen the write yet (and, say, places the sandbox a second time).
+   */
+  private static <T extends HasMetadata> T remember(Context<T> context, T before, T after) {
+    context.eventSourceRetriever().getControllerEventSource()
+        .handleRecentResourceUpdate(ResourceID.fromResource(before), after, before);
+    return after;
+  }
+
+  private static <T extends HasMetadata> T patch(KubernetesClient client, T resource, Object body, boolean status) {
     String json;
     try {
       json = JSON.writeValueAsString(body);
@@ -54,10 +69,6 @@ public final class Patches {
     }
     var target = client.resource(resource);
     PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
-    if (status) {
-      target.subresource("status").patch(context, json);
-    } else {
-      target.patch(context, json);
-    }
+    return status ? target.subresource("status").patch(context, json) : target.patch(context, json);
   }
 }

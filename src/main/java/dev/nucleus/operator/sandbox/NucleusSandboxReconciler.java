@@ -106,11 +106,10 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
     var observation = new SandboxObservation(generation(sandbox), false, problems, outcome.nodeName(),
         outcome.unschedulableMessage(), outcome.nodeLostMessage(), outcome.replaced());
     var update = SandboxStatusAggregator.aggregate(status, observation, now);
-    if (outcome.nodeName() != null) {
-      Patches.labels(context.getClient(), sandbox, Map.of(NucleusNames.NODE_LABEL, outcome.nodeName()));
-    }
+    NucleusSandbox latest = outcome.nodeName() == null ? sandbox
+        : Patches.labels(context, sandbox, Map.of(NucleusNames.NODE_LABEL, outcome.nodeName()));
     if (update.changed()) {
-      Patches.status(context.getClient(), sandbox, update.mergePatch());
+      Patches.status(context, latest, update.mergePatch());
       TransitionEvents.emit(events, sandbox, update.transitions());
       recordLatencies(sandbox, update.transitions(), update.status().getStartedAt());
     }
@@ -133,7 +132,7 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
     var observation = new SandboxObservation(generation(sandbox), true, List.of(), node, null, null, false);
     var update = SandboxStatusAggregator.aggregate(status, observation, now);
     if (update.changed()) {
-      Patches.status(context.getClient(), sandbox, update.mergePatch());
+      Patches.status(context, sandbox, update.mergePatch());
       TransitionEvents.emit(events, sandbox, update.transitions());
     }
     Duration untilLost = Duration.between(now, agent.get().lostAt(config.leaseGracePeriod())).plusSeconds(1);

@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +30,24 @@ public final class FakeAgents implements AutoCloseable {
   public static final String NAMESPACE = "nucleus-system";
   public static final int LEASE_SECONDS = 4;
 
+  private static final DateTimeFormatter MICRO_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(ZoneOffset.UTC);
+
   private final KubernetesClient client;
+  private final int leaseSeconds;
   private final Set<String> renewing = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor();
 
+  /** Agents with short Leases renewed often, so the tests see node loss within seconds. */
   public FakeAgents(KubernetesClient client) {
+    this(client, LEASE_SECONDS, Duration.ofMillis(300));
+  }
+
+  /** Agents whose Leases last {@code leaseSeconds} and are renewed every {@code renewEvery} (a real agent's pace). */
+  public FakeAgents(KubernetesClient client, int leaseSeconds, Duration renewEvery) {
     this.client = client;
-    renewer.scheduleAtFixedRate(this::renewAll, 300, 300, TimeUnit.MILLISECONDS);
+    this.leaseSeconds = leaseSeconds;
+    renewer.scheduleAtFixedRate(this::renewAll, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Annotations an agent would write for a node with these capabilities and load. */
@@ -57,7 +70,7 @@ public final class FakeAgents implements AutoCloseable {
     Lease lease = new LeaseBuilder()
         .withNewMetadata().withName(NucleusNames.agentLeaseName(node)).withNamespace(NAMESPACE)
         .withAnnotations(annotations).endMetadata()
-        .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(LEASE_SECONDS)
+        .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(leaseSeconds)
         .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC)).endSpec()
         .build();
     client.resource(lease).createOr(existing -> existing.update());
@@ -101,16 +114,15 @@ public final class FakeAgents implements AutoCloseable {
         "{\"metadata\":{\"annotations\":{\"" + NucleusNames.ANNOTATION_TEARDOWN_COMPLETE + "\":\"" + node + "\"}}}");
   }
 
+  /** One merge patch per renewal, as a lean agent would send it. */
   private void renewAll() {
+    String patch = "{\"spec\":{\"renewTime\":\"" + MICRO_TIME.format(Instant.now()) + "\"}}";
     for (String node : renewing) {
       try {
         client.leases().inNamespace(NAMESPACE).withName(NucleusNames.agentLeaseName(node))
-            .edit(l -> {
-              l.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
-              return l;
-            });
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
       } catch (RuntimeException e) {
-        // a Lease deleted by reset() between the check and the edit
+        // a Lease deleted by reset() between the check and the patch
       }
     }
   }
