@@ -55,7 +55,7 @@ struct vec { char *v[MAXV]; size_t len[MAXV]; int n; };
 // The decoded plan. Strings point into the plan buffer; repeated keys keep their order.
 struct plan {
   struct vec cgroup, op, rlimit, llpath, llport, env, arg;
-  char *uidmap, *gidmap, *hostname, *root, *cwd, *out, *err, *status, *landlock;
+  char *uidmap, *gidmap, *hostname, *root, *cwd, *out, *err, *status, *landlock, *init;
   char *bpf; size_t bpflen;
   int clone_flags, lo_up;
   uint64_t caps;
@@ -65,6 +65,14 @@ struct plan {
 };
 
 static int report_fd = 1;  // monitor: the pipe to the agent; init child: the error pipe to the monitor
+
+// Inside the sandbox the init keeps two descriptors across its re-exec: the error pipe (until the workload's exec)
+// and the verdict pipe, on which it hands the workload's wait status to the monitor just before it exits.
+#define INIT_REPORT_FD 3
+#define INIT_VERDICT_FD 4
+// What the init forwards to the workload (SIGCHLD it handles itself), blocked from before its exec onwards.
+static const int forwarded[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+static sigset_t init_signals;
 
 // Every failure leaves one tab-separated line: fail, step, syscall, errno, argument. Then the process dies.
 static void __attribute__((noreturn)) die(const char *step, const char *call, const char *arg) {
@@ -143,6 +151,7 @@ static void decode(struct plan *p, char *buf, size_t len) {
     else if (!strcmp(key, "hostname")) p->hostname = v;
     else if (!strcmp(key, "root")) p->root = v;
     else if (!strcmp(key, "cwd")) p->cwd = v;
+    else if (!strcmp(key, "init")) p->init = v;
     else if (!strcmp(key, "stdout")) p->out = v;
     else if (!strcmp(key, "stderr")) p->err = v;
     else if (!strcmp(key, "status")) p->status = v;
@@ -162,8 +171,8 @@ static void decode(struct plan *p, char *buf, size_t len) {
   if (p->restore && (!p->arg.n || !p->out || !p->err || !p->status || p->restore_timeout <= 0)) {
     errno = EINVAL; die("plan", "parse", "restore needs arg/stdout/stderr/status/restore-timeout");
   }
-  if (!p->restore && (!p->arg.n || !p->root || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0)) {
-    errno = EINVAL; die("plan", "parse", "missing arg/root/stdout/stderr/status/uid/gid");
+  if (!p->restore && (!p->arg.n || !p->root || !p->init || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0)) {
+    errno = EINVAL; die("plan", "parse", "missing arg/root/init/stdout/stderr/status/uid/gid");
   }
   if (p->bpflen % sizeof(struct sock_filter)) { errno = EINVAL; die("plan", "parse", "seccomp length"); }
 }
@@ -216,16 +225,15 @@ static void pivot(const char *root) {
   if (chdir("/")) die("pivot_root", "chdir", "/");
 }
 
-// stdio of the workload: stdin /dev/null, stdout/stderr the monitor's pipes. Then no other fd survives,
-// except the CLOEXEC error pipe that closes itself at exec.
-static void stdio_and_close_fds(int out_w, int err_w) {
+// stdio of the workload: stdin /dev/null, stdout/stderr the monitor's pipes; the error and verdict pipes at 3 and 4
+// (dup2 leaves them open across the init's exec). Then no other fd survives. Every source fd is above 4.
+static void stdio_and_close_fds(int out_w, int err_w, int verdict_w) {
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) die("fds", "open", "/dev/null");
   if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) die("fds", "dup2", "stdio");
-  int keep = report_fd;
-  if (keep > 3 && syscall(SYS_close_range, 3, keep - 1, 0)) die("fds", "close_range", "3..report");
-  if (syscall(SYS_close_range, keep + 1, ~0U, 0)) die("fds", "close_range", "report..max");
-  if (keep < 3) { errno = EBADF; die("fds", "close_range", "report fd"); }
+  if (dup2(report_fd, INIT_REPORT_FD) < 0 || dup2(verdict_w, INIT_VERDICT_FD) < 0) die("fds", "dup2", "init pipes");
+  report_fd = INIT_REPORT_FD;
+  if (syscall(SYS_close_range, INIT_VERDICT_FD + 1, ~0U, 0)) die("fds", "close_range", "5..max");
 }
 
 static void rlimits(struct plan *p) {
@@ -297,7 +305,7 @@ static void landlock(struct plan *p) {
   close(rs);
 }
 
-static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w) {
+static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w, int verdict_w) {
   char go;
   // 1. Wait until the monitor has put us into the sandbox's cgroups and written our id maps.
   if (read(go_r, &go, 1) != 1) { errno = ECHILD; die("sync", "read", "monitor went away"); }
@@ -314,7 +322,7 @@ static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int ou
   pivot(p->root);
   if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
   // 5. Nothing of the agent's may leak in: only stdio and the error pipe survive.
-  stdio_and_close_fds(out_w, err_w);
+  stdio_and_close_fds(out_w, err_w, verdict_w);
   rlimits(p);
   // 6. Privileges: bounding/ambient, then identity, then the final capability sets.
   drop_bounding_and_ambient(p->caps);
@@ -328,12 +336,44 @@ static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int ou
     struct sock_fprog prog = {(unsigned short)(p->bpflen / sizeof(struct sock_filter)), (struct sock_filter *)p->bpf};
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
   }
-  char *argv[MAXV + 1] = {0}, *envp[MAXV + 1] = {0};
-  for (int i = 0; i < p->arg.n; i++) argv[i] = p->arg.v[i];
+  // 9. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
+  // mapping of the tree lives in the sandbox's mount namespace (CRIU must find them there). The forwarded signals
+  // are blocked first; the mask survives exec, so none arrives before init_loop waits for it.
+  char *argv[MAXV + 2] = {"nucleus-init"}, *envp[MAXV + 1] = {0};
+  for (int i = 0; i < p->arg.n; i++) argv[i + 1] = p->arg.v[i];
   for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
-  environ = envp;  // execvp searches the workload's PATH, not ours
-  execvp(argv[0], argv);
-  die("exec", "execve", argv[0]);
+  if (sigprocmask(SIG_BLOCK, &init_signals, NULL)) die("init", "sigprocmask", "");
+  execve(p->init, argv, envp);
+  die("init", "execve", p->init);
+}
+
+// ---- the sandbox's pid 1 after the re-exec: argv is "nucleus-init" then the workload's argv ----
+
+// pid 1 of the sandbox: forwards the usual stop and control signals to the workload, reaps every child (orphans are
+// re-parented here), and exits when the workload does, with its code or 128 + its signal. A pid-namespace init cannot
+// die of the workload's signal (the kernel drops fatal signals an init does not handle), so the exact wait status
+// goes to the monitor on the verdict pipe. The init's exit makes the kernel kill whatever is left in the namespace.
+static int init_process(char **argv) {
+  report_fd = INIT_REPORT_FD;
+  if (fcntl(INIT_REPORT_FD, F_SETFD, FD_CLOEXEC) || fcntl(INIT_VERDICT_FD, F_SETFD, FD_CLOEXEC)) die("init", "fcntl", "");
+  pid_t workload = fork();
+  if (workload < 0) die("init", "fork", argv[1]);
+  if (workload == 0) {
+    if (sigprocmask(SIG_UNBLOCK, &init_signals, NULL)) die("exec", "sigprocmask", "");
+    execvp(argv[1], argv + 1);  // environ is the workload's: execvp searches its PATH
+    die("exec", "execve", argv[1]);
+  }
+  close(INIT_REPORT_FD);
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&init_signals, &si), st;
+    if (sig > 0 && sig != SIGCHLD) kill(workload, sig);
+    for (pid_t pid; sig == SIGCHLD && (pid = waitpid(-1, &st, WNOHANG)) > 0;) {
+      if (pid != workload) continue;
+      if (write(INIT_VERDICT_FD, &st, sizeof st) < 0) {}  // after a CRIU restore nobody may be listening
+      _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    }
+  }
 }
 
 // ---- the monitor: stays in the host namespaces, outside the sandbox's cgroups, and outlives the agent ----
@@ -375,7 +415,7 @@ static long now_ms(void) {
   return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
-static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs) {
+static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs, int verdict_r) {
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   int status = 0, exited = 0, open_pipes = 2;
@@ -403,10 +443,14 @@ static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs) {
         while (!exited && waitpid(init, &status, WNOHANG) == init) exited = 1;
         while (waitpid(-1, NULL, WNOHANG) > 0) {}
       } else if (!exited) {
-        kill(init, si.ssi_signo);  // the pid-ns init only receives signals it handles; the agent escalates via the cgroup
+        kill(init, si.ssi_signo);  // the init forwards it to the workload; the agent escalates via the cgroup
       }
     }
   }
+  // An init that exited on its own wrote the workload's status; a killed init (deadline, cgroup kill) is reported as is.
+  int workload_status;
+  if (WIFEXITED(status) && verdict_r >= 0 && read(verdict_r, &workload_status, sizeof workload_status) == sizeof workload_status)
+    status = workload_status;
   char text[256];
   snprintf(text, sizeof text, "exitCode=%d\nsignal=%d\nreason=%s\nfinishedAtMillis=%ld\n",
            WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, reason, now_ms());
@@ -513,12 +557,15 @@ static int restore_main(struct plan *p) {
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
   close(devnull);
-  return monitor(p, init, sfd, logs);
+  return monitor(p, init, sfd, logs, -1);  // a restored init has no verdict pipe: its own exit status is recorded
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   static struct plan p;
   size_t len;
+  sigemptyset(&init_signals);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&init_signals, forwarded[i]);
+  if (argc > 1 && !strcmp(argv[0], "nucleus-init")) return init_process(argv);
   signal(SIGPIPE, SIG_IGN);
   // Own session: the agent's process group, terminal and death do not reach the monitor (no PDEATHSIG either).
   if (setsid() < 0) die("monitor", "setsid", "");
@@ -529,9 +576,10 @@ int main(void) {
   if (p.restore) { close(devnull); return restore_main(&p); }
 
   struct log logs[2];
-  int pipes[2][2], go[2], errp[2];
+  int pipes[2][2], go[2], errp[2], vp[2];
   open_logs(&p, logs, pipes);
-  if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) die("monitor", "pipe2", "sync");
+  if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(vp, O_CLOEXEC)) die("monitor", "pipe2", "sync");
+  if (fcntl(vp[0], F_SETFL, O_NONBLOCK)) die("monitor", "fcntl", "verdict");
   sigset_t old;
   int sfd = monitor_signals(&old);
 
@@ -545,10 +593,10 @@ int main(void) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGPIPE, SIG_DFL);
     report_fd = errp[1];
-    close(go[1]); close(errp[0]); close(sfd); close(pipes[0][0]); close(pipes[1][0]);
-    init_main(&p, go[0], pipes[0][1], pipes[1][1]);
+    close(go[1]); close(errp[0]); close(sfd); close(pipes[0][0]); close(pipes[1][0]); close(vp[0]);
+    init_main(&p, go[0], pipes[0][1], pipes[1][1], vp[1]);
   }
-  close(go[0]); close(errp[1]); close(pipes[0][1]); close(pipes[1][1]);
+  close(go[0]); close(errp[1]); close(pipes[0][1]); close(pipes[1][1]); close(vp[1]);
 
   // Join the cgroups for the child before it runs a single step: every process of the sandbox is charged and killable.
   char pidstr[32], path[4096];
@@ -584,5 +632,5 @@ int main(void) {
   }
   if (dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
   close(devnull);
-  return monitor(&p, init, sfd, logs);
+  return monitor(&p, init, sfd, logs, vp[0]);
 }

@@ -31,6 +31,9 @@ public final class MountPlanner {
             "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "os-release", "debian_version",
             "protocols", "services", "host.conf", "gai.conf", "mime.types", "alternatives", "ssl/certs",
             "ca-certificates.conf", "java-17-openjdk");
+    /** Where every sandbox sees the launcher binary that its pid 1 (the sandbox's init) runs from. */
+    public static final String INIT_PATH = "/dev/nucleus-init";
+
     /** /proc entries replaced by /dev/null (runtime-spec defaults plus kernel debugging files). */
     static final List<String> PROC_MASKED_FILES = List.of("kcore", "kallsyms", "sysrq-trigger", "timer_list",
             "timer_stats", "sched_debug", "keys", "key-users", "latency_stats", "kpagecount", "kpageflags",
@@ -48,7 +51,7 @@ public final class MountPlanner {
 
     /** Inputs of one sandbox's mount plan. Volumes must already be validated by {@link VolumeValidator}. */
     public record Request(RootfsSource rootfs, Path rootMount, Path overlayUpper, Path overlayWork, String hostname,
-                          boolean userNamespace, long tmpBytes, List<Volume> volumes) {
+                          boolean userNamespace, long tmpBytes, List<Volume> volumes, Path initBinary) {
     }
 
     public List<MountOp> plan(Request r) throws InvalidMountException {
@@ -73,7 +76,7 @@ public final class MountPlanner {
                 "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t" + r.hostname() + "\n"));
         p.mkdir("/tmp", 01777);
         p.ops.add(new MountOp.Mount("tmpfs", p.at("/tmp"), "tmpfs", NOSUID | NODEV, "mode=1777,size=" + r.tmpBytes()));
-        dev(p, r.userNamespace());
+        dev(p, r.userNamespace(), r.initBinary());
         proc(p);
         for (Volume v : r.volumes()) {
             volume(p, v, r.rootfs());
@@ -112,7 +115,7 @@ public final class MountPlanner {
         }
     }
 
-    private void dev(Plan p, boolean userNamespace) {
+    private void dev(Plan p, boolean userNamespace, Path initBinary) {
         p.mkdir("/dev", 0755);
         p.ops.add(new MountOp.Mount("tmpfs", p.at("/dev"), "tmpfs", NOSUID | NOEXEC, "mode=0755,size=64k"));
         for (String[] n : DEV_NODES) {
@@ -130,6 +133,11 @@ public final class MountPlanner {
         }
         p.mkdir("/dev/shm", 01777);
         p.ops.add(new MountOp.Mount("tmpfs", p.at("/dev/shm"), "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=64m"));
+        // The sandbox's pid 1 re-executes the launcher from here, inside the sandbox's own mount namespace, where CRIU
+        // can find the file behind its mappings. A bind of the launcher itself, read-only; no copy.
+        p.ops.add(new MountOp.File(p.at(INIT_PATH), 0555, null));
+        p.ops.add(new MountOp.Mount(initBinary.toString(), p.at(INIT_PATH), "", BIND, ""));
+        p.ops.add(new MountOp.Mount("", p.at(INIT_PATH), "", REMOUNT | BIND | RDONLY | NOSUID | NODEV, ""));
         p.ops.add(new MountOp.Mount("", p.at("/dev"), "", REMOUNT | RDONLY | NOSUID | NOEXEC, ""));
     }
 

@@ -1,5 +1,6 @@
 package dev.nucleus.agent.runtime;
 
+import dev.nucleus.agent.landlock.LandlockAccess;
 import dev.nucleus.agent.rootfs.HostFiles;
 import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.rootfs.MountPlanner;
@@ -26,10 +27,13 @@ public final class LaunchPlanner {
 
     private final HostFiles host;
     private final Path stateRoot;
+    private final Path launcher;
 
-    public LaunchPlanner(HostFiles host, Path stateRoot) {
+    /** {@code launcher} is the binary the sandbox's init runs from (bound read-only into the sandbox). */
+    public LaunchPlanner(HostFiles host, Path stateRoot, Path launcher) {
         this.host = host;
         this.stateRoot = stateRoot;
+        this.launcher = launcher;
     }
 
     /** The policy parts computed elsewhere: cgroup files to join, a compiled seccomp filter, a Landlock ruleset. */
@@ -51,7 +55,7 @@ public final class LaunchPlanner {
             throw new InvalidMountException("workingDir", "must be an absolute path inside the sandbox, got " + cwd);
         }
         var mounts = new MountPlanner(host).plan(new MountPlanner.Request(c.rootfs(), paths.rootMount(),
-                paths.overlayUpper(), paths.overlayWork(), c.hostname(), c.userNamespace(), TMP_BYTES, volumes));
+                paths.overlayUpper(), paths.overlayWork(), c.hostname(), c.userNamespace(), TMP_BYTES, volumes, launcher));
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.hostname(), c.uid()).entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
@@ -69,7 +73,7 @@ public final class LaunchPlanner {
                 rlimits(c),
                 Capabilities.mask(c.capabilitiesAdd()),
                 c.uid(), c.gid(),
-                policies.landlock(),
+                policies.landlock().map(LaunchPlanner::withInitExecutable),
                 policies.seccompBpf(),
                 env,
                 c.command(),
@@ -78,6 +82,20 @@ public final class LaunchPlanner {
                 paths.exitStatus().toString(),
                 LOG_LIMIT_BYTES,
                 c.timeoutSeconds());
+    }
+
+    /**
+     * The sandbox's pid 1 execs the launcher from {@link MountPlanner#INIT_PATH} after Landlock is in force, so the
+     * ruleset must let exactly that file be read and executed (only the rights the ruleset handles may be named).
+     */
+    static LaunchPlan.LandlockRules withInitExecutable(LaunchPlan.LandlockRules r) {
+        long access = r.handledFs() & (LandlockAccess.FS_EXECUTE | LandlockAccess.FS_READ_FILE);
+        if (access == 0) {
+            return r;
+        }
+        List<LaunchPlan.LandlockRules.PathRule> paths = new ArrayList<>(r.paths());
+        paths.add(new LaunchPlan.LandlockRules.PathRule(MountPlanner.INIT_PATH, access));
+        return new LaunchPlan.LandlockRules(r.handledFs(), r.handledNet(), r.scoped(), paths, r.ports());
     }
 
     static List<String> namespaces(SandboxConfig c) {

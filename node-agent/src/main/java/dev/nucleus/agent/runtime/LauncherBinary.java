@@ -11,7 +11,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Extracts the static C launcher shipped in the jar to a root-only 0700 directory, named by its content hash. */
+/**
+ * Extracts the static C launcher shipped in the jar to a root-owned 0711 directory (traversable, not listable or
+ * writable by others), named by its content hash.
+ */
 public final class LauncherBinary {
 
     static final String RESOURCE = "/native/nucleus-launcher";
@@ -19,7 +22,7 @@ public final class LauncherBinary {
     private LauncherBinary() {
     }
 
-    /** Returns the path of an executable copy under {@code dir} (created 0700), extracting it if needed. */
+    /** Returns the path of an executable copy under {@code dir} (created 0711), extracting it if needed. */
     public static Path extract(Path dir) throws IOException {
         byte[] bytes;
         try (InputStream in = LauncherBinary.class.getResourceAsStream(RESOURCE)) {
@@ -28,18 +31,26 @@ public final class LauncherBinary {
             }
             bytes = in.readAllBytes();
         }
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        // 0711: a user-namespaced sandbox's init (a mapped, unprivileged host uid) must reach the binary to bind it.
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         if (Files.isSymbolicLink(dir)) {
             throw new IOException("refusing symlink " + dir);
         }
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         Path target = dir.resolve("nucleus-launcher-" + sha256(bytes).substring(0, 16));
+        // r-x for everyone: each sandbox's init runs it through a bind mount, as the workload's (possibly mapped) uid.
+        // It is not setuid and holds no secret; the temp file below stays 0700 until it is complete.
+        var mode = PosixFilePermissions.fromString("r-xr-xr-x");
         if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Files.size(target) == bytes.length) {
+            if (!Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS).equals(mode)) {
+                Files.setPosixFilePermissions(target, mode);
+            }
             return target;
         }
         Path tmp = Files.createTempFile(dir, "launcher", ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.write(tmp, bytes);
+        Files.setPosixFilePermissions(tmp, mode);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return target;
     }

@@ -1,6 +1,7 @@
 package dev.nucleus.agent.runtime;
 
 import dev.nucleus.agent.rootfs.MountOp;
+import dev.nucleus.agent.rootfs.MountPlanner;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class PlanEncoder {
             e.record("op", fields(op).getBytes(StandardCharsets.UTF_8));
         }
         e.record("root", p.root());
+        e.record("init", MountPlanner.INIT_PATH);
         e.record("cwd", p.cwd());
         p.rlimits().forEach(r -> e.record("rlimit", bytes(join(Integer.toString(r.resource()), Long.toString(r.soft()), Long.toString(r.hard())))));
         e.record("caps", "0x" + Long.toHexString(p.capabilities()));

@@ -74,7 +74,7 @@ public final class SandboxRuntime {
             SandboxPolicies.Compiled seccomp = policies.seccomp(config);
             Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
             List<Path> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of());
-            LaunchPlan plan = new LaunchPlanner(kernel, state.root())
+            LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
                     .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock));
             prepareDirectories(config, paths);
             Kernel.Launched launched = kernel.startLauncher(launcher, PlanEncoder.encode(plan), paths.launcherLog());
@@ -178,14 +178,19 @@ public final class SandboxRuntime {
         }
     }
 
-    /** SIGTERM through the monitor (which forwards it), then after {@code grace} kill the whole cgroup and the init. */
+    /**
+     * SIGTERM through the monitor (which forwards it to the workload through the sandbox's init), then after {@code grace}
+     * kill the whole cgroup and the init. A zero grace period kills at once, without a SIGTERM the workload could race.
+     */
     public Optional<ExitStatus> stop(String name, Duration grace) throws IOException, InterruptedException {
         SandboxRecord r = read(name);
         if (monitorAlive(r)) {
-            kernel.signal(r.monitorPid(), false);
-            Optional<ExitStatus> s = await(name, grace);
-            if (s.isPresent()) {
-                return s;
+            if (!grace.isZero()) {
+                kernel.signal(r.monitorPid(), false);
+                Optional<ExitStatus> s = await(name, grace);
+                if (s.isPresent()) {
+                    return s;
+                }
             }
             Optional<SandboxPolicies.CgroupHandle> cg = policies.findCgroup(name);
             if (cg.isPresent()) {

@@ -25,7 +25,7 @@ class NucleusCliNativeTest {
     void theHelloManifestRunsInTheForegroundWithItsWalls() throws Exception {
         CliResult r = nucleus("run", "--rm", "-f", example("hello-sandbox.yaml").toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("hello from hello, pid 1", "CapEff:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2");
+        assertThat(r.out()).contains("hello from hello, pid 2", "CapEff:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2");
     }
 
     @Test
@@ -38,7 +38,7 @@ class NucleusCliNativeTest {
     @Test
     void foregroundRunExitsWithTheWorkloadsCodeAndDetachedSandboxesAreManaged() throws Exception {
         assertThat(nucleus("run", "--rm", "--name", "code", "--", "/bin/sh", "-c", "echo out; exit 42").code()).isEqualTo(42);
-        CliResult d = nucleus("run", "-d", "--name", "bg", "--memory", "64Mi", "--pids", "16", "--", "/bin/sh", "-c", "echo started; exec sleep 600");
+        CliResult d = nucleus("run", "-d", "--name", "bg", "--memory", "64Mi", "--pids", "16", "--", "/bin/sh", "-c", "trap '' TERM; echo started; exec sleep 600");
         assertThat(d.code()).isZero();
         assertThat(d.out().trim()).isEqualTo("bg");
         assertThat(nucleus("ps").out()).containsPattern("bg\\s+Running");

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class MountPlannerTest {
 
     static final Path ROOT = Path.of("/state/sandboxes/a/root");
+    static final Path INIT = Path.of("/state/bin/nucleus-launcher-0123");
 
     /** Minimal host: merged /usr, a few /etc files (shadow too, which must never be planned), some /proc entries. */
     static final class Host implements HostFiles {
@@ -50,7 +51,7 @@ class MountPlannerTest {
     }
 
     static MountPlanner.Request host(List<Volume> volumes, boolean userns) {
-        return new MountPlanner.Request(new RootfsSource.Host(), ROOT, Path.of("/state/u"), Path.of("/state/w"), "box", userns, 1024, volumes);
+        return new MountPlanner.Request(new RootfsSource.Host(), ROOT, Path.of("/state/u"), Path.of("/state/w"), "box", userns, 1024, volumes, INIT);
     }
 
     @Test
@@ -65,6 +66,18 @@ class MountPlannerTest {
                 new MountOp.Mount(ROOT + "/dev/null", ROOT + "/proc/kcore", "", MountFlags.BIND, ""));
         assertThat(ops.get(ops.size() - 1)).isEqualTo(new MountOp.Mount("", ROOT.toString(), "",
                 MountFlags.REMOUNT | MountFlags.RDONLY | MountFlags.NOSUID | MountFlags.NODEV, ""));
+    }
+
+    @Test
+    void theLauncherIsBoundReadOnlyWhereTheInitRunsFromBeforeDevBecomesReadOnly() throws Exception {
+        List<MountOp> ops = new MountPlanner(new Host()).plan(host(List.of(), false));
+        String at = ROOT + MountPlanner.INIT_PATH;
+        MountOp bind = new MountOp.Mount(INIT.toString(), at, "", MountFlags.BIND, "");
+        MountOp readOnly = new MountOp.Mount("", at, "", MountFlags.REMOUNT | MountFlags.BIND | MountFlags.RDONLY
+                | MountFlags.NOSUID | MountFlags.NODEV, "");
+        MountOp devReadOnly = new MountOp.Mount("", ROOT + "/dev", "", MountFlags.REMOUNT | MountFlags.RDONLY
+                | MountFlags.NOSUID | MountFlags.NOEXEC, "");
+        assertThat(ops).containsSubsequence(new MountOp.File(at, 0555, null), bind, readOnly, devReadOnly);
     }
 
     @Test
@@ -93,7 +106,7 @@ class MountPlannerTest {
     @Test
     void pathRootfsIsAnOverlayWithTheUpperLayerInTheStateDirectory() throws Exception {
         var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of("/srv/rootfs")), ROOT, Path.of("/state/u"),
-                Path.of("/state/w"), "box", false, 1024, List.of());
+                Path.of("/state/w"), "box", false, 1024, List.of(), INIT);
         List<MountOp> ops = new MountPlanner(new Host()).plan(r);
         assertThat(ops.get(1)).isEqualTo(new MountOp.Mount("overlay", ROOT.toString(), "overlay",
                 MountFlags.NOSUID | MountFlags.NODEV, "lowerdir=/srv/rootfs,upperdir=/state/u,workdir=/state/w"));
@@ -105,7 +118,7 @@ class MountPlannerTest {
     @Test
     void mountTargetThroughASymlinkInsideThePathRootfsIsRefused() {
         var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of("/srv/rootfs")), ROOT, Path.of("/state/u"),
-                Path.of("/state/w"), "box", false, 1024, List.of(new Volume.Tmpfs("/data/x", 10)));
+                Path.of("/state/w"), "box", false, 1024, List.of(new Volume.Tmpfs("/data/x", 10)), INIT);
         assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
                 .hasMessageContaining("/srv/rootfs/data is a symlink");
     }
@@ -124,7 +137,7 @@ class MountPlannerTest {
     @Test
     void overlayOptionInjectionIsRefused() {
         var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of("/srv/a,upperdir=/etc")), ROOT,
-                Path.of("/state/u"), Path.of("/state/w"), "box", false, 1024, List.of());
+                Path.of("/state/u"), Path.of("/state/w"), "box", false, 1024, List.of(), INIT);
         assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
                 .hasMessageStartingWith("rootfs.path:");
     }

@@ -3,8 +3,10 @@ package dev.nucleus.agent.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nucleus.agent.landlock.LandlockAccess;
 import dev.nucleus.agent.network.NetworkMode;
 import dev.nucleus.agent.rootfs.InvalidMountException;
+import dev.nucleus.agent.rootfs.MountPlanner;
 import dev.nucleus.agent.rootfs.RootfsSource;
 import dev.nucleus.agent.state.SandboxPaths;
 import java.nio.file.Path;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class LaunchPlannerTest {
 
     static final SandboxPaths PATHS = new SandboxPaths(Path.of("/state/sandboxes/box"));
-    static final LaunchPlanner PLANNER = new LaunchPlanner(FakeKernel.debianHost(), Path.of("/state"));
+    static final LaunchPlanner PLANNER = new LaunchPlanner(FakeKernel.debianHost(), Path.of("/state"), Path.of("/state/bin/nucleus-launcher"));
 
     static SandboxConfig config(boolean userns, NetworkMode net, Map<String, String> env, Set<String> caps, long pids) {
         return new SandboxConfig("box", List.of("app", "--flag"), env, "/", new RootfsSource.Host(), List.of(),
@@ -64,6 +66,18 @@ class LaunchPlannerTest {
         assertThat(p.root()).isEqualTo("/state/sandboxes/box/root");
         assertThat(p.seccompBpf()).hasSize(16);
         assertThat(p.deadlineSeconds()).isEqualTo(30);
+    }
+
+    @Test
+    void landlockLetsTheInitExecuteOnlyItsOwnBinaryAndOnlyWithHandledRights() throws Exception {
+        long handled = LandlockAccess.FS_EXECUTE | LandlockAccess.FS_READ_FILE | LandlockAccess.FS_WRITE_FILE;
+        var rules = new LaunchPlan.LandlockRules(handled, 0, 0, List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", handled)), List.of());
+        LaunchPlan p = PLANNER.plan(config(false, NetworkMode.NONE, Map.of(), Set.of(), 0), PATHS,
+                new LaunchPlanner.Policies(List.of(), new byte[0], Optional.of(rules)));
+        assertThat(p.landlock().orElseThrow().paths()).containsExactly(rules.paths().get(0),
+                new LaunchPlan.LandlockRules.PathRule(MountPlanner.INIT_PATH, LandlockAccess.FS_EXECUTE | LandlockAccess.FS_READ_FILE));
+        var writeOnly = new LaunchPlan.LandlockRules(LandlockAccess.FS_WRITE_FILE, 0, 0, List.of(), List.of());
+        assertThat(LaunchPlanner.withInitExecutable(writeOnly)).isEqualTo(writeOnly);
     }
 
     @Test

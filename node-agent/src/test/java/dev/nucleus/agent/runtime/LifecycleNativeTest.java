@@ -68,7 +68,8 @@ class LifecycleNativeTest {
         ExitStatus s = boxes.runtime.stop(trapping.name(), Duration.ofSeconds(10)).orElseThrow();
         assertThat(s.exitCode()).isEqualTo(7);
 
-        SandboxConfig deaf = sh("deaf", "echo up; exec sleep 600");
+        // an ignored SIGTERM survives exec, so this workload is deaf to the forwarded signal
+        SandboxConfig deaf = sh("deaf", "trap '' TERM; echo up; exec sleep 600");
         boxes.runtime.launch(deaf);
         awaitOutput(deaf.name(), "up");
         ExitStatus k = boxes.runtime.stop(deaf.name(), Duration.ofMillis(300)).orElseThrow();

@@ -44,9 +44,9 @@ class NamespaceWallsNativeTest {
     void hostProcessesAreInvisible() throws Exception {
         long agentPid = ProcessHandle.current().pid();
         var run = boxes.sh(base("pids"), "echo self=$$; ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' '; echo; cat /proc/" + agentPid + "/status 2>&1 | head -1");
-        assertThat(run.stdout()).contains("self=1");
+        assertThat(run.stdout()).contains("self=2");
         String pids = run.stdout().lines().skip(1).findFirst().orElseThrow().trim();
-        // only the shell (pid 1) and the short-lived ls/grep/tr children exist in the sandbox's pid namespace
+        // only the init (pid 1), the shell (pid 2) and the short-lived ls/grep/tr children exist in the pid namespace
         assertThat(pids.split(" ")).allSatisfy(p -> assertThat(Long.parseLong(p)).isLessThan(10));
         assertThat(run.stdout()).contains("No such file or directory");
     }

@@ -115,6 +115,29 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void aZeroGracePeriodKillsWithoutASigtermTheWorkloadCouldRace() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("z"));
+        k.calls.clear();
+        Thread t = new Thread(() -> {
+            try {
+                while (!k.calls.contains("SIGKILL 4242")) {
+                    Thread.sleep(5);
+                }
+                AtomicFiles.write(root.resolve("sandboxes/z/exit-status"), "exitCode=-1\nsignal=9\nreason=\n".getBytes());
+                k.startTimes.clear();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.start();
+        assertThat(rt.stop("z", Duration.ZERO).orElseThrow().signal()).isEqualTo(9);
+        t.join();
+        assertThat(k.calls).containsExactly("SIGKILL 4242");
+    }
+
+    @Test
     void aRecycledPidIsNeverSignalled() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         SandboxRuntime rt = runtime(k);
