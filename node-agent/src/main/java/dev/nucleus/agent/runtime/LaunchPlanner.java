@@ -6,22 +6,17 @@ import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.rootfs.MountPlanner;
 import dev.nucleus.agent.rootfs.Volume;
 import dev.nucleus.agent.rootfs.VolumeValidator;
+import dev.nucleus.agent.state.IdRangeAllocator;
 import dev.nucleus.agent.state.SandboxPaths;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.CRC32;
 
 /** Computes a sandbox's {@link LaunchPlan} from its normalized config; pure apart from the host facts it is given. */
 public final class LaunchPlanner {
 
-    /** Each user-namespaced sandbox gets its own 65536-id range above this base, chosen from its name. */
-    static final long USERNS_BASE = 1L << 20;
-    static final long USERNS_SIZE = 65536;
-    static final long USERNS_SLOTS = 16_000;
     static final long TMP_BYTES = 64L << 20;
     static final long LOG_LIMIT_BYTES = 16L << 20;
 
@@ -36,9 +31,17 @@ public final class LaunchPlanner {
         this.launcher = launcher;
     }
 
-    /** The policy parts computed elsewhere: cgroup files to join, a compiled seccomp filter, a Landlock ruleset. */
-    public record Policies(List<Path> cgroupProcsFiles, byte[] seccompBpf, Optional<LaunchPlan.LandlockRules> landlock) {
+    /**
+     * The policy parts computed elsewhere: cgroup files to join, a compiled seccomp filter, a Landlock ruleset, and the
+     * first host id of the range allocated to a user-namespaced sandbox (-1: none).
+     */
+    public record Policies(List<Path> cgroupProcsFiles, byte[] seccompBpf, Optional<LaunchPlan.LandlockRules> landlock,
+                           long userNamespaceHostId) {
         public static final Policies NONE = new Policies(List.of(), new byte[0], Optional.empty());
+
+        public Policies(List<Path> cgroupProcsFiles, byte[] seccompBpf, Optional<LaunchPlan.LandlockRules> landlock) {
+            this(cgroupProcsFiles, seccompBpf, landlock, -1);
+        }
     }
 
     public LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies) throws InvalidMountException {
@@ -60,7 +63,11 @@ public final class LaunchPlanner {
         for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.hostname(), c.uid()).entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
         }
-        Optional<String> idMap = c.userNamespace() ? Optional.of("0 " + userNamespaceBase(c.name()) + " " + USERNS_SIZE + "\n") : Optional.empty();
+        if (c.userNamespace() && policies.userNamespaceHostId() < IdRangeAllocator.DEFAULT_BASE) {
+            throw new IllegalArgumentException("user namespace requested for " + c.name() + " without an allocated host id range");
+        }
+        Optional<String> idMap = c.userNamespace()
+                ? Optional.of("0 " + policies.userNamespaceHostId() + " " + IdRangeAllocator.RANGE_SIZE + "\n") : Optional.empty();
         return new LaunchPlan(
                 policies.cgroupProcsFiles().stream().map(Path::toString).toList(),
                 namespaces(c),
@@ -119,15 +126,5 @@ public final class LaunchPlanner {
             r.add(new LaunchPlan.Rlimit(LaunchPlan.Rlimit.NPROC, c.resources().pids(), c.resources().pids()));
         }
         return r;
-    }
-
-    /**
-     * Host id mapped to the sandbox's id 0: one of 16,000 ranges of 65,536 ids, chosen from the name's CRC32. Two names
-     * can hash to the same range (about 1 in 16,000 per pair): SandboxRuntime refuses the second of such a pair.
-     */
-    static long userNamespaceBase(String name) {
-        CRC32 crc = new CRC32();
-        crc.update(name.getBytes(StandardCharsets.UTF_8));
-        return USERNS_BASE + (crc.getValue() % USERNS_SLOTS) * USERNS_SIZE;
     }
 }

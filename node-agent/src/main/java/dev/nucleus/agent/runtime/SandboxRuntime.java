@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.rootfs.RootfsSource;
 import dev.nucleus.agent.state.AtomicFiles;
+import dev.nucleus.agent.state.IdRangeAllocator;
+import dev.nucleus.agent.state.IdRangesExhaustedException;
 import dev.nucleus.agent.state.SandboxPaths;
 import dev.nucleus.agent.state.StateDirectory;
 import java.io.IOException;
@@ -34,10 +36,12 @@ public final class SandboxRuntime {
     private final Kernel kernel;
     private final SandboxPolicies policies;
     private final Path launcher;
+    private final IdRangeAllocator idRanges;
     private final Map<String, Process> owned = new ConcurrentHashMap<>();
 
     public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
         this.state = state;
+        this.idRanges = new IdRangeAllocator(state);
         this.kernel = kernel;
         this.policies = policies;
         this.launcher = launcher;
@@ -69,14 +73,14 @@ public final class SandboxRuntime {
         Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
         Optional<Process> process = Optional.empty();
         try {
-            refuseSharedIdRange(config);
+            long hostIds = config.userNamespace() ? allocateIdRange(name) : -1;
             cgroup = policies.createCgroup(name, config.resources());
             SandboxPolicies.Compiled seccomp = policies.seccomp(config);
             Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
             List<Path> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of());
             LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
-                    .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock));
-            prepareDirectories(config, paths);
+                    .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock, hostIds));
+            prepareDirectories(config, paths, hostIds);
             Kernel.Launched launched = kernel.startLauncher(launcher, PlanEncoder.encode(plan), paths.launcherLog());
             process = launched.process();
             if (!launched.report().startsWith("ok\t")) {
@@ -139,21 +143,20 @@ public final class SandboxRuntime {
     }
 
     /**
-     * Fails closed when another sandbox's name hashes to this one's host id range: two user namespaces sharing host ids
-     * could signal and own each other's files. Checked after this sandbox's directory exists, so of two concurrent
-     * launches that collide, both see each other and both are refused rather than both started.
+     * A host id range no other sandbox holds: two user namespaces sharing host ids could signal and own each other's
+     * files. Allocated after this sandbox's directory exists, so the registry never drops it as stale.
      */
-    private void refuseSharedIdRange(SandboxConfig config) throws IOException, LaunchException {
-        if (!config.userNamespace()) {
-            return;
+    private long allocateIdRange(String name) throws IOException, LaunchException {
+        try {
+            return idRanges.allocate(name);
+        } catch (IdRangesExhaustedException e) {
+            throw new LaunchException("UserNamespaceRangesExhausted", e.getMessage(), e);
         }
-        long base = LaunchPlanner.userNamespaceBase(config.name());
-        for (String other : state.list()) {
-            if (!other.equals(config.name()) && LaunchPlanner.userNamespaceBase(other) == base) {
-                throw new LaunchException("UserNamespaceRangeTaken", "the host id range of " + config.name()
-                        + " is already used by sandbox " + other + "; choose another name or remove " + other);
-            }
-        }
+    }
+
+    /** The first host id of a user-namespaced sandbox's range, if it holds one. */
+    public java.util.OptionalLong hostIdRange(String name) throws IOException {
+        return idRanges.lookup(name);
     }
 
     /** Waits for the sandbox to end, at most {@code timeout}; empty if it is still running then. */
@@ -216,6 +219,7 @@ public final class SandboxRuntime {
         }
         owned.remove(name);
         state.delete(name);
+        idRanges.release(name);  // after the directory: its files belong to the range's ids until then
     }
 
     public List<SandboxInfo> list() throws IOException {
@@ -278,7 +282,7 @@ public final class SandboxRuntime {
     }
 
     /** The root mount point and overlay layers belong to the sandbox's root: host root, or its mapped uid. */
-    private static void prepareDirectories(SandboxConfig c, SandboxPaths paths) throws IOException {
+    private static void prepareDirectories(SandboxConfig c, SandboxPaths paths, long hostRoot) throws IOException {
         var mode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
         Files.createDirectory(paths.rootMount(), mode);
         List<Path> owned = new ArrayList<>(List.of(paths.rootMount()));
@@ -289,7 +293,6 @@ public final class SandboxRuntime {
             owned.addAll(List.of(paths.overlay(), paths.overlayUpper(), paths.overlayWork()));
         }
         if (c.userNamespace()) {
-            long hostRoot = LaunchPlanner.userNamespaceBase(c.name());
             for (Path p : owned) {
                 Files.setAttribute(p, "unix:uid", (int) hostRoot, LinkOption.NOFOLLOW_LINKS);
                 Files.setAttribute(p, "unix:gid", (int) hostRoot, LinkOption.NOFOLLOW_LINKS);
@@ -307,6 +310,7 @@ public final class SandboxRuntime {
                 cgroup.get().remove();
             }
             state.delete(name);
+            idRanges.release(name);
         } catch (IOException e) {
             // The launch error is what the caller needs; a leftover directory is visible in `nucleus ps`.
         } catch (InterruptedException e) {

@@ -31,18 +31,18 @@ class LaunchPlannerTest {
     void namespacesFollowNetworkAndUserNamespace() throws Exception {
         assertThat(PLANNER.plan(config(false, NetworkMode.NONE, Map.of(), Set.of(), 0), PATHS, LaunchPlanner.Policies.NONE).namespaces())
                 .containsExactly("mnt", "pid", "uts", "ipc", "cgroup", "net");
-        LaunchPlan host = PLANNER.plan(config(true, NetworkMode.HOST, Map.of(), Set.of(), 0), PATHS, LaunchPlanner.Policies.NONE);
+        var allocated = new LaunchPlanner.Policies(List.of(), new byte[0], Optional.empty(), 3 << 20);
+        LaunchPlan host = PLANNER.plan(config(true, NetworkMode.HOST, Map.of(), Set.of(), 0), PATHS, allocated);
         assertThat(host.namespaces()).containsExactly("mnt", "pid", "uts", "ipc", "cgroup", "user");
         assertThat(host.loopbackUp()).isFalse();
-        assertThat(host.uidMap()).contains("0 " + LaunchPlanner.userNamespaceBase("box") + " 65536\n");
+        assertThat(host.uidMap()).contains("0 " + (3 << 20) + " 65536\n");
+        assertThat(host.gidMap()).isEqualTo(host.uidMap());
     }
 
     @Test
-    void userNamespaceRangesNeverIncludeHostRootAndDifferPerSandbox() {
-        long a = LaunchPlanner.userNamespaceBase("a");
-        long b = LaunchPlanner.userNamespaceBase("b");
-        assertThat(a).isGreaterThanOrEqualTo(1 << 20).isNotEqualTo(b);
-        assertThat(a + LaunchPlanner.USERNS_SIZE).isLessThan(1L << 32);
+    void aUserNamespaceWithoutAnAllocatedRangeIsRefused() {
+        assertThatThrownBy(() -> PLANNER.plan(config(true, NetworkMode.NONE, Map.of(), Set.of(), 0), PATHS, LaunchPlanner.Policies.NONE))
+                .hasMessageContaining("without an allocated host id range");
     }
 
     @Test

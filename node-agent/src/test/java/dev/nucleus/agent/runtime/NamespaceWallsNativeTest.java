@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nucleus.agent.network.NetworkMode;
 import dev.nucleus.agent.rootfs.RootfsSource;
+import dev.nucleus.agent.state.IdRangeAllocator;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -162,13 +163,47 @@ class NamespaceWallsNativeTest {
     }
 
     @Test
+    void concurrentUserNamespacedSandboxesGetDisjointRanges() throws Exception {
+        List<SandboxConfig> configs = new java.util.ArrayList<>();
+        for (String p : List.of("usera", "userb", "userc")) {
+            SandboxConfig c = base(p);
+            configs.add(new SandboxConfig(c.name(), List.of("/bin/sh", "-c", "cat /proc/self/uid_map"), c.env(), c.workingDir(),
+                    c.rootfs(), c.volumes(), c.resources(), 0, 0, true, NetworkMode.NONE, c.seccomp(), c.landlock(), Set.of(), 0));
+        }
+        // one runtime per launch, as separate CLI processes would have; they share only the state directory
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(configs.size());
+        var go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<SandboxRecord>> launched = new java.util.ArrayList<>();
+        for (SandboxConfig c : configs) {
+            launched.add(pool.submit(() -> {
+                go.await();
+                return SandboxRuntime.open(boxes.stateRoot, SandboxPolicies.unavailable()).launch(c);
+            }));
+        }
+        go.countDown();
+        java.util.Set<String> maps = new java.util.HashSet<>();
+        for (int i = 0; i < configs.size(); i++) {
+            launched.get(i).get();
+            String name = configs.get(i).name();
+            boxes.runtime.await(name, java.time.Duration.ofSeconds(60)).orElseThrow();
+            String map = Files.readString(boxes.runtime.stateDirectory().open(name).stdoutLog()).trim().replaceAll("\\s+", " ");
+            assertThat(map).isEqualTo("0 " + boxes.runtime.hostIdRange(name).orElseThrow() + " 65536");
+            maps.add(map);
+        }
+        pool.shutdown();
+        assertThat(maps).hasSize(configs.size());
+        boxes.runtime.remove(configs.get(0).name());
+        assertThat(boxes.runtime.hostIdRange(configs.get(0).name())).as("rm frees the range").isEmpty();
+    }
+
+    @Test
     void userNamespaceMapsToAnUnprivilegedRange() throws Exception {
         SandboxConfig c = base("userns");
         c = new SandboxConfig(c.name(), c.command(), c.env(), c.workingDir(), c.rootfs(), c.volumes(), c.resources(), 0, 0,
                 true, NetworkMode.NONE, c.seccomp(), c.landlock(), Set.of(), 0);
         var run = boxes.sh(c, "cat /proc/self/uid_map /proc/self/gid_map; id -u; echo x > /tmp/ok && cat /tmp/ok");
-        long base = LaunchPlanner.userNamespaceBase(c.name());
+        long base = boxes.runtime.hostIdRange(c.name()).orElseThrow();
         assertThat(run.stdout().replaceAll("[ ]+", " ")).contains(" 0 " + base + " 65536\n").contains("\n0\n", "x\n");
-        assertThat(base).isGreaterThanOrEqualTo(LaunchPlanner.USERNS_BASE);
+        assertThat(base).isGreaterThanOrEqualTo(IdRangeAllocator.DEFAULT_BASE);
     }
 }

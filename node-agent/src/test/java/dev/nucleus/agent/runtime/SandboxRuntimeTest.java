@@ -51,15 +51,24 @@ class SandboxRuntimeTest {
     }
 
     @Test
-    void twoUserNamespacedSandboxesNeverShareAHostIdRange() throws Exception {
-        String[] pair = namesSharingAnIdRange();
+    void userNamespacedSandboxesGetDisjointRangesThatRmAndFailedLaunchesFree() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
-        runtime(k).launch(userNamespaced(pair[0]));
-        assertThatThrownBy(() -> runtime(k).launch(userNamespaced(pair[1]))).isInstanceOf(LaunchException.class)
-                .hasMessageContaining("already used by sandbox " + pair[0])
-                .extracting(e -> ((LaunchException) e).reason()).isEqualTo("UserNamespaceRangeTaken");
-        assertThat(new StateDirectory(root).exists(pair[1])).as("nothing left of the refused one").isFalse();
-        assertThat(runtime(k).launch(userNamespaced("unrelated-" + pair[1])).initPid()).isPositive();
+        SandboxRuntime rt = runtime(k);
+        // s0 and s105 hashed to the same range under the old CRC32 scheme; ranges are now allocated, not derived
+        rt.launch(userNamespaced("s0"));
+        assertThat(new String(k.lastPlan, StandardCharsets.UTF_8)).contains("uidmap 16\n0 1048576 65536\n");
+        rt.launch(userNamespaced("s105"));
+        assertThat(new String(k.lastPlan, StandardCharsets.UTF_8)).contains("uidmap 16\n0 1114112 65536\n");
+        k.nextReport = "fail\texec\texecve\t2\t/bin/nope";
+        assertThatThrownBy(() -> rt.launch(userNamespaced("broken"))).isInstanceOf(LaunchException.class);
+        assertThat(rt.hostIdRange("broken")).isEmpty();
+        k.nextReport = "ok\t4242";
+        assertThat(rt.hostIdRange("s0")).hasValue(1 << 20);
+        k.startTimes.remove(4000L);  // its monitor is gone: rm has nothing to stop
+        rt.remove("s0");
+        assertThat(rt.hostIdRange("s0")).isEmpty();
+        rt.launch(userNamespaced("s2"));
+        assertThat(rt.hostIdRange("s2")).as("the lowest free range is reused").hasValue(1 << 20);
     }
 
     private static SandboxConfig userNamespaced(String name) {
@@ -68,17 +77,6 @@ class SandboxRuntimeTest {
                 d.network(), d.seccomp(), d.landlock(), d.capabilitiesAdd(), 0);
     }
 
-    /** Two distinct names whose CRC32 picks the same range; the birthday bound finds one within a few hundred. */
-    private static String[] namesSharingAnIdRange() {
-        java.util.Map<Long, String> seen = new java.util.HashMap<>();
-        for (int i = 0; ; i++) {
-            String name = "s" + i;
-            String earlier = seen.putIfAbsent(LaunchPlanner.userNamespaceBase(name), name);
-            if (earlier != null) {
-                return new String[] {earlier, name};
-            }
-        }
-    }
 
     @Test
     void requestedLayersWithoutAnEngineFailClosed() {
