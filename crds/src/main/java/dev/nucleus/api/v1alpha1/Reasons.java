@@ -58,6 +58,8 @@ public final class Reasons {
   public static final String VOLUME_REFUSED = "VolumeRefused";
   /** The user namespace could not be set up (no subordinate id range, kernel refuses). */
   public static final String USER_NAMESPACE_UNAVAILABLE = "UserNamespaceUnavailable";
+  /** Every host id range the node sets aside for user namespaces is held by another sandbox. */
+  public static final String USER_NAMESPACE_RANGES_EXHAUSTED = "UserNamespaceRangesExhausted";
   /** The launcher failed before exec; the message names the step, syscall and errno. */
   public static final String LAUNCH_FAILED = "LaunchFailed";
   /** The requested runtime is not available on the node. */
