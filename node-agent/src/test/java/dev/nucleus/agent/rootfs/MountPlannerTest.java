@@ -127,7 +127,7 @@ class MountPlannerTest {
     void pathRootfsThatIsMissingOrASymlinkIsRefusedBeforeLaunch() {
         for (String path : List.of("/srv/missing", "/srv/link-to-rootfs")) {
             var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of(path)), ROOT, Path.of("/state/u"),
-                    Path.of("/state/w"), "box", false, 1024, List.of());
+                    Path.of("/state/w"), "box", false, 1024, List.of(), INIT);
             assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
                     .hasMessageStartingWith("rootfs.path: " + path)
                     .hasMessageContaining(path.equals("/srv/missing") ? "does not exist on this node" : "is a symlink");
