@@ -20,7 +20,11 @@ final class LogFollower {
     }
 
     static ExitStatus follow(Path stdout, Path stderr, Status status) throws IOException, InterruptedException {
-        long[] offsets = {0, 0};
+        return follow(stdout, stderr, status, new long[] {0, 0});
+    }
+
+    /** Follows from {@code offsets} (stdout, stderr) and leaves them at the end: a restarted run appends to the logs. */
+    static ExitStatus follow(Path stdout, Path stderr, Status status, long[] offsets) throws IOException, InterruptedException {
         while (true) {
             Optional<ExitStatus> done = status.get();
             // copy after reading the status: once it exists the monitor has drained both pipes

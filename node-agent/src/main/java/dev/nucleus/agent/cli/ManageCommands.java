@@ -29,8 +29,15 @@ final class ManageCommands {
 
         @Override
         public Integer call() throws Exception {
+            SandboxRuntime rt = cli.runtime();
             System.out.printf("%-28s %-8s %-8s %-18s %s%n", "NAME", "STATE", "PID", "EXIT", "COMMAND");
-            for (SandboxInfo i : cli.runtime().list()) {
+            for (SandboxInfo i : rt.list()) {
+                // ttlSecondsAfterFinished: with no operator around, listing is when the CLI collects expired sandboxes
+                if (i.exit().isPresent() && CliLifecycle.load(rt, i.name()).expired(i.exit().get(), System.currentTimeMillis())) {
+                    rt.remove(i.name());
+                    System.err.println("nucleus: removed " + i.name() + " (finished longer than its ttlSecondsAfterFinished ago)");
+                    continue;
+                }
                 String exit = i.exit().map(e -> e.shellCode() + " " + e.reason()).orElse("");
                 System.out.printf("%-28s %-8s %-8d %-18s %s%n", i.name(), i.state(), i.record().initPid(), exit,
                         String.join(" ", i.record().command()));
@@ -65,15 +72,15 @@ final class ManageCommands {
     static final class Stop implements Callable<Integer> {
         @ParentCommand
         NucleusCli cli;
-        @Option(names = {"-t", "--time"}, defaultValue = "10", description = "Grace period in seconds (default ${DEFAULT-VALUE}).")
-        long grace;
+        @Option(names = {"-t", "--time"}, description = "Grace period in seconds (default: the manifest's stopGracePeriodSeconds, else 10).")
+        Long grace;
         @Parameters(paramLabel = "NAME")
         String name;
 
         @Override
         public Integer call() throws Exception {
             SandboxRuntime rt = cli.runtime();
-            var exit = rt.stop(name, Duration.ofSeconds(grace));
+            var exit = rt.stop(name, grace != null ? Duration.ofSeconds(grace) : CliLifecycle.load(rt, name).grace());
             if (exit.isEmpty()) {
                 exit = CheckpointCommands.recordRestoredKill(rt, name);
             }
@@ -91,7 +98,11 @@ final class ManageCommands {
 
         @Override
         public Integer call() throws Exception {
-            cli.runtime().remove(name);
+            SandboxRuntime rt = cli.runtime();
+            if (rt.inspect(name).state() == SandboxInfo.State.Running) {
+                rt.stop(name, CliLifecycle.load(rt, name).grace());  // the sandbox's own grace period, then the cgroup kill
+            }
+            rt.remove(name);
             System.out.println(name);
             return 0;
         }
@@ -113,6 +124,7 @@ final class ManageCommands {
             out.put("command", i.record().command());
             out.put("monitorPid", i.record().monitorPid());
             out.put("initPid", i.record().initPid());
+            out.put("restartCount", i.record().restartCount());
             out.put("cgroupVersion", i.record().cgroupVersion());
             out.put("isolation", i.record().isolation());
             i.exit().ifPresent(e -> out.put("exit", Map.of("exitCode", e.exitCode(), "signal", e.signal(),

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Run isolated sandboxes on this machine.",
         subcommands = {RunCommand.class, ManageCommands.Ps.class, ManageCommands.Logs.class, ManageCommands.Stop.class,
             ManageCommands.Rm.class, ManageCommands.Inspect.class, ManageCommands.Check.class, CheckpointCommands.Checkpoint.class,
-            CheckpointCommands.Restore.class, BenchCommand.class,
+            CheckpointCommands.Restore.class, BenchCommand.class, SuperviseCommand.class,
             AgentCommand.class})
 public final class NucleusCli {
 

@@ -71,36 +71,58 @@ final class RunCommand implements Callable<Integer> {
     List<String> capAdd = new ArrayList<>();
     @Option(names = "--timeout", description = "Seconds before the sandbox is killed (reason DeadlineExceeded).")
     long timeout;
+    @Option(names = "--log-limit", description = "Size cap of each of stdout.log and stderr.log per run, e.g. 1Mi (default 16Mi).")
+    String logLimit;
     @Parameters(description = "Command and arguments (after --).")
     List<String> command = new ArrayList<>();
+
+    private CliLifecycle lifecycle = CliLifecycle.DEFAULTS;
 
     @Override
     public Integer call() throws Exception {
         SandboxConfig config = file != null ? fromFile() : fromFlags();
+        if (logLimit != null) {
+            long bytes = Quantities.bytes("--log-limit", logLimit);
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("--log-limit: must be positive, e.g. 1Mi");
+            }
+            config = config.withLogLimit(bytes);
+            lifecycle = lifecycle.withLogLimit(bytes);
+        }
+        if (detach && remove) {
+            throw new IllegalArgumentException("--rm: only for foreground runs; use ttlSecondsAfterFinished in a manifest for -d");
+        }
         SandboxRuntime runtime = cli.runtime();
         runtime.launch(config);
+        lifecycle.save(runtime, config.name());
         try {
             CheckpointCommands.rememberVolumes(runtime, config);
         } catch (java.io.IOException e) {
             System.err.println("nucleus: warning: " + config.name() + " cannot be checkpointed: " + e.getMessage());
         }
         if (detach) {
+            if (lifecycle.restartOnFailure()) {
+                SuperviseCommand.startDetached(cli, runtime, config.name(), file);
+            }
             System.out.println(config.name());
             return 0;
         }
+        String sandbox = config.name();
         Thread stopper = new Thread(() -> {
             try {
-                runtime.stop(config.name(), Duration.ofSeconds(10));
+                runtime.stop(sandbox, lifecycle.grace());
             } catch (Exception e) {
                 System.err.println("nucleus: stop failed: " + e.getMessage());
             }
         });
         Runtime.getRuntime().addShutdownHook(stopper);
-        var paths = runtime.stateDirectory().open(config.name());
-        ExitStatus exit = LogFollower.follow(paths.stdoutLog(), paths.stderrLog(), () -> runtime.exitStatus(config.name()));
+        var paths = runtime.stateDirectory().open(sandbox);
+        long[] offsets = {0, 0};
+        ExitStatus exit = new RestartSupervisor(runtime, lifecycle).supervise(config,
+                n -> LogFollower.follow(paths.stdoutLog(), paths.stderrLog(), () -> runtime.exitStatus(n), offsets)).orElseThrow();
         Runtime.getRuntime().removeShutdownHook(stopper);
         if (remove) {
-            runtime.remove(config.name());
+            runtime.remove(sandbox);
         }
         if (!exit.reason().equals(ExitStatus.COMPLETED) && !exit.reason().equals(ExitStatus.ERROR)) {
             System.err.println("nucleus: " + config.name() + " ended: " + exit.reason()
@@ -114,10 +136,12 @@ final class RunCommand implements Callable<Integer> {
                 || !tmpfs.isEmpty() || !env.isEmpty() || user != null || userns || !capAdd.isEmpty() || timeout != 0) {
             throw new IllegalArgumentException("--file: cannot be combined with sandbox flags or a command; put them in the manifest");
         }
-        SandboxConfig c = SpecMapper.read(file);
+        var sandbox = SpecMapper.parse(file);
+        SandboxConfig c = SpecMapper.map(sandbox.getMetadata().getName(), sandbox.getSpec());
         if (name != null) {
             throw new IllegalArgumentException("--name: the manifest's metadata.name is the name; drop --name");
         }
+        lifecycle = CliLifecycle.from(sandbox.getSpec().getLifecycle());
         return c;
     }
 

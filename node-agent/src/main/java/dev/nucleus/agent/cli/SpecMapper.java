@@ -35,6 +35,12 @@ public final class SpecMapper {
 
     /** Reads and maps a manifest; every problem is an IllegalArgumentException naming the field and the fix. */
     public static SandboxConfig read(Path file) throws IOException {
+        NucleusSandbox sandbox = parse(file);
+        return map(sandbox.getMetadata().getName(), sandbox.getSpec());
+    }
+
+    /** Reads a manifest and checks its kind and name; the spec is checked by {@link #map}. */
+    static NucleusSandbox parse(Path file) throws IOException {
         NucleusSandbox sandbox;
         try {
             sandbox = YAML.readValue(file.toFile(), NucleusSandbox.class);
@@ -50,7 +56,7 @@ public final class SpecMapper {
         if (sandbox.getMetadata() == null || sandbox.getMetadata().getName() == null) {
             throw new IllegalArgumentException("metadata.name: required; set a DNS-label name");
         }
-        return map(sandbox.getMetadata().getName(), sandbox.getSpec());
+        return sandbox;
     }
 
     static SandboxConfig map(String name, NucleusSandboxSpec spec) {

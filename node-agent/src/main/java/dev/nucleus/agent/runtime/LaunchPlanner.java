@@ -87,7 +87,7 @@ public final class LaunchPlanner {
                 paths.stdoutLog().toString(),
                 paths.stderrLog().toString(),
                 paths.exitStatus().toString(),
-                LOG_LIMIT_BYTES,
+                c.logLimitBytes() > 0 ? c.logLimitBytes() : LOG_LIMIT_BYTES,
                 c.timeoutSeconds());
     }
 

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * One sandbox's normalized configuration: what the CLI flags or a NucleusSandbox spec mean, independent of both.
- * Values are already defaulted; 0 means unlimited for resource fields.
+ * Values are already defaulted; 0 means unlimited for resource fields, and the node's default for {@code logLimitBytes}.
  */
 public record SandboxConfig(
         String name,
@@ -27,7 +27,17 @@ public record SandboxConfig(
         Landlock landlock,
         Set<String> capabilitiesAdd,
         long timeoutSeconds,
-        String hostname) {
+        String hostname,
+        long logLimitBytes) {
+
+    /** A config with the node's default log size cap. */
+    public SandboxConfig(String name, List<String> command, Map<String, String> env, String workingDir, RootfsSource rootfs,
+                         List<Volume> volumes, Resources resources, long uid, long gid, boolean userNamespace,
+                         NetworkMode network, Seccomp seccomp, Landlock landlock, Set<String> capabilitiesAdd,
+                         long timeoutSeconds, String hostname) {
+        this(name, command, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network, seccomp, landlock,
+                capabilitiesAdd, timeoutSeconds, hostname, 0);
+    }
 
     /** A config whose hostname is its name. */
     public SandboxConfig(String name, List<String> command, Map<String, String> env, String workingDir, RootfsSource rootfs,
@@ -44,6 +54,9 @@ public record SandboxConfig(
         env = Map.copyOf(env);
         volumes = List.copyOf(volumes);
         capabilitiesAdd = Set.copyOf(capabilitiesAdd);
+        if (logLimitBytes < 0) {
+            throw new IllegalArgumentException("log size limit must not be negative, got " + logLimitBytes);
+        }
     }
 
     /** Resource limits; 0 = unlimited. */
@@ -81,6 +94,12 @@ public record SandboxConfig(
 
     public SandboxConfig withCommand(List<String> c) {
         return new SandboxConfig(name, c, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network,
-                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname);
+                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname, logLimitBytes);
+    }
+
+    /** The same config with a log size cap per stream (0: the node's default). */
+    public SandboxConfig withLogLimit(long bytes) {
+        return new SandboxConfig(name, command, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network,
+                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname, bytes);
     }
 }

@@ -16,5 +16,12 @@ public record SandboxRecord(
         long initPid,
         long initStartTime,
         String cgroupVersion,
-        Map<String, Object> isolation) {
+        Map<String, Object> isolation,
+        int restartCount) {
+
+    /** The record of a sandbox's first run. */
+    public SandboxRecord(String name, List<String> command, long createdAtMillis, long monitorPid, long monitorStartTime,
+                         long initPid, long initStartTime, String cgroupVersion, Map<String, Object> isolation) {
+        this(name, command, createdAtMillis, monitorPid, monitorStartTime, initPid, initStartTime, cgroupVersion, isolation, 0);
+    }
 }

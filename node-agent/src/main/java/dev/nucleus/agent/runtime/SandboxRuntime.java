@@ -70,6 +70,40 @@ public final class SandboxRuntime {
         } catch (IOException e) {
             throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
         }
+        return start(config, paths, 0);
+    }
+
+    /**
+     * Starts a finished sandbox again with the same state directory: its logs are appended to, a path rootfs keeps
+     * its upper layer, its user-namespace range stays, and {@code restartCount} grows by one. Refused while it runs
+     * and once stop or rm asked it to end. A failed restart leaves the directory with the failed run's status.
+     */
+    public SandboxRecord relaunch(SandboxConfig config) throws LaunchException {
+        String name = config.name();
+        try {
+            SandboxPaths paths = state.open(name);
+            SandboxRecord previous = read(name);
+            if (Files.exists(paths.stopRequested(), LinkOption.NOFOLLOW_LINKS)) {
+                throw new LaunchException("StopRequested", "sandbox " + name + " was stopped; it is not restarted");
+            }
+            if (monitorAlive(previous) || exitStatus(name).isEmpty()) {
+                throw new LaunchException("StillRunning", "sandbox " + name + " is still running; it can only be restarted once it ended");
+            }
+            Optional<SandboxPolicies.CgroupHandle> old = policies.findCgroup(name);
+            if (old.isPresent()) {
+                old.get().kill();
+                old.get().remove();
+            }
+            owned.remove(name);
+            Files.deleteIfExists(paths.rootMount());  // an empty mount point: the mounts died with the old mount namespace
+            return start(config, paths, previous.restartCount() + 1);
+        } catch (IOException e) {
+            throw new LaunchException("RestartFailed", "cannot restart " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private SandboxRecord start(SandboxConfig config, SandboxPaths paths, int restartCount) throws LaunchException {
+        String name = config.name();
         Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
         Optional<Process> process = Optional.empty();
         try {
@@ -81,6 +115,7 @@ public final class SandboxRuntime {
             LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
                     .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock, hostIds));
             prepareDirectories(config, paths, hostIds);
+            Files.deleteIfExists(paths.exitStatus());  // a restart's previous status; the new monitor writes the next one
             Kernel.Launched launched = kernel.startLauncher(launcher, PlanEncoder.encode(plan), paths.launcherLog());
             process = launched.process();
             if (!launched.report().startsWith("ok\t")) {
@@ -91,12 +126,12 @@ public final class SandboxRuntime {
                     launched.monitorPid(), kernel.startTime(launched.monitorPid()).orElse(-1),
                     initPid, kernel.startTime(initPid).orElse(-1),
                     cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
-                    EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent()));
+                    EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent()), restartCount);
             AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
             launched.process().ifPresent(p -> owned.put(name, p));
             return record;
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
-            cleanupFailedLaunch(name, cgroup, process);
+            cleanupFailedLaunch(name, cgroup, process, restartCount == 0);
             if (e instanceof LaunchException le) {
                 throw le;
             }
@@ -187,6 +222,7 @@ public final class SandboxRuntime {
      */
     public Optional<ExitStatus> stop(String name, Duration grace) throws IOException, InterruptedException {
         SandboxRecord r = read(name);
+        requestStop(name);
         if (monitorAlive(r)) {
             if (!grace.isZero()) {
                 kernel.signal(r.monitorPid(), false);
@@ -209,6 +245,7 @@ public final class SandboxRuntime {
 
     /** Stops the sandbox if needed, then removes its cgroups and state directory. */
     public void remove(String name) throws IOException, InterruptedException {
+        requestStop(name);
         if (monitorAlive(read(name))) {
             stop(name, Duration.ZERO);
         }
@@ -220,6 +257,19 @@ public final class SandboxRuntime {
         owned.remove(name);
         state.delete(name);
         idRanges.release(name);  // after the directory: its files belong to the range's ids until then
+    }
+
+    /** Marks the sandbox as asked to end, before any signal, so a restart supervisor racing with us gives up. */
+    private void requestStop(String name) throws IOException {
+        Path marker = state.open(name).stopRequested();
+        if (!Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
+            AtomicFiles.write(marker, new byte[0]);
+        }
+    }
+
+    /** Whether stop or rm asked the sandbox to end. */
+    public boolean stopRequested(String name) throws IOException {
+        return Files.exists(state.open(name).stopRequested(), LinkOption.NOFOLLOW_LINKS);
     }
 
     public List<SandboxInfo> list() throws IOException {
@@ -286,10 +336,12 @@ public final class SandboxRuntime {
         var mode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
         Files.createDirectory(paths.rootMount(), mode);
         List<Path> owned = new ArrayList<>(List.of(paths.rootMount()));
-        if (c.rootfs() instanceof RootfsSource.Directory) {
+        if (c.rootfs() instanceof RootfsSource.Directory && !Files.isDirectory(paths.overlay(), LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectory(paths.overlay(), mode);
             Files.createDirectory(paths.overlayUpper(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Files.createDirectory(paths.overlayWork(), mode);
+        }
+        if (c.rootfs() instanceof RootfsSource.Directory) {  // created above, or kept from the previous run by a restart
             owned.addAll(List.of(paths.overlay(), paths.overlayUpper(), paths.overlayWork()));
         }
         if (c.userNamespace()) {
@@ -300,7 +352,8 @@ public final class SandboxRuntime {
         }
     }
 
-    private void cleanupFailedLaunch(String name, Optional<SandboxPolicies.CgroupHandle> cgroup, Optional<Process> process) {
+    private void cleanupFailedLaunch(String name, Optional<SandboxPolicies.CgroupHandle> cgroup, Optional<Process> process,
+                                     boolean removeDirectory) {
         try {
             if (process.isPresent() && !process.get().waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
                 process.get().destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
@@ -309,8 +362,10 @@ public final class SandboxRuntime {
                 cgroup.get().kill();
                 cgroup.get().remove();
             }
-            state.delete(name);
-            idRanges.release(name);
+            if (removeDirectory) {
+                state.delete(name);
+                idRanges.release(name);
+            }
         } catch (IOException e) {
             // The launch error is what the caller needs; a leftover directory is visible in `nucleus ps`.
         } catch (InterruptedException e) {

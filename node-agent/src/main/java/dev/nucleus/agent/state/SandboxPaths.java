@@ -21,6 +21,11 @@ public record SandboxPaths(Path dir) {
         return dir.resolve("stderr.log");
     }
 
+    /** Present once stop or rm asked the sandbox to end: nothing may start it again. */
+    public Path stopRequested() {
+        return dir.resolve("stop-requested");
+    }
+
     /** Diagnostics of the launcher process itself (its stderr). */
     public Path launcherLog() {
         return dir.resolve("launcher.log");

@@ -136,6 +136,25 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void relaunchNeedsAnEndedRunCountsRestartsAndIsRefusedAfterAStop() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        SandboxConfig c = unconfined("r");
+        rt.launch(c);
+        assertThatThrownBy(() -> rt.relaunch(c)).extracting(e -> ((LaunchException) e).reason()).isEqualTo("StillRunning");
+        k.startTimes.clear();  // the run ended: its monitor is gone and wrote its status
+        AtomicFiles.write(root.resolve("sandboxes/r/exit-status"), "exitCode=1\nsignal=0\nreason=\n".getBytes());
+        assertThat(rt.relaunch(c).restartCount()).isEqualTo(1);
+        assertThat(rt.exitStatus("r")).as("the previous run's status is gone").isEmpty();
+        assertThat(rt.inspect("r").record().restartCount()).isEqualTo(1);
+        k.startTimes.clear();
+        AtomicFiles.write(root.resolve("sandboxes/r/exit-status"), "exitCode=1\nsignal=0\nreason=\n".getBytes());
+        rt.stop("r", Duration.ofSeconds(1));  // nothing runs, but the request is recorded
+        assertThat(rt.stopRequested("r")).isTrue();
+        assertThatThrownBy(() -> rt.relaunch(c)).extracting(e -> ((LaunchException) e).reason()).isEqualTo("StopRequested");
+    }
+
+    @Test
     void aRecycledPidIsNeverSignalled() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         SandboxRuntime rt = runtime(k);
