@@ -76,14 +76,15 @@ public final class AgentCommand implements Callable<Integer> {
     NodeAdvertisement advertisement = NodeAdvertisement.of(capabilities, memoryTotalBytes());
     CgroupManager cgroups = CgroupManager.system(cgroupRoot);
     SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), NodePolicies.system(cgroupRoot));
-    RuntimeEngine engine = new RuntimeEngine(runtime, id -> usageOf(cgroups, id));
     CheckpointEngine criu;
+    RuntimeEngine engine;
     try {
       CheckpointKey key = signingKey(System.getenv(), config.stateDir());
       String version = AgentCommand.class.getPackage().getImplementationVersion();
       CheckpointService service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
           RestoreCgroups.of(cgroups), config.nodeName(), version == null ? "development" : version);
       criu = new CriuCheckpointEngine(runtime, service, key);
+      engine = new RuntimeEngine(runtime, id -> usageOf(cgroups, id), service);
     } catch (CheckpointException e) {
       System.err.println("nucleus agent: checkpoint signing key: " + e.getMessage());
       return 1;

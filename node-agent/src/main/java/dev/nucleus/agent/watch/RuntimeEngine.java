@@ -1,5 +1,8 @@
 package dev.nucleus.agent.watch;
 
+import dev.nucleus.agent.checkpoint.CheckpointException;
+import dev.nucleus.agent.checkpoint.CheckpointService;
+import dev.nucleus.agent.checkpoint.RuntimeRestoreMonitor;
 import dev.nucleus.agent.runtime.ExitStatus;
 import dev.nucleus.agent.runtime.LaunchException;
 import dev.nucleus.agent.runtime.SandboxConfig;
@@ -45,6 +48,7 @@ public final class RuntimeEngine implements SandboxEngine {
 
   private final SandboxRuntime runtime;
   private final UsageSource usage;
+  private final CheckpointService restorer;
 
   /** Reads a sandbox's cgroup usage by its id; empty when it has no cgroup. */
   @FunctionalInterface
@@ -53,8 +57,14 @@ public final class RuntimeEngine implements SandboxEngine {
   }
 
   public RuntimeEngine(SandboxRuntime runtime, UsageSource usage) {
+    this(runtime, usage, null);
+  }
+
+  /** An engine that also restores from checkpoints through {@code restorer} (null: restores are refused). */
+  public RuntimeEngine(SandboxRuntime runtime, UsageSource usage, CheckpointService restorer) {
     this.runtime = runtime;
     this.usage = usage;
+    this.restorer = restorer;
   }
 
   /** The state directory name of a UID: a DNS label, as the runtime requires. */
@@ -77,6 +87,34 @@ public final class RuntimeEngine implements SandboxEngine {
         new EngineException(Reasons.LAUNCH_FAILED, "sandbox " + id + " launched but left no state behind"));
   }
 
+  /**
+   * Restores into the sandbox's own state directory ({@code nsb-<uid hex>}) through the runtime's restore mode: the
+   * launcher runs criu, which brings the tree back in new cgroups with the recorded limits, and stays its monitor,
+   * so usage, stop, removal and the exit code work as for a launched sandbox. The image must be the one whose digest
+   * the checkpoint's status shows.
+   */
+  @Override
+  public SandboxFacts restore(SandboxKey key, RestoreSource source) throws EngineException {
+    if (restorer == null) {
+      throw new EngineException(Reasons.CRIU_UNAVAILABLE, "this node agent runs without CRIU; cannot restore");
+    }
+    String id = sandboxId(key.uid());
+    CheckpointService.Restored r;
+    try {
+      r = RuntimeRestoreMonitor.restoreInto(restorer, runtime, id, source.location(), Map.of(),
+          source.acceptLandlockLoss());
+    } catch (CheckpointException e) {
+      throw RestoredRecords.failure(e);
+    }
+    if (!r.digest().equals(source.digest())) {
+      remove(key.uid());
+      throw new EngineException(Reasons.CHECKPOINT_CORRUPT, "the image at " + source.location() + " has digest "
+          + r.digest() + ", not " + source.digest() + " as " + source.checkpoint() + " says; removed again");
+    }
+    return observe(key.uid()).orElseThrow(() ->
+        new EngineException(Reasons.RESTORE_FAILED, "sandbox " + id + " restored but left no state behind"));
+  }
+
   @Override
   public Optional<SandboxFacts> observe(String uid) throws EngineException {
     String id = sandboxId(uid);
@@ -88,8 +126,9 @@ public final class RuntimeEngine implements SandboxEngine {
       SandboxRecord r = info.record();
       Instant started = Instant.ofEpochMilli(r.createdAtMillis());
       Isolation isolation = isolation(r);
+      String restored = RestoredRecords.reason(r);
       return Optional.of(switch (info.state()) {
-        case Running -> SandboxFacts.running(id, r.initPid(), started, isolation, usage(id));
+        case Running -> SandboxFacts.running(id, r.initPid(), started, isolation, usage(id)).withReason(restored);
         case Lost -> SandboxFacts.lost(id, r.initPid(), started, null);
         case Exited -> exited(id, r, started, isolation, info.exit().orElseThrow());
       });

@@ -167,11 +167,14 @@ final class SandboxController {
 
   private long start(SandboxKey key, NucleusSandbox sandbox) throws IOException {
     record(new Assignment(key, Assignment.Stage.ACCEPTED, null, clock.instant().toString()));
-    report(key, sandbox, StatusPatches.starting());
+    boolean restore = sandbox.getSpec() != null && sandbox.getSpec().getRestoreFrom() != null;
+    report(key, sandbox, restore ? StatusPatches.restoring() : StatusPatches.starting());
     long begin = System.nanoTime();
     SandboxFacts facts;
     try {
-      facts = engine.start(key, sandbox.getSpec());
+      facts = restore ? engine.restore(key, RestoreSources.resolve(sandbox.getSpec(), key.namespace(),
+          restoreSources.lookup(key.namespace(), sandbox.getSpec().getRestoreFrom().getCheckpointRef().getName()),
+          config.nodeName(), config.checkpointDir())) : engine.start(key, sandbox.getSpec());
     } catch (EngineException e) {
       metrics.countError(e.reason());
       return refusedStart(key, e.reason(), e.getMessage());

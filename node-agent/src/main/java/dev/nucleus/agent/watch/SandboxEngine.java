@@ -18,6 +18,18 @@ public interface SandboxEngine {
    */
   SandboxFacts start(SandboxKey key, NucleusSandboxSpec spec) throws EngineException;
 
+  /**
+   * Where a restore comes from: the checkpoint (namespace/name), its image directory on this node, the digest the
+   * image must have (what the checkpoint's status showed), and whether losing Landlock is accepted.
+   */
+  record RestoreSource(String checkpoint, java.nio.file.Path location, String digest, boolean acceptLandlockLoss) {}
+
+  /**
+   * Restores the sandbox from a checkpoint image instead of launching it, and returns once it runs. Throws with a
+   * precise reason when the image is refused or CRIU fails; then nothing of the sandbox is left behind.
+   */
+  SandboxFacts restore(SandboxKey key, RestoreSource source) throws EngineException;
+
   /** What is true now; empty when the engine has no trace of the key (never started, or removed). */
   Optional<SandboxFacts> observe(String uid) throws EngineException;
 

@@ -51,6 +51,12 @@ public record SandboxFacts(
         isolation, finalUsage, tail);
   }
 
+  /** Running facts with a reason that stays while it runs (Restored, LandlockNotRestored); null leaves none. */
+  public SandboxFacts withReason(String why) {
+    return new SandboxFacts(sandboxId, state, pid, startedAt, finishedAt, exitCode, why, message, isolation, usage,
+        logTail);
+  }
+
   public SandboxFacts withUsage(Usage now) {
     return new SandboxFacts(sandboxId, state, pid, startedAt, finishedAt, exitCode, reason, message, isolation, now,
         logTail);

@@ -39,7 +39,7 @@ final class SpecTranslator {
     }
     if (spec.getRestoreFrom() != null) {
       throw new EngineException(Reasons.RESTORE_FAILED,
-          "spec.restoreFrom: restoring from a checkpoint is not wired into this node agent yet");
+          "spec.restoreFrom: a restore is not a launch; the node agent restores it from the checkpoint's image");
     }
     List<String> command = new ArrayList<>(spec.getCommand());
     if (spec.getArgs() != null) {

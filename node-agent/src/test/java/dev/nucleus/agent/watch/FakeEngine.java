@@ -70,6 +70,28 @@ final class FakeEngine implements SandboxEngine {
     return facts;
   }
 
+  /** A restore "brings back" a running sandbox; Landlock is lost when the source accepted that. */
+  @Override
+  public SandboxFacts restore(SandboxKey key, RestoreSource source) throws EngineException {
+    calls.add("restore " + key.uid() + " " + source.location() + " " + source.digest());
+    EngineException failure = nextStartFailure;
+    if (failure != null) {
+      nextStartFailure = null;
+      throw failure;
+    }
+    if (!source.acceptLandlockLoss()) {
+      throw new EngineException(Reasons.LANDLOCK_RESTORE_REFUSED, "the checkpointed sandbox ran with Landlock rules");
+    }
+    if (sandboxes.containsKey(key.uid())) {
+      throw new IllegalStateException("restored twice: " + key);
+    }
+    SandboxFacts facts = SandboxFacts.running("sb-" + key.uid().substring(0, 8), nextPid.incrementAndGet(),
+        Instant.now(), isolation().setLandlockEnforced(false).setLandlockAbi(0).setLandlockRuleCount(0), usage())
+        .withReason(Reasons.LANDLOCK_NOT_RESTORED);
+    sandboxes.put(key.uid(), facts);
+    return facts;
+  }
+
   @Override
   public Optional<SandboxFacts> observe(String uid) {
     // Atomic, so an exit() racing with a usage refresh is never overwritten by the stale running facts.

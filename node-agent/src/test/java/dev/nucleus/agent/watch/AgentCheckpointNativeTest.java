@@ -1,0 +1,206 @@
+package dev.nucleus.agent.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nucleus.agent.cgroup.CgroupManager;
+import dev.nucleus.agent.checkpoint.CheckpointKey;
+import dev.nucleus.agent.checkpoint.CheckpointService;
+import dev.nucleus.agent.checkpoint.CriuConfig;
+import dev.nucleus.agent.checkpoint.CriuRunner;
+import dev.nucleus.agent.checkpoint.RestoreCgroups;
+import dev.nucleus.agent.runtime.NodePolicies;
+import dev.nucleus.agent.runtime.SandboxRuntime;
+import dev.nucleus.api.v1alpha1.CheckpointPhase;
+import dev.nucleus.api.v1alpha1.Landlock;
+import dev.nucleus.api.v1alpha1.LocalObjectReference;
+import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
+import dev.nucleus.api.v1alpha1.NucleusCheckpointStatus;
+import dev.nucleus.api.v1alpha1.NucleusNames;
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
+import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.RestoreFrom;
+import dev.nucleus.api.v1alpha1.SandboxPhase;
+import dev.nucleus.api.v1alpha1.Security;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The real agent (launcher, runtime, CRIU, signed images) against the real API server, the operator's writes done by
+ * hand: a counter sandbox is checkpointed through a NucleusCheckpoint (Completed, a digest, a directory on disk; the
+ * sandbox Succeeded/Checkpointed), a NucleusSandbox with restoreFrom brings it back on this node and the counter
+ * continues from where it stopped, and deleting everything leaves no process, cgroup, mount or directory. Root.
+ */
+@ExtendWith(KubeControlPlaneExtension.class)
+class AgentCheckpointNativeTest {
+  static final Duration WAIT = Duration.ofSeconds(120);
+  static final String CGROUP_ROOT = "nucleus-agent-ckpt-test-" + ProcessHandle.current().pid();
+  static final String COUNTER = "i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done";
+  KubernetesClient client;
+  String ns;
+  Path stateRoot;
+  NodeAgent agent;
+  SandboxRuntime runtime;
+
+  @BeforeEach
+  void setUp(KubeControlPlane plane) throws Exception {
+    client = plane.newClient();
+    ControlPlaneCluster.install(plane, client);
+    ns = "native-ckpt";
+    ControlPlaneCluster.namespace(client, ns);
+    stateRoot = Files.createTempDirectory("nucleus-agent-ckpt-");
+    Files.setPosixFilePermissions(stateRoot, PosixFilePermissions.fromString("rwx--x--x"));
+    CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
+    runtime = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT));
+    CheckpointKey key = CheckpointKey.generate(stateRoot.resolve("signing.key"));
+    CheckpointService service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
+        RestoreCgroups.of(cgroups), MockCluster.NODE, "test");
+    RuntimeEngine engine = new RuntimeEngine(runtime, id -> {
+      try {
+        return Optional.of(cgroups.open(id).usage());
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }, service);
+    agent = NodeAgent.start(client, MockCluster.config(stateRoot), engine,
+        new CriuCheckpointEngine(runtime, service, key), MockCluster::advertisement, Clock.systemUTC());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    agent.close();
+    for (String id : runtime.stateDirectory().list()) {
+      runtime.remove(id);
+    }
+    try (var s = Files.walk(stateRoot)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    client.close();
+  }
+
+  @AfterAll
+  static void removeCgroupRoot() throws Exception {
+    for (Path dir : AgentSandboxNativeTest.cgroupDirectoriesOf(CGROUP_ROOT)) {
+      Files.delete(dir);
+    }
+  }
+
+  NucleusSandbox sandbox(String name, NucleusSandboxSpec spec) {
+    NucleusSandbox s = new NucleusSandbox();
+    s.getMetadata().setNamespace(ns);
+    s.getMetadata().setName(name);
+    s.getMetadata().setLabels(new HashMap<>(Map.of(NucleusNames.NODE_LABEL, MockCluster.NODE)));
+    s.getMetadata().setFinalizers(List.of(NucleusNames.TEARDOWN_FINALIZER));
+    s.setSpec(spec);
+    NucleusSandbox created = client.resource(s).create();
+    ControlPlaneCluster.placeSandbox(client, ns, name);
+    return created;
+  }
+
+  NucleusSandboxStatus status(String name) {
+    NucleusSandbox s = client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
+    return s == null || s.getStatus() == null ? new NucleusSandboxStatus() : s.getStatus();
+  }
+
+  NucleusCheckpointStatus checkpointStatus(String name) {
+    NucleusCheckpoint c = client.resources(NucleusCheckpoint.class).inNamespace(ns).withName(name).get();
+    return c == null || c.getStatus() == null ? new NucleusCheckpointStatus() : c.getStatus();
+  }
+
+  List<Long> counts(String sandboxId) throws Exception {
+    Path log = runtime.stateDirectory().open(sandboxId).stdoutLog();
+    return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.matches("\\d+")).map(Long::parseLong)
+        .toList() : List.of();
+  }
+
+  @Test
+  void counterIsCheckpointedRestoredAndContinuesThenEverythingIsRemoved() throws Exception {
+    NucleusSandbox counter = sandbox("counter", new NucleusSandboxSpec().setCommand(List.of("/bin/sh", "-c", COUNTER))
+        .setResources(new dev.nucleus.api.v1alpha1.Resources().setMemory("64Mi").setPids(16L)));
+    String counterId = RuntimeEngine.sandboxId(counter.getMetadata().getUid());
+    await().atMost(WAIT).until(() -> status("counter").getPhase() == SandboxPhase.Running);
+    await().atMost(WAIT).until(() -> counts(counterId).size() >= 5);
+
+    NucleusCheckpoint ck = ControlPlaneCluster.admittedCheckpoint(client, ns, "counter-1", "counter", false);
+    await().atMost(WAIT).until(() -> checkpointStatus("counter-1").getPhase() == CheckpointPhase.Completed
+        || checkpointStatus("counter-1").getPhase() == CheckpointPhase.Failed);
+    NucleusCheckpointStatus done = checkpointStatus("counter-1");
+    assertThat(done.getPhase()).as(done.getReason() + ": " + done.getMessage()).isEqualTo(CheckpointPhase.Completed);
+    assertThat(done.getDigest()).matches("sha256:[0-9a-f]{64}");
+    Path image = Path.of(done.getLocation());
+    assertThat(image).isEqualTo(stateRoot.resolve("checkpoints").resolve(ns)
+        .resolve("counter-1-" + ck.getMetadata().getUid()));
+    assertThat(image.resolve("images")).isDirectory();
+    assertThat(image.resolve("manifest.sig")).isRegularFile();
+    assertThat(done.getSizeBytes()).isPositive();
+    assertThat(done.getMetadata().getCommand()).containsExactly("/bin/sh", "-c", COUNTER);
+    await().atMost(WAIT).until(() -> status("counter").getPhase() == SandboxPhase.Succeeded);
+    assertThat(status("counter").getReason()).isEqualTo(Reasons.CHECKPOINTED);
+    long atDump = counts(counterId).get(counts(counterId).size() - 1);
+
+    NucleusSandbox restored = sandbox("counter-restored", new NucleusSandboxSpec()
+        .setRestoreFrom(new RestoreFrom().setCheckpointRef(new LocalObjectReference().setName("counter-1")))
+        .setSecurity(new Security().setLandlock(new Landlock().setAllowNotRestored(true))));
+    String restoredId = RuntimeEngine.sandboxId(restored.getMetadata().getUid());
+    await().atMost(WAIT).until(() -> status("counter-restored").getPhase() == SandboxPhase.Running
+        || status("counter-restored").getPhase() == SandboxPhase.Failed);
+    NucleusSandboxStatus back = status("counter-restored");
+    assertThat(back.getPhase()).as(back.getReason() + ": " + back.getMessage()).isEqualTo(SandboxPhase.Running);
+    assertThat(back.getReason()).isEqualTo(Reasons.LANDLOCK_NOT_RESTORED);
+    assertThat(back.getIsolation().getLandlockEnforced()).isFalse();
+    long pid = back.getPid();
+    await().atMost(WAIT).until(() -> counts(restoredId).size() >= 3);
+    long first = counts(restoredId).get(0);
+    assertThat(first).as("continues from the dump (%d), not from zero", atDump).isBetween(atDump, atDump + 2);
+    await().atMost(WAIT).until(() -> status("counter-restored").getUsage() != null);
+
+    for (String name : List.of("counter", "counter-restored")) {
+      client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).delete();
+    }
+    client.resources(NucleusCheckpoint.class).inNamespace(ns).withName("counter-1").delete();
+    for (String name : List.of("counter", "counter-restored")) {
+      await().atMost(WAIT).until(() -> MockCluster.NODE.equals(annotation(NucleusSandbox.class, name)));
+      releaseFinalizer(NucleusSandbox.class, name);
+    }
+    await().atMost(WAIT).until(() -> MockCluster.NODE.equals(annotation(NucleusCheckpoint.class, "counter-1")));
+    ControlPlaneCluster.releaseFinalizer(client, ns, "counter-1");
+
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    for (String id : List.of(counterId, restoredId)) {
+      assertThat(AgentSandboxNativeTest.cgroupDirectoriesOf(id)).as("cgroups of " + id).isEmpty();
+      assertThat(runtime.stateDirectory().exists(id)).as("state of " + id).isFalse();
+    }
+    assertThat(image).doesNotExist();
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(stateRoot.toString());
+  }
+
+  <T extends io.fabric8.kubernetes.api.model.HasMetadata> String annotation(Class<T> type, String name) {
+    T object = client.resources(type).inNamespace(ns).withName(name).get();
+    Map<String, String> annotations = object == null ? null : object.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE);
+  }
+
+  <T extends io.fabric8.kubernetes.api.model.HasMetadata> void releaseFinalizer(Class<T> type, String name) {
+    client.resources(type).inNamespace(ns).withName(name).edit(o -> {
+      o.getMetadata().setFinalizers(List.of());
+      return o;
+    });
+  }
+}

@@ -1,0 +1,129 @@
+package dev.nucleus.agent.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nucleus.api.v1alpha1.CheckpointPhase;
+import dev.nucleus.api.v1alpha1.Landlock;
+import dev.nucleus.api.v1alpha1.LocalObjectReference;
+import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
+import dev.nucleus.api.v1alpha1.NucleusNames;
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
+import dev.nucleus.api.v1alpha1.Reasons;
+import dev.nucleus.api.v1alpha1.RestoreFrom;
+import dev.nucleus.api.v1alpha1.SandboxPhase;
+import dev.nucleus.api.v1alpha1.Security;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's restore path against a real API server, with the fake engines: a sandbox with
+ * {@code spec.restoreFrom} is restored from the Completed checkpoint's image on this node (never launched), shows
+ * Restoring then Running with reason LandlockNotRestored when the spec accepted that, and is refused with a precise
+ * reason when the checkpoint is not ready or Landlock's loss was not accepted.
+ */
+@ExtendWith(KubeControlPlaneExtension.class)
+class RestoreWatchTest {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  KubernetesClient client;
+  String ns;
+  @TempDir Path state;
+  final FakeEngine engine = new FakeEngine();
+  final FakeCheckpointEngine criu = new FakeCheckpointEngine(engine);
+  NodeAgent agent;
+
+  @BeforeEach
+  void cluster(KubeControlPlane plane) throws Exception {
+    client = plane.newClient();
+    ControlPlaneCluster.install(plane, client);
+    ns = "restore-" + UUID.randomUUID().toString().substring(0, 8);
+    ControlPlaneCluster.namespace(client, ns);
+    agent = NodeAgent.start(client, MockCluster.config(state), engine, criu, MockCluster::advertisement,
+        Clock.systemUTC());
+  }
+
+  @AfterEach
+  void stop() {
+    agent.close();
+    client.close();
+  }
+
+  NucleusSandboxStatus status(String name) {
+    NucleusSandbox s = client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
+    return s == null || s.getStatus() == null ? new NucleusSandboxStatus() : s.getStatus();
+  }
+
+  NucleusCheckpoint completedCheckpoint() {
+    client.resource(MockCluster.sandbox(ns, "counter", MockCluster.NODE)).create();
+    ControlPlaneCluster.placeSandbox(client, ns, "counter");
+    await().atMost(WAIT).until(() -> status("counter").getPhase() == SandboxPhase.Running);
+    ControlPlaneCluster.admittedCheckpoint(client, ns, "counter-1", "counter", false);
+    await().atMost(WAIT).until(() -> {
+      var c = client.resources(NucleusCheckpoint.class).inNamespace(ns).withName("counter-1").get();
+      return c.getStatus() != null && c.getStatus().getPhase() == CheckpointPhase.Completed;
+    });
+    return client.resources(NucleusCheckpoint.class).inNamespace(ns).withName("counter-1").get();
+  }
+
+  NucleusSandbox restoring(String name, String checkpoint, boolean acceptLandlockLoss) {
+    NucleusSandbox sandbox = new NucleusSandbox();
+    sandbox.getMetadata().setNamespace(ns);
+    sandbox.getMetadata().setName(name);
+    sandbox.getMetadata().setLabels(new HashMap<>(Map.of(NucleusNames.NODE_LABEL, MockCluster.NODE)));
+    sandbox.setSpec(new NucleusSandboxSpec()
+        .setRestoreFrom(new RestoreFrom().setCheckpointRef(new LocalObjectReference().setName(checkpoint)))
+        .setSecurity(new Security().setLandlock(new Landlock().setAllowNotRestored(acceptLandlockLoss))));
+    NucleusSandbox created = client.resource(sandbox).create();
+    ControlPlaneCluster.placeSandbox(client, ns, name);
+    return created;
+  }
+
+  @Test
+  void aRestoreRunsTheCheckpointsImageAndSaysLandlockIsNotEnforced() {
+    NucleusCheckpoint checkpoint = completedCheckpoint();
+    NucleusSandbox restored = restoring("counter-restored", "counter-1", true);
+    await().atMost(WAIT).until(() -> status("counter-restored").getPhase() == SandboxPhase.Running);
+    NucleusSandboxStatus running = status("counter-restored");
+    assertThat(running.getReason()).isEqualTo(Reasons.LANDLOCK_NOT_RESTORED);
+    assertThat(running.getIsolation().getLandlockEnforced()).isFalse();
+    assertThat(running.getPid()).isPositive();
+    String uid = restored.getMetadata().getUid();
+    assertThat(engine.calls).contains("restore " + uid + " " + checkpoint.getStatus().getLocation() + " "
+        + checkpoint.getStatus().getDigest());
+    assertThat(engine.starts(uid)).isZero();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace(ns).list().getItems())
+        .filteredOn(e -> "counter-restored".equals(e.getInvolvedObject().getName())).extracting(Event::getReason)
+        .contains(Reasons.RESTORED));
+
+    client.resources(NucleusSandbox.class).inNamespace(ns).withName("counter-restored").delete();
+    await().atMost(WAIT).until(() -> !engine.hasTrace(uid)); // tracked like any sandbox: stopped and removed
+  }
+
+  @Test
+  void aRestoreWhoseLandlockLossIsNotAcceptedOrWhoseCheckpointIsNotReadyFailsWithThePreciseReason() {
+    completedCheckpoint();
+    restoring("strict", "counter-1", false);
+    restoring("early", "no-such-checkpoint", true);
+    await().atMost(WAIT).until(() -> status("strict").getPhase() == SandboxPhase.Failed
+        && status("early").getPhase() == SandboxPhase.Failed);
+    assertThat(status("strict").getReason()).isEqualTo(Reasons.LANDLOCK_RESTORE_REFUSED);
+    assertThat(status("early").getReason()).isEqualTo(Reasons.CHECKPOINT_NOT_READY);
+    assertThat(status("early").getMessage()).contains("no-such-checkpoint").contains("does not exist");
+  }
+}
