@@ -8,6 +8,7 @@ import dev.nucleus.agent.checkpoint.CheckpointService;
 import dev.nucleus.agent.checkpoint.CheckpointTarget;
 import dev.nucleus.agent.checkpoint.ResourceLimits;
 import dev.nucleus.agent.landlock.LandlockAccess;
+import dev.nucleus.agent.runtime.RestoredLaunch;
 import dev.nucleus.agent.runtime.SandboxConfig;
 import dev.nucleus.agent.runtime.SandboxInfo;
 import dev.nucleus.agent.runtime.SandboxRecord;
@@ -86,9 +87,13 @@ public final class CriuCheckpointEngine implements CheckpointEngine {
     }
     SandboxRecord r = info.record();
     refuseScopedLandlock(name, r.isolation());
-    if (spec == null || spec.getRestoreFrom() != null) {
-      throw new EngineException(Reasons.CHECKPOINT_FAILED, "sandbox " + name + " was restored from a checkpoint;"
-          + " checkpointing a restored sandbox again is not wired into the node agent yet");
+    if (RestoredLaunch.CGROUP_VERSION.equals(r.cgroupVersion())) {
+      try {
+        return RestoredRecords.target(runtime.stateDirectory().open(id), r, name);
+      } catch (IOException e) {
+        throw new EngineException(Reasons.CHECKPOINT_FAILED, "state of sandbox " + name + " unreadable: "
+            + e.getMessage());
+      }
     }
     SandboxConfig config = SpecTranslator.translate(id, spec);
     CheckpointTarget t = CheckpointTarget.of(r, config, JSON.valueToTree(spec), false);

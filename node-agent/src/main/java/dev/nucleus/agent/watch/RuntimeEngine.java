@@ -111,6 +111,13 @@ public final class RuntimeEngine implements SandboxEngine {
       throw new EngineException(Reasons.CHECKPOINT_CORRUPT, "the image at " + source.location() + " has digest "
           + r.digest() + ", not " + source.digest() + " as " + source.checkpoint() + " says; removed again");
     }
+    try {
+      RestoredRecords.rememberImage(runtime.stateDirectory().open(id), r.metadata());
+    } catch (IOException e) {
+      remove(key.uid());
+      throw new EngineException(Reasons.RESTORE_FAILED, "restored " + id + " but could not record its image: "
+          + e.getMessage() + "; removed again");
+    }
     return observe(key.uid()).orElseThrow(() ->
         new EngineException(Reasons.RESTORE_FAILED, "sandbox " + id + " restored but left no state behind"));
   }

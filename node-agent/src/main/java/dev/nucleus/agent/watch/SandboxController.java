@@ -1,5 +1,6 @@
 package dev.nucleus.agent.watch;
 
+import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
@@ -172,9 +173,7 @@ final class SandboxController {
     long begin = System.nanoTime();
     SandboxFacts facts;
     try {
-      facts = restore ? engine.restore(key, RestoreSources.resolve(sandbox.getSpec(), key.namespace(),
-          restoreSources.lookup(key.namespace(), sandbox.getSpec().getRestoreFrom().getCheckpointRef().getName()),
-          config.nodeName(), config.checkpointDir())) : engine.start(key, sandbox.getSpec());
+      facts = restore ? engine.restore(key, restoreSource(key, sandbox)) : engine.start(key, sandbox.getSpec());
     } catch (EngineException e) {
       metrics.countError(e.reason());
       return refusedStart(key, e.reason(), e.getMessage());
@@ -187,6 +186,14 @@ final class SandboxController {
     metrics.observeLaunch(System.nanoTime() - begin);
     record(assignments.get(key.uid()).started(facts.sandboxId()));
     return reportFacts(key, null, facts);
+  }
+
+  private SandboxEngine.RestoreSource restoreSource(SandboxKey key, NucleusSandbox sandbox) throws EngineException {
+    var ref = sandbox.getSpec().getRestoreFrom().getCheckpointRef();
+    Optional<NucleusCheckpoint> checkpoint = ref == null || ref.getName() == null ? Optional.empty()
+        : restoreSources.lookup(key.namespace(), ref.getName());
+    return RestoreSources.resolve(sandbox.getSpec(), key.namespace(), checkpoint, config.nodeName(),
+        config.checkpointDir());
   }
 
   // Status first, journal second: if the agent dies in between, the next one retries a start that never ran.

@@ -32,7 +32,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +45,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The real agent (launcher, runtime, CRIU, signed images) against the real API server, the operator's writes done by
  * hand: a counter sandbox is checkpointed through a NucleusCheckpoint (Completed, a digest, a directory on disk; the
  * sandbox Succeeded/Checkpointed), a NucleusSandbox with restoreFrom brings it back on this node and the counter
- * continues from where it stopped, and deleting everything leaves no process, cgroup, mount or directory. Root.
+ * continues from where it stopped, is checkpointed again (leaveRunning) and keeps counting, and deleting everything
+ * leaves no process, cgroup, mount or directory. Root.
  */
 @ExtendWith(KubeControlPlaneExtension.class)
 class AgentCheckpointNativeTest {
@@ -86,6 +86,7 @@ class AgentCheckpointNativeTest {
   @AfterEach
   void tearDown() throws Exception {
     agent.close();
+    ControlPlaneCluster.wipe(client);
     for (String id : runtime.stateDirectory().list()) {
       runtime.remove(id);
     }
@@ -106,7 +107,6 @@ class AgentCheckpointNativeTest {
     NucleusSandbox s = new NucleusSandbox();
     s.getMetadata().setNamespace(ns);
     s.getMetadata().setName(name);
-    s.getMetadata().setLabels(new HashMap<>(Map.of(NucleusNames.NODE_LABEL, MockCluster.NODE)));
     s.getMetadata().setFinalizers(List.of(NucleusNames.TEARDOWN_FINALIZER));
     s.setSpec(spec);
     NucleusSandbox created = client.resource(s).create();
@@ -171,16 +171,32 @@ class AgentCheckpointNativeTest {
     assertThat(first).as("continues from the dump (%d), not from zero", atDump).isBetween(atDump, atDump + 2);
     await().atMost(WAIT).until(() -> status("counter-restored").getUsage() != null);
 
+    // A restored sandbox is checkpointed again like any (leaveRunning: it keeps counting).
+    ControlPlaneCluster.admittedCheckpoint(client, ns, "counter-2", "counter-restored", true);
+    await().atMost(WAIT).until(() -> checkpointStatus("counter-2").getPhase() == CheckpointPhase.Completed
+        || checkpointStatus("counter-2").getPhase() == CheckpointPhase.Failed);
+    NucleusCheckpointStatus again = checkpointStatus("counter-2");
+    assertThat(again.getPhase()).as(again.getReason() + ": " + again.getMessage()).isEqualTo(CheckpointPhase.Completed);
+    Path secondImage = Path.of(again.getLocation());
+    int before = counts(restoredId).size();
+    await().atMost(WAIT).until(() -> counts(restoredId).size() > before + 2);
+    assertThat(status("counter-restored").getPhase()).isEqualTo(SandboxPhase.Running);
+
     for (String name : List.of("counter", "counter-restored")) {
       client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).delete();
     }
-    client.resources(NucleusCheckpoint.class).inNamespace(ns).withName("counter-1").delete();
+    for (String name : List.of("counter-1", "counter-2")) {
+      client.resources(NucleusCheckpoint.class).inNamespace(ns).withName(name).delete();
+    }
     for (String name : List.of("counter", "counter-restored")) {
       await().atMost(WAIT).until(() -> MockCluster.NODE.equals(annotation(NucleusSandbox.class, name)));
       releaseFinalizer(NucleusSandbox.class, name);
     }
-    await().atMost(WAIT).until(() -> MockCluster.NODE.equals(annotation(NucleusCheckpoint.class, "counter-1")));
-    ControlPlaneCluster.releaseFinalizer(client, ns, "counter-1");
+    for (String name : List.of("counter-1", "counter-2")) {
+      await().atMost(WAIT).until(() -> MockCluster.NODE.equals(annotation(NucleusCheckpoint.class, name)));
+      ControlPlaneCluster.releaseFinalizer(client, ns, name);
+    }
+    assertThat(secondImage).doesNotExist();
 
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     for (String id : List.of(counterId, restoredId)) {

@@ -56,6 +56,7 @@ class CheckpointWatchTest {
     if (agent != null) {
       agent.close();
     }
+    ControlPlaneCluster.wipe(client);
     client.close();
   }
 
@@ -65,7 +66,7 @@ class CheckpointWatchTest {
   }
 
   NucleusSandbox runningSandbox(String name) {
-    NucleusSandbox created = client.resource(MockCluster.sandbox(ns, name, MockCluster.NODE)).create();
+    NucleusSandbox created = client.resource(MockCluster.sandbox(ns, name, null)).create();
     ControlPlaneCluster.placeSandbox(client, ns, name);
     await().atMost(WAIT).until(() -> sandboxStatus(name).getPhase() == SandboxPhase.Running);
     return created;

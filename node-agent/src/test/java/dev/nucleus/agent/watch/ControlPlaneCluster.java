@@ -39,13 +39,19 @@ final class ControlPlaneCluster {
         .serverSideApply();
   }
 
-  /** What the operator writes when it places a sandbox: Scheduled, nodeName and a condition (a merge patch). */
+  /**
+   * What the operator writes when it places a sandbox: Scheduled, nodeName and a condition (a merge patch), then the
+   * node label. In that order the agent, which selects on the label, never sees the object before its placement, so
+   * the hand-written Scheduled can never land after the agent's own phase.
+   */
   static void placeSandbox(KubernetesClient client, String ns, String name) {
     String condition = "{\"type\":\"Scheduled\",\"status\":\"True\",\"reason\":\"" + Reasons.SCHEDULED
         + "\",\"message\":\"placed on " + MockCluster.NODE + "\",\"lastTransitionTime\":\"2026-11-29T20:00:00Z\","
         + "\"observedGeneration\":1}";
     mergeStatus(client, NucleusSandbox.class, ns, name, "{\"status\":{\"phase\":\"Scheduled\",\"nodeName\":\""
         + MockCluster.NODE + "\",\"observedGeneration\":1,\"conditions\":[" + condition + "]}}");
+    client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"labels\":{\"" + NucleusNames.NODE_LABEL + "\":\"" + MockCluster.NODE + "\"}}}");
   }
 
   static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void mergeStatus(KubernetesClient client,
@@ -74,6 +80,27 @@ final class ControlPlaneCluster {
     mergeStatus(client, NucleusCheckpoint.class, ns, name, "{\"status\":{\"phase\":\"Pending\",\"nodeName\":\""
         + MockCluster.NODE + "\",\"reason\":\"" + Reasons.CHECKPOINT_PENDING + "\",\"message\":\""
         + (message == null ? "waiting for the node agent" : message) + "\",\"observedGeneration\":1}}");
+  }
+
+  /**
+   * Removes every sandbox and checkpoint a test left (finalizers dropped first), so the next test's agent, which
+   * watches the same node label on the JVM's one control plane, starts from an empty cluster.
+   */
+  static void wipe(KubernetesClient client) {
+    for (Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type
+        : List.of(NucleusSandbox.class, NucleusCheckpoint.class)) {
+      var all = client.resources(type).inAnyNamespace();
+      for (var item : all.list().getItems()) {
+        var one = client.resources(type).inNamespace(item.getMetadata().getNamespace())
+            .withName(item.getMetadata().getName());
+        if (item.getMetadata().getFinalizers() != null && !item.getMetadata().getFinalizers().isEmpty()) {
+          one.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+        }
+        one.delete();
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> all.list().getItems().isEmpty());
+    }
   }
 
   /** The operator releasing the checkpoint-cleanup finalizer once the agent confirmed. */

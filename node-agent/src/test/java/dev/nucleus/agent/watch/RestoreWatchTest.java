@@ -7,7 +7,6 @@ import dev.nucleus.api.v1alpha1.CheckpointPhase;
 import dev.nucleus.api.v1alpha1.Landlock;
 import dev.nucleus.api.v1alpha1.LocalObjectReference;
 import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
-import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
@@ -22,9 +21,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,6 +58,7 @@ class RestoreWatchTest {
   @AfterEach
   void stop() {
     agent.close();
+    ControlPlaneCluster.wipe(client);
     client.close();
   }
 
@@ -70,7 +68,7 @@ class RestoreWatchTest {
   }
 
   NucleusCheckpoint completedCheckpoint() {
-    client.resource(MockCluster.sandbox(ns, "counter", MockCluster.NODE)).create();
+    client.resource(MockCluster.sandbox(ns, "counter", null)).create();
     ControlPlaneCluster.placeSandbox(client, ns, "counter");
     await().atMost(WAIT).until(() -> status("counter").getPhase() == SandboxPhase.Running);
     ControlPlaneCluster.admittedCheckpoint(client, ns, "counter-1", "counter", false);
@@ -85,7 +83,6 @@ class RestoreWatchTest {
     NucleusSandbox sandbox = new NucleusSandbox();
     sandbox.getMetadata().setNamespace(ns);
     sandbox.getMetadata().setName(name);
-    sandbox.getMetadata().setLabels(new HashMap<>(Map.of(NucleusNames.NODE_LABEL, MockCluster.NODE)));
     sandbox.setSpec(new NucleusSandboxSpec()
         .setRestoreFrom(new RestoreFrom().setCheckpointRef(new LocalObjectReference().setName(checkpoint)))
         .setSecurity(new Security().setLandlock(new Landlock().setAllowNotRestored(acceptLandlockLoss))));
@@ -120,8 +117,12 @@ class RestoreWatchTest {
     completedCheckpoint();
     restoring("strict", "counter-1", false);
     restoring("early", "no-such-checkpoint", true);
-    await().atMost(WAIT).until(() -> status("strict").getPhase() == SandboxPhase.Failed
-        && status("early").getPhase() == SandboxPhase.Failed);
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(status("strict").getPhase()).as("strict: %s", status("strict").getMessage())
+          .isEqualTo(SandboxPhase.Failed);
+      assertThat(status("early").getPhase()).as("early: %s", status("early").getMessage())
+          .isEqualTo(SandboxPhase.Failed);
+    });
     assertThat(status("strict").getReason()).isEqualTo(Reasons.LANDLOCK_RESTORE_REFUSED);
     assertThat(status("early").getReason()).isEqualTo(Reasons.CHECKPOINT_NOT_READY);
     assertThat(status("early").getMessage()).contains("no-such-checkpoint").contains("does not exist");

@@ -8,15 +8,13 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,21 +24,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The agent's watch loop against fabric8's CRUD API server, with the recording fake engine. */
-@EnableKubernetesMockClient(crud = true)
+/**
+ * The agent's watch loop against the real API server (etcd + kube-apiserver, the committed CRDs), with the recording
+ * fake engine; the operator's writes are merge patches done by hand.
+ */
+@ExtendWith(KubeControlPlaneExtension.class)
 class SandboxWatchTest {
   static final String NS = "team-a";
-  KubernetesMockServer server;
   KubernetesClient client;
   @TempDir Path state;
   final FakeEngine engine = new FakeEngine();
   NodeAgent agent;
 
   @BeforeEach
-  void crds() throws Exception {
-    MockCluster.installCrds(client);
+  void cluster(KubeControlPlane plane) {
+    client = plane.newClient();
+    ControlPlaneCluster.install(plane, client);
+    ControlPlaneCluster.namespace(client, NS);
   }
 
   @AfterEach
@@ -48,6 +51,8 @@ class SandboxWatchTest {
     if (agent != null) {
       agent.close();
     }
+    ControlPlaneCluster.wipe(client);
+    client.close();
   }
 
   NodeAgent startAgent() throws Exception {
@@ -66,14 +71,7 @@ class SandboxWatchTest {
 
   /** What the operator would have written: placement and a Scheduled condition. */
   void operatorStatus(String name) {
-    Condition scheduled = new ConditionBuilder().withType("Scheduled").withStatus("True").withReason(Reasons.SCHEDULED)
-        .withMessage("placed on " + MockCluster.NODE).withLastTransitionTime("2026-11-29T20:00:00Z")
-        .withObservedGeneration(1L).build();
-    client.resources(NucleusSandbox.class).inNamespace(NS).withName(name).editStatus(s -> {
-      s.setStatus(new NucleusSandboxStatus().setPhase(SandboxPhase.Scheduled).setNodeName(MockCluster.NODE)
-          .setObservedGeneration(1L).setConditions(List.of(scheduled)));
-      return s;
-    });
+    ControlPlaneCluster.placeSandbox(client, NS, name);
   }
 
   @Test
