@@ -81,9 +81,10 @@ class SandboxPlacementBench {
           var sb = new NucleusSandbox();
           sb.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
           // A memory request makes each placement count in committed memory, the first placement criterion,
-          // so the three nodes end the burst evenly loaded (their Leases start at 1, 2 and 3 GiB committed).
+          // so the three nodes end the burst evenly loaded (their Leases start at 1, 2 and 3 GiB committed of 16 GiB;
+          // 1,000 x 32Mi fits, 1,000 x 64Mi would not and a third would rightly stay Unschedulable).
           sb.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/true"))
-              .setResources(new Resources().setMemory("64Mi")));
+              .setResources(new Resources().setMemory("32Mi")));
           createdAt.put(name, System.nanoTime());
           client.resource(sb).create();
         });
