@@ -1,19 +1,13 @@
 package dev.nucleus.agent.checkpoint;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,10 +28,14 @@ public final class CheckpointManifest {
     private static final String HEADER = "nucleus-checkpoint-manifest v1";
     private static final HexFormat HEX = HexFormat.of();
 
-    /** One directory ({@code sha256 == null}) or regular file of the tree, by relative path. */
+    /**
+     * One directory ({@code sha256 == null}) or regular file of the tree, by relative path. A file up to
+     * {@link ParallelHash#CHUNK} bytes is an {@code F} line with its SHA-256; a larger one a {@code P} line with the
+     * SHA-256 over the SHA-256s of its consecutive CHUNK-sized pieces, so its pieces are hashed in parallel.
+     */
     record Entry(String path, long size, String sha256) {
         String line() {
-            return sha256 == null ? "D " + path : "F " + sha256 + " " + size + " " + path;
+            return sha256 == null ? "D " + path : (size > ParallelHash.CHUNK ? "P " : "F ") + sha256 + " " + size + " " + path;
         }
     }
 
@@ -46,11 +44,24 @@ public final class CheckpointManifest {
 
     /** Hashes the whole tree, writes the manifest and its signature atomically, and returns its digest. */
     public static String sign(Path dir, CheckpointKey key) throws CheckpointException {
-        byte[] manifest = render(scan(dir));
+        return sign(dir, key, Map.of()).digest();
+    }
+
+    /** The digest of a signed tree and the total size of its files. */
+    record Signed(String digest, long sizeBytes) {
+    }
+
+    /**
+     * Like {@link #sign(Path, CheckpointKey)}, reusing {@code known} hashes (by relative path) of files that were
+     * hashed while they were written ({@link ImageHasher}); a known entry whose size differs is hashed again.
+     */
+    static Signed sign(Path dir, CheckpointKey key, Map<String, Entry> known) throws CheckpointException {
+        Map<String, Entry> entries = scan(dir, known);
+        byte[] manifest = render(entries);
         AtomicFiles.write(dir.resolve(MANIFEST), manifest);
         String signature = "hmac-sha256 " + key.id() + " " + HEX.formatHex(key.sign(manifest)) + "\n";
         AtomicFiles.write(dir.resolve(SIGNATURE), signature.getBytes(StandardCharsets.US_ASCII));
-        return digest(manifest);
+        return new Signed(digest(manifest), entries.values().stream().mapToLong(Entry::size).filter(n -> n > 0).sum());
     }
 
     /**
@@ -71,7 +82,7 @@ public final class CheckpointManifest {
         if (!key.verify(manifest, HEX.parseHex(sig[2]))) {
             throw new CheckpointException(Reason.SignatureMismatch, MANIFEST + " does not match its signature");
         }
-        compare(parse(manifest), scan(dir));
+        compare(parse(manifest), scan(dir, Map.of()));
         return digest(manifest);
     }
 
@@ -82,7 +93,7 @@ public final class CheckpointManifest {
 
     /** Total bytes of the regular files under {@code dir} (refusing the same things as the manifest). */
     public static long sizeBytes(Path dir) throws CheckpointException {
-        return scan(dir).values().stream().mapToLong(Entry::size).sum();
+        return walk(dir).values().stream().mapToLong(Entry::size).filter(n -> n > 0).sum();
     }
 
     private static void compare(Map<String, Entry> expected, Map<String, Entry> actual) throws CheckpointException {
@@ -104,7 +115,26 @@ public final class CheckpointManifest {
         }
     }
 
-    private static Map<String, Entry> scan(Path dir) throws CheckpointException {
+    /** Every directory and file of the tree with its hash; files are hashed in parallel, big files first. */
+    private static Map<String, Entry> scan(Path dir, Map<String, Entry> known) throws CheckpointException {
+        Map<String, Entry> entries = walk(dir);
+        List<Entry> toHash = entries.values().stream().filter(e -> e.sha256() == null && e.size() >= 0)
+                .filter(e -> !known.containsKey(e.path()) || known.get(e.path()).size() != e.size())
+                .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList();
+        entries.values().stream().filter(e -> known.containsKey(e.path()) && known.get(e.path()).size() == e.size())
+                .toList().forEach(e -> entries.put(e.path(), known.get(e.path())));
+        try {
+            for (Entry e : ParallelHash.hashAll(dir, toHash)) {
+                entries.put(e.path(), e);
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
+        return entries;
+    }
+
+    /** Directories (size -1) and regular files (their size, not hashed yet); refuses symlinks and special files. */
+    private static Map<String, Entry> walk(Path dir) throws CheckpointException {
         Map<String, Entry> entries = new TreeMap<>();
         try {
             BasicFileAttributes top = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -136,7 +166,7 @@ public final class CheckpointManifest {
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
             if (!d.equals(root)) {
                 String rel = relative(d);
-                entries.put(rel, new Entry(rel, 0, null));
+                entries.put(rel, new Entry(rel, -1, null));
             }
             return FileVisitResult.CONTINUE;
         }
@@ -155,7 +185,7 @@ public final class CheckpointManifest {
                 throw new UncheckedCheckpoint(new CheckpointException(Reason.SpecialFileRefused,
                         rel + " is a special file; a checkpoint tree holds only directories and regular files"));
             }
-            entries.put(rel, hash(f, rel));
+            entries.put(rel, new Entry(rel, attrs.size(), null));
             return FileVisitResult.CONTINUE;
         }
 
@@ -167,25 +197,6 @@ public final class CheckpointManifest {
             }
             return rel;
         }
-    }
-
-    private static Entry hash(Path file, String rel) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        long size = 0;
-        // O_NOFOLLOW: a file swapped for a symlink after the walk looked at it is still not followed.
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                InputStream in = new DigestInputStream(Channels.newInputStream(ch), sha)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                size += n;
-            }
-        }
-        return new Entry(rel, size, HEX.formatHex(sha.digest()));
     }
 
     private static byte[] render(Map<String, Entry> entries) {
@@ -204,8 +215,9 @@ public final class CheckpointManifest {
         for (int i = 1; i < lines.length; i++) {
             String[] f = lines[i].split(" ", 4);
             if (f.length == 2 && f[0].equals("D")) {
-                entries.put(f[1], new Entry(f[1], 0, null));
-            } else if (f.length == 4 && f[0].equals("F") && f[1].matches("[0-9a-f]{64}") && f[2].matches("\\d{1,19}")) {
+                entries.put(f[1], new Entry(f[1], -1, null));
+            } else if (f.length == 4 && f[1].matches("[0-9a-f]{64}") && f[2].matches("\\d{1,19}")
+                    && f[0].equals(Long.parseLong(f[2]) > ParallelHash.CHUNK ? "P" : "F")) {
                 entries.put(f[3], new Entry(f[3], Long.parseLong(f[2]), f[1]));
             } else {
                 bad.add("line " + (i + 1));

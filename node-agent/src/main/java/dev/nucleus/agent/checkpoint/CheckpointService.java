@@ -77,9 +77,8 @@ public final class CheckpointService {
             AtomicFiles.write(dir.resolve(STDIO_FILE), SandboxProcesses.stdioPipes(t.initPid())
                     .getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), dir.resolve(ROOTFS_ARCHIVE));
-            List<String> extra = List.of("--external", "mnt[]");
-            CriuResult r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"),
-                    t.volumes(), leaveRunning, extra)));
+            Map<String, CheckpointManifest.Entry> hashed = new java.util.HashMap<>();
+            CriuResult r = dump(t, images, leaveRunning, hashed);
             if (!r.succeeded()) {
                 throw criuFailure("checkpoint of " + t.name(), r);
             }
@@ -90,14 +89,39 @@ public final class CheckpointService {
                     System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
                     usable.version(), t.limits(), t.volumes(), t.spec());
             metadata.save(dir);
-            String digest = CheckpointManifest.sign(dir, key);
-            return new Checkpoint(dir, metadata, digest, CheckpointManifest.sizeBytes(dir),
+            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, hashed);
+            return new Checkpoint(dir, metadata, signed.digest(), signed.sizeBytes(),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros());
         } finally {
             if (!keep) {
                 CriuRunner.deleteTree(dir);
             }
         }
+    }
+
+    /**
+     * criu dump at its default log level while the page images are hashed as criu writes them (into {@code hashed});
+     * a failure that left the sandbox running is dumped once more at {@link CriuRunner#VERBOSE}, for the full log
+     * (and the checkpoint, if the failure was transient).
+     */
+    private CriuResult dump(CheckpointTarget t, Path images, boolean leaveRunning,
+            Map<String, CheckpointManifest.Entry> hashed) throws CheckpointException {
+        CriuResult r;
+        try (ImageHasher hasher = ImageHasher.start(images.getParent(), images)) {
+            r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"), t.volumes(),
+                    leaveRunning, List.of("--external", "mnt[]"))));
+            if (r.succeeded()) {
+                hashed.putAll(hasher.finish());
+                return r;
+            }
+        }
+        if (r.timedOut() || !SandboxProcesses.isRunning(t.initPid())) {
+            return r;
+        }
+        CriuRunner.deleteTree(images);
+        AtomicFiles.createPrivateDirectory(images);
+        return runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"), t.volumes(),
+                leaveRunning, List.of("--external", "mnt[]", CriuRunner.VERBOSE))));
     }
 
     /**
@@ -120,15 +144,29 @@ public final class CheckpointService {
         CheckpointMetadata m = CheckpointMetadata.load(req.checkpointDir());
         refuseUnrestorable(m, req);
         requireCriu();
+        try {
+            return restoreVerified(req, monitor, m, digest, start, List.of());
+        } catch (CheckpointException e) {
+            if (e.reason() != Reason.CriuFailed) {
+                throw e;
+            }
+            // Everything of the failed attempt is gone: the same restore once more with criu's full log.
+            return restoreVerified(req, monitor, m, digest, start, List.of(CriuRunner.VERBOSE));
+        }
+    }
+
+    private Restored restoreVerified(RestoreRequest req, RestoreMonitor monitor, CheckpointMetadata m, String digest,
+            long start, List<String> criuArgs) throws CheckpointException {
         prepareEmptyDirectory(req.root());
         AtomicFiles.createPrivateDirectory(req.workDir());
+        deleteStale(req.workDir().resolve("restore.pid"));  // a failed first attempt's
         RestoreCgroups.Handle cg = null;
         long pid = -1;
         boolean done = false;
         try {
             extractRoot(req.checkpointDir().resolve(ROOTFS_ARCHIVE), req.root());
             cg = cgroups.create(req.sandboxId(), m.resourceLimits());
-            CriuRestore restore = criuRestore(req, m, cg);
+            CriuRestore restore = criuRestore(req, m, cg, criuArgs);
             pid = monitor == null ? restoreDetached(restore, m) : restoreMonitored(monitor, restore, m, digest);
             done = true;
             String reason = m.landlock() ? "LandlockNotRestored" : "IsolationEnforced";
@@ -151,8 +189,8 @@ public final class CheckpointService {
         }
     }
 
-    private static CriuRestore criuRestore(RestoreRequest req, CheckpointMetadata m, RestoreCgroups.Handle cg)
-            throws CheckpointException {
+    private static CriuRestore criuRestore(RestoreRequest req, CheckpointMetadata m, RestoreCgroups.Handle cg,
+            List<String> criuArgs) throws CheckpointException {
         String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
                 StandardCharsets.US_ASCII).split("\n", -1);
         return new CriuRestore(req.checkpointDir().resolve(IMAGES), req.workDir().resolve("restore.log"),
@@ -160,7 +198,7 @@ public final class CheckpointService {
                 cg == null ? List.of() : cg.procsFiles(),
                 new CriuRestore.Stdio(blankToNull(pipes[0]), pipes.length > 1 ? blankToNull(pipes[1]) : null,
                         req.stdoutFile(), req.stderrFile()),
-                List.of("--ext-mount-map", "auto"));
+                concat(List.of("--ext-mount-map", "auto"), criuArgs));
     }
 
     private long restoreDetached(CriuRestore restore, CheckpointMetadata m) throws CheckpointException {
@@ -209,15 +247,18 @@ public final class CheckpointService {
         }
     }
 
-    private static CheckpointException criuFailure(String what, CriuResult r) {
+    /** CRIU's failure as a reason: a prlimit refused on a non-root task is NonRootTasks, the rest CriuFailed. */
+    static CheckpointException criuFailure(String what, CriuResult r) {
         if (r.timedOut()) {
             return new CheckpointException(Reason.CriuTimedOut, what + " did not finish within the CRIU timeout "
                     + "(killed after " + r.elapsed().toMillis() + " ms)", r.logTail(), null);
         }
-        String hint = String.join("\n", r.logTail()).contains("Can't get rlimit") ? " (tasks run as a non-root uid; "
-                + "root lacks CAP_SYS_RESOURCE on this node)" : "";
-        return new CheckpointException(Reason.CriuFailed, what + " failed: criu exited " + r.exitCode() + hint,
-                r.logTail(), null);
+        if (r.logTail().stream().anyMatch(l -> l.contains("Can't get rlimit"))) {
+            return new CheckpointException(Reason.NonRootTasks, what + " failed: criu could not read the rlimits of "
+                    + "tasks running as a non-root host uid (this node's root lacks CAP_SYS_RESOURCE)", r.logTail(), null);
+        }
+        return new CheckpointException(Reason.CriuFailed, what + " failed: criu exited " + r.exitCode(), r.logTail(),
+                null);
     }
 
     private static List<ExternalMount> remap(List<ExternalMount> recorded, RestoreRequest req) {
@@ -305,6 +346,20 @@ public final class CheckpointService {
         if (root != null && Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             CriuRunner.deleteTree(root);
         }
+    }
+
+    private static void deleteStale(Path file) throws CheckpointException {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot remove " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static String blankToNull(String s) {

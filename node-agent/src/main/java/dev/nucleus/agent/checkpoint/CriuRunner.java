@@ -34,8 +34,11 @@ public final class CriuRunner {
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(8);
     private static final Pattern VERSION = Pattern.compile("(?m)^Version:\\s*(\\S+)");
     private static final int LOG_TAIL_LINES = 15;
-    // Full logs: a failed checkpoint's status carries the relevant lines, and dumps name the tasks they seized.
-    private static final String LOG_LEVEL = "-v4";
+    /**
+     * Full logs. Runs use criu's default level (errors and warnings: what a failed status shows), which keeps
+     * criu's own work small; the service reruns a failed dump or restore at this level for the whole story.
+     */
+    public static final String VERBOSE = "-v4";
     private static final Pattern SEIZED = Pattern.compile("Seized task (\\d+),");
     private static final File DEV_NULL = new File("/dev/null");
 
@@ -62,7 +65,7 @@ public final class CriuRunner {
     public CriuResult dump(CriuDump request) throws IOException {
         List<String> args = new ArrayList<>(List.of("dump", "--tree", Long.toString(request.pid()),
                 "--images-dir", request.imagesDir().toString(), "--log-file", request.logFile().toString(),
-                LOG_LEVEL, "--display-stats"));
+                "--display-stats"));
         for (ExternalMount m : request.externalMounts()) {
             args.addAll(List.of("--external", m.dumpSpec()));
         }
@@ -108,7 +111,7 @@ public final class CriuRunner {
 
     private List<String> restoreArgs(CriuRestore request) {
         List<String> args = new ArrayList<>(List.of("restore", "--images-dir", request.imagesDir().toString(),
-                "--log-file", request.logFile().toString(), LOG_LEVEL, "--pidfile", request.pidFile().toString(),
+                "--log-file", request.logFile().toString(), "--pidfile", request.pidFile().toString(),
                 "--restore-detached"));
         // criu writes stats-restore into its work dir, by default the images: a signed checkpoint stays untouched.
         args.addAll(List.of("--work-dir", request.logFile().getParent().toString()));

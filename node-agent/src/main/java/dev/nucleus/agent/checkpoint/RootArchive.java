@@ -32,7 +32,10 @@ final class RootArchive {
     private RootArchive() {
     }
 
-    /** Archives the root of {@code pid} into {@code archive} (created 0600, fsync'ed). */
+    /**
+     * Archives the root of {@code pid} into {@code archive}. Like CRIU's images it is not fsync'ed on its own: the
+     * signed manifest pins its hash, so a copy that did not reach the disk is refused on restore, never used.
+     */
     static void write(long pid, Path archive) throws CheckpointException {
         Path root = Path.of("/proc", Long.toString(pid), "root", ".");  // "." so the magic link itself is followed
         try {
@@ -41,9 +44,6 @@ final class RootArchive {
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), 1 << 16)) {
                 Files.walkFileTree(root, new Writer(root, mountPoints, out));
                 out.write(new byte[2 * BLOCK]);
-            }
-            try (var ch = java.nio.channels.FileChannel.open(archive, StandardOpenOption.WRITE)) {
-                ch.force(true);
             }
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot archive the root of pid " + pid + ": " + e, e);

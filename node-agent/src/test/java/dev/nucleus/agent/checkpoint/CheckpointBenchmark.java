@@ -88,14 +88,11 @@ public final class CheckpointBenchmark {
         CheckpointService.Checkpoint c = service.checkpoint(t, tmp.resolve(name + "-ckpt"), false);
         double dumpMs = (System.nanoTime() - t0) / 1e6;
         s.runtime.await(name, Duration.ofSeconds(30));
-        Path work = Files.createDirectories(tmp.resolve(name + "-restore"));
         t0 = System.nanoTime();
-        CheckpointService.Restored restored = service.restore(new CheckpointService.RestoreRequest(c.location(),
-                name + "-r", work.resolve("root"), work.resolve("work"), Map.of("data", data.toString()), false,
-                work.resolve("stdout"), work.resolve("stderr")));
+        RuntimeRestoreMonitor.restoreInto(service, s.runtime, name + "-r", c.location(), Map.of("data", data.toString()),
+                false);
         double restoreMs = (System.nanoTime() - t0) / 1e6;
-        CounterProcess.killTree(restored.initPid());
-        restored.cgroup().destroy();
+        s.runtime.remove(name + "-r");
         s.runtime.remove(name);
         return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)));
     }

@@ -105,7 +105,8 @@ class CheckpointServiceNativeTest {
             Thread.sleep(50);
         }
         String first = Files.readAllLines(tmp.resolve(name + "-r.stdout")).get(0).trim();
-        assertThat(Long.parseLong(first)).isGreaterThan(atDump);
+        // The dump may freeze it between writing the count file and echoing the number: equal is fine.
+        assertThat(Long.parseLong(first)).isGreaterThanOrEqualTo(atDump);
         assertThat(restored.landlockEnforced()).isFalse();
         assertThat(restored.isolationReason()).isEqualTo("IsolationEnforced");
     }

@@ -46,8 +46,9 @@ class CriuRunnerNativeTest {
         try (CounterProcess counter = CounterProcess.start(dir, "")) {
             counter.awaitValue(v -> v >= 20, Duration.ofSeconds(20));
 
+            // -v4: the "Seized task" lines that name the dumped pids are info level.
             CriuResult dump = criu.dump(new CriuDump(counter.pid, images, images.resolve("dump.log"), List.of(),
-                    false, List.of()));
+                    false, List.of(CriuRunner.VERBOSE)));
             assertThat(dump.succeeded()).as("dump: %s %s", dump.output(), dump.logTail()).isTrue();
             assertThat(dump.stats().frozenMicros()).isPresent();
             long atDump = counter.read();

@@ -101,7 +101,9 @@ class RestoreMonitorNativeTest {
         assertThat(own.signal()).isZero();
         assertThat(own.reason()).isEqualTo(ExitStatus.ERROR);
         List<String> logged = Files.readAllLines(sandboxes.runtime.stateDirectory().open(name + "-a").stdoutLog());
-        assertThat(Long.parseLong(logged.get(0).trim())).as("the monitor copies the restored output").isGreaterThan(atDump);
+        // The dump may freeze it between writing the count file and echoing the number: equal is fine.
+        assertThat(Long.parseLong(logged.get(0).trim()))
+                .as("the monitor copies the restored output").isGreaterThanOrEqualTo(atDump);
     }
 
     @Test
