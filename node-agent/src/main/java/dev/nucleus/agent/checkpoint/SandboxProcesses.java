@@ -12,7 +12,7 @@ import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 /** What /proc says about a sandbox's process tree before CRIU touches it. */
 final class SandboxProcesses {
 
-    private static final int CAP_SYS_RESOURCE = 24;
+    static final int CAP_SYS_RESOURCE = 24;
 
     private SandboxProcesses() {
     }
@@ -22,7 +22,7 @@ final class SandboxProcesses {
      * CAP_SYS_RESOURCE (CRIU's prlimit on them fails with EPERM; found on these VMs).
      */
     static void requireDumpable(long pid) throws CheckpointException {
-        if (pid <= 0 || !Files.isDirectory(Path.of("/proc/" + pid)) || isZombie(pid)) {
+        if (!isRunning(pid)) {
             throw new CheckpointException(Reason.NotRunning, "process " + pid + " is not running");
         }
         List<String> nonRoot = new ArrayList<>();
@@ -38,6 +38,11 @@ final class SandboxProcesses {
             throw new CheckpointException(Reason.NonRootTasks, "tasks " + nonRoot + " run as non-root host uids and "
                     + "this node's root lacks CAP_SYS_RESOURCE, which CRIU needs to read their rlimits");
         }
+    }
+
+    /** Whether {@code pid} exists and is not a zombie. */
+    static boolean isRunning(long pid) {
+        return pid > 0 && Files.isDirectory(Path.of("/proc/" + pid)) && !isZombie(pid);
     }
 
     /** "pipe:[N]\npipe:[M]" for stdout and stderr of {@code pid}; a line is empty when that fd is not a pipe. */
@@ -69,7 +74,7 @@ final class SandboxProcesses {
         return state == null || state.startsWith("Z") || state.startsWith("X");
     }
 
-    private static boolean hasCapability(int cap) {
+    static boolean hasCapability(int cap) {
         String eff = statusField(-1, "CapEff");
         return eff != null && (Long.parseUnsignedLong(eff, 16) & (1L << cap)) != 0;
     }
