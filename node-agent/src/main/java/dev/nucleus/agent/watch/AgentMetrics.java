@@ -18,7 +18,12 @@ public final class AgentMetrics {
   /** Launch latency buckets in seconds: a warm launch takes tens of milliseconds. */
   static final double[] LAUNCH_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
+  /** Dump and restore buckets in seconds: a small sandbox takes about a second, 256 MiB several. */
+  static final double[] CRIU_BUCKETS = {0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 150, 300};
+
   private final Histogram launch = new Histogram(LAUNCH_BUCKETS);
+  private final Histogram checkpoints = new Histogram(CRIU_BUCKETS);
+  private final Histogram restores = new Histogram(CRIU_BUCKETS);
   private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
   private final AtomicLong leaseRenewals = new AtomicLong();
   private final AtomicLong leaseFailures = new AtomicLong();
@@ -27,6 +32,24 @@ public final class AgentMetrics {
 
   public void observeLaunch(long nanos) {
     launch.observe(nanos / 1e9);
+  }
+
+  /** A completed dump's wall time, as its status reports it. */
+  public void observeCheckpoint(long millis) {
+    checkpoints.observe(millis / 1e3);
+  }
+
+  /** A restore's time from the engine call to a running sandbox. */
+  public void observeRestore(long nanos) {
+    restores.observe(nanos / 1e9);
+  }
+
+  public long checkpointCount() {
+    return checkpoints.count();
+  }
+
+  public long restoreCount() {
+    return restores.count();
   }
 
   public void countError(String reason) {
@@ -67,7 +90,13 @@ public final class AgentMetrics {
     header(out, "nucleus_agent_launch_duration_seconds", "histogram",
         "Time from the engine's start call to a running workload.");
     launch.render(out, "nucleus_agent_launch_duration_seconds");
-    header(out, "nucleus_agent_errors_total", "counter", "Sandbox operations that failed, by status reason.");
+    header(out, "nucleus_agent_checkpoint_duration_seconds", "histogram",
+        "Wall time of completed checkpoint dumps (CRIU dump, root archive, metadata, signed manifest).");
+    checkpoints.render(out, "nucleus_agent_checkpoint_duration_seconds");
+    header(out, "nucleus_agent_restore_duration_seconds", "histogram",
+        "Time from the engine's restore call to a running restored workload (verification included).");
+    restores.render(out, "nucleus_agent_restore_duration_seconds");
+    header(out, "nucleus_agent_errors_total", "counter", "Sandbox and checkpoint operations that failed, by status reason.");
     new TreeMap<>(errors).forEach((reason, n) ->
         out.append("nucleus_agent_errors_total{reason=\"").append(escape(reason)).append("\"} ").append(n.get())
             .append('\n'));

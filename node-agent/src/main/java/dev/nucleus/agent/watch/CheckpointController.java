@@ -33,6 +33,7 @@ final class CheckpointController {
   private final CheckpointRegistry registry;
   private final Consumer<String> wakeSandbox;
   private final AgentEvents events;
+  private final AgentMetrics metrics;
   private final Clock clock;
   private final Map<String, CheckpointRecord> records = new ConcurrentHashMap<>();
   private final Map<String, String> refused = new ConcurrentHashMap<>();
@@ -40,7 +41,8 @@ final class CheckpointController {
 
   CheckpointController(AgentConfig config, CheckpointEngine engine, CheckpointJournal journal, CheckpointApi api,
       SandboxApi sandboxes, CheckpointRegistry registry, Consumer<String> wakeSandbox, AgentEvents events,
-      Clock clock) {
+      AgentMetrics metrics, Clock clock) {
+    this.metrics = metrics;
     this.config = config;
     this.engine = engine;
     this.journal = journal;
@@ -153,6 +155,7 @@ final class CheckpointController {
   /** A refusal before any dump: nothing was journaled, nothing touched; the reason says whether a retry can help. */
   private void refuse(SandboxKey key, NucleusCheckpoint checkpoint, int attempt, EngineException e) {
     report(key, checkpoint, CheckpointStatusPatches.failed(attempt, clock.instant(), e.reason(), e.getMessage()));
+    metrics.countError(e.reason());
     events.warning(checkpoint, e.reason(), StatusPatches.oneLine(e.getMessage()));
   }
 
@@ -162,6 +165,9 @@ final class CheckpointController {
         image.location(), image.digest(), image.sizeBytes(), image.durationMillis() > 0 ? image.durationMillis() : null,
         image.frozenMillis(), image.metadata());
     end(checkpoint, record.ended(CheckpointRecord.Stage.COMPLETED, outcome));
+    if (image.durationMillis() > 0) {
+      metrics.observeCheckpoint(image.durationMillis());
+    }
     events.normal(checkpoint, Reasons.CHECKPOINTED, "sandbox " + record.sandboxName() + " dumped to "
         + image.location() + " (" + image.sizeBytes() + " bytes, " + image.digest() + ")"
         + (record.leaveRunning() ? "; it keeps running" : "; it stopped"));
@@ -172,6 +178,7 @@ final class CheckpointController {
     NucleusCheckpointStatus outcome = CheckpointStatusPatches.failed(record.attempt(), clock.instant(), reason,
         message);
     end(checkpoint, record.ended(CheckpointRecord.Stage.FAILED, outcome));
+    metrics.countError(reason);
     events.warning(checkpoint, reason, StatusPatches.oneLine(message));
   }
 

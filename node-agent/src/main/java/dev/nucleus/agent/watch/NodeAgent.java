@@ -67,7 +67,7 @@ public final class NodeAgent implements AutoCloseable {
         checkpointApi);
     sandboxLoop = new ReconcileLoop("sandbox", controller::reconcile);
     checkpoints = new CheckpointController(config, criu, checkpointJournal, checkpointApi, sandboxApi, registry,
-        sandboxLoop::add, events, clock);
+        sandboxLoop::add, events, metrics, clock);
     checkpointLoop = new ReconcileLoop("checkpoint", checkpoints::reconcile);
     List<String> remembered = controller.recover();
     List<String> rememberedCheckpoints = checkpoints.recover();

@@ -183,7 +183,11 @@ final class SandboxController {
       return refusedStart(key, Reasons.LAUNCH_FAILED, "the node agent could not start the sandbox: "
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
-    metrics.observeLaunch(System.nanoTime() - begin);
+    if (restore) {
+      metrics.observeRestore(System.nanoTime() - begin);
+    } else {
+      metrics.observeLaunch(System.nanoTime() - begin);
+    }
     record(assignments.get(key.uid()).started(facts.sandboxId()));
     return reportFacts(key, null, facts);
   }

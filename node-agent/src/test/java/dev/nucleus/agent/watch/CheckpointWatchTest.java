@@ -124,6 +124,8 @@ class CheckpointWatchTest {
     Thread.sleep(1000); // several usage periods: the SIGKILL the monitor recorded never turns it into Failed
     assertThat(sandboxStatus("counter").getPhase()).isEqualTo(SandboxPhase.Succeeded);
     assertThat(criu.dumps).containsExactly(sandbox.getMetadata().getUid() + " " + location);
+    assertThat(agent.metrics().checkpointCount()).isEqualTo(1);
+    assertThat(agent.metrics().render()).contains("nucleus_agent_checkpoint_duration_seconds_count 1");
     await().atMost(WAIT).untilAsserted(() -> {
       assertThat(eventReasons("counter-1")).contains(Reasons.CHECKPOINTED);
       assertThat(eventReasons("counter")).contains(Reasons.STARTED, Reasons.CHECKPOINTED);
@@ -144,6 +146,7 @@ class CheckpointWatchTest {
     assertThat(failed.getMessage()).contains("criu exited 1").contains("criu: Error (criu/cr-dump.c:1628)");
     assertThat(failed.getAttempts()).isEqualTo(1);
     assertThat(failed.getCompletedAt()).isNotBlank();
+    assertThat(agent.metrics().errorCount(Reasons.CHECKPOINT_FAILED)).isEqualTo(1);
     await().atMost(WAIT).until(() -> sandboxStatus("keeper").getPhase() == SandboxPhase.Running);
     await().atMost(WAIT).untilAsserted(() -> assertThat(eventReasons("keeper-1")).contains(Reasons.CHECKPOINT_FAILED));
 

@@ -104,6 +104,8 @@ class RestoreWatchTest {
     assertThat(engine.calls).contains("restore " + uid + " " + checkpoint.getStatus().getLocation() + " "
         + checkpoint.getStatus().getDigest());
     assertThat(engine.starts(uid)).isZero();
+    assertThat(agent.metrics().restoreCount()).isEqualTo(1);
+    assertThat(agent.metrics().launchCount()).isEqualTo(1); // the checkpointed sandbox, launched before
     await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace(ns).list().getItems())
         .filteredOn(e -> "counter-restored".equals(e.getInvolvedObject().getName())).extracting(Event::getReason)
         .contains(Reasons.RESTORED));
