@@ -256,14 +256,22 @@ public final class SandboxRuntime {
         }
         owned.remove(name);
         state.delete(name);
-        idRanges.release(name);  // after the directory: its files belong to the range's ids until then
+        if (idRanges.lookup(name).isPresent()) {
+            idRanges.release(name);  // after the directory: its files belong to the range's ids until then
+        }
     }
 
     /** Marks the sandbox as asked to end, before any signal, so a restart supervisor racing with us gives up. */
     private void requestStop(String name) throws IOException {
         Path marker = state.open(name).stopRequested();
-        if (!Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
-            AtomicFiles.write(marker, new byte[0]);
+        try {
+            // An empty flag: O_CREAT|O_EXCL|O_NOFOLLOW 0600 is atomic by itself. No fsync: after a node crash no
+            // supervisor is left to read it, and rm should not pay for one.
+            Files.newByteChannel(marker, java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))).close();
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            AtomicFiles.refuseSymlink(marker);  // already requested, unless someone planted a link there
         }
     }
 

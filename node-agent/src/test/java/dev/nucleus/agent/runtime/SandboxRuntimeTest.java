@@ -155,6 +155,18 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void aSymlinkPlantedAsTheStopMarkerIsRefusedNotFollowed() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("m"));
+        Path victim = Files.writeString(root.resolve("victim"), "precious");
+        Files.createSymbolicLink(root.resolve("sandboxes/m/stop-requested"), victim);
+        assertThatThrownBy(() -> rt.stop("m", Duration.ofSeconds(1))).isInstanceOf(dev.nucleus.agent.state.SymlinkRefusedException.class);
+        assertThat(Files.readString(victim)).isEqualTo("precious");
+        assertThat(k.calls).as("nothing was signalled").doesNotContain("SIGTERM 4000");
+    }
+
+    @Test
     void aRecycledPidIsNeverSignalled() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         SandboxRuntime rt = runtime(k);
