@@ -28,9 +28,13 @@ import java.util.Set;
  */
 public final class CheckpointStatusAggregator {
 
-  /** Reasons that make phase Failed final. Any other Failed is one attempt's failure, retried. */
+  /**
+   * Reasons that make phase Failed final: a retry cannot change them (the sandbox's own Landlock scope, uids or
+   * runtime stay what they are). Any other Failed is one attempt's failure, retried.
+   */
   public static final Set<String> FINAL_REASONS = Set.of(Reasons.BACKOFF_LIMIT_EXCEEDED, Reasons.SANDBOX_NOT_RUNNING,
-      Reasons.CRIU_UNAVAILABLE, Reasons.NODE_LOST);
+      Reasons.CRIU_UNAVAILABLE, Reasons.NODE_LOST, Reasons.LANDLOCK_BLOCKS_DUMP, Reasons.NON_ROOT_TASKS,
+      Reasons.GVISOR_UNSUPPORTED);
 
   /**
    * The aggregator's verdict; {@code retryIn} is when a failed attempt's backoff ends, {@code waiting} is true while

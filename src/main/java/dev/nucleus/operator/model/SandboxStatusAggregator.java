@@ -103,7 +103,9 @@ public final class SandboxStatusAggregator {
 
   private static DesiredCondition started(SandboxObservation obs, NucleusSandboxStatus agent) {
     if (agent.getStartedAt() != null) {
-      String reason = Reasons.RESTORED.equals(agent.getReason()) ? Reasons.RESTORED : Reasons.LAUNCHED;
+      // A restore reports Restored, or LandlockNotRestored when it ran without its Landlock domain.
+      String reason = Reasons.RESTORED.equals(agent.getReason())
+          || Reasons.LANDLOCK_NOT_RESTORED.equals(agent.getReason()) ? Reasons.RESTORED : Reasons.LAUNCHED;
       return new DesiredCondition(STARTED, TRUE, reason, "pid " + agent.getPid() + " on node " + obs.nodeName()
           + " since " + agent.getStartedAt());
     }

@@ -62,6 +62,18 @@ class CheckpointStatusAggregatorTest {
   }
 
   @Test
+  void aFailureARetryCannotChangeIsFinalWithoutRetrying() {
+    for (String reason : new String[] {Reasons.LANDLOCK_BLOCKS_DUMP, Reasons.NON_ROOT_TASKS, Reasons.GVISOR_UNSUPPORTED}) {
+      var failed = attemptFailed(1, "2026-11-29T20:00:00Z").setReason(reason);
+      assertThat(CheckpointStatusAggregator.terminal(failed)).as(reason).isTrue();
+      var later = CheckpointStatusAggregator.aggregate(failed, READY_ON_A, BACKOFF, NOW.plusSeconds(3600));
+      assertThat(later.retryIn()).as(reason).isEmpty();
+      assertThat(later.update().status().getPhase()).as(reason).isEqualTo(CheckpointPhase.Failed);
+    }
+    assertThat(CheckpointStatusAggregator.terminal(attemptFailed(1, "2026-11-29T20:00:00Z"))).isFalse();
+  }
+
+  @Test
   void aFailedAttemptWaitsItsBackoffThenGoesBackToPending() {
     var failed = attemptFailed(1, "2026-11-29T20:00:00Z");
 

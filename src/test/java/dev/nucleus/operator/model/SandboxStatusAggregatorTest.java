@@ -149,6 +149,22 @@ class SandboxStatusAggregatorTest {
   }
 
   @Test
+  void aRestoreWithoutLandlockIsStartedRestoredAndSaysSoOnIsolated() {
+    var placed = SandboxStatusAggregator.aggregate(null, SandboxObservation.placed(1, "node-a"), NOW).status();
+    for (String agentReason : new String[] {Reasons.RESTORED, Reasons.LANDLOCK_NOT_RESTORED}) {
+      var restored = running(placed).setReason(agentReason);
+
+      var status = SandboxStatusAggregator.aggregate(restored, SandboxObservation.placed(1, "node-a"), NOW).status();
+
+      assertThat(condition(status, "Started").getReason()).as(agentReason).isEqualTo(Reasons.RESTORED);
+      assertThat(condition(status, "Isolated").getReason()).as(agentReason).isEqualTo(
+          agentReason.equals(Reasons.RESTORED) ? Reasons.ISOLATION_ENFORCED : Reasons.LANDLOCK_NOT_RESTORED);
+    }
+    assertThat(condition(SandboxStatusAggregator.aggregate(running(placed), SandboxObservation.placed(1, "node-a"),
+        NOW).status(), "Started").getReason()).isEqualTo(Reasons.LAUNCHED);
+  }
+
+  @Test
   void deletionIsTerminating() {
     var placed = SandboxStatusAggregator.aggregate(null, SandboxObservation.placed(1, "node-a"), NOW).status();
     var obs = new SandboxObservation(1, true, List.of(), "node-a", null, null, false);

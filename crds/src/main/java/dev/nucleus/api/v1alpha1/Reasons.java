@@ -91,6 +91,10 @@ public final class Reasons {
    * reach criu: it cannot be dumped. Retrying cannot help; the sandbox keeps running untouched.
    */
   public static final String LANDLOCK_BLOCKS_DUMP = "LandlockBlocksDump";
+  /** Tasks of the sandbox run as non-root host uids, which CRIU cannot dump or restore on this node (final). */
+  public static final String NON_ROOT_TASKS = "NonRootTasks";
+  /** The sandbox runs under gVisor; CRIU checkpoints native sandboxes only (final). */
+  public static final String GVISOR_UNSUPPORTED = "GvisorUnsupported";
   /** The checkpoint's image directory was removed from the node. */
   public static final String IMAGE_DELETED = "ImageDeleted";
 

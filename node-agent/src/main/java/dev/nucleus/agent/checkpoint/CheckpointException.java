@@ -69,6 +69,9 @@ public final class CheckpointException extends Exception {
             case CriuUnavailable -> dev.nucleus.api.v1alpha1.Reasons.CRIU_UNAVAILABLE;
             case NotRunning -> dev.nucleus.api.v1alpha1.Reasons.SANDBOX_NOT_RUNNING;
             case LandlockRestoreRefused -> dev.nucleus.api.v1alpha1.Reasons.LANDLOCK_RESTORE_REFUSED;
+            case LandlockBlocksDump -> dev.nucleus.api.v1alpha1.Reasons.LANDLOCK_BLOCKS_DUMP;
+            case NonRootTasks -> dev.nucleus.api.v1alpha1.Reasons.NON_ROOT_TASKS;
+            case GvisorUnsupported -> dev.nucleus.api.v1alpha1.Reasons.GVISOR_UNSUPPORTED;
             case MetadataMissing, MetadataInvalid, SymlinkRefused, SpecialFileRefused, ManifestMissing,
                     ManifestInvalid, SignatureMismatch, DigestMismatch, FileMissing, UnexpectedFile ->
                     dev.nucleus.api.v1alpha1.Reasons.CHECKPOINT_CORRUPT;

@@ -158,5 +158,9 @@ class CheckpointMetadataTest {
                 .isEqualTo("LandlockRestoreRefused");
         assertThat(new CheckpointException(Reason.CriuFailed, "x").apiReason(false)).isEqualTo("CheckpointFailed");
         assertThat(new CheckpointException(Reason.CriuFailed, "x").apiReason(true)).isEqualTo("RestoreFailed");
+        // reasons a retry cannot change, which the operator treats as final
+        assertThat(new CheckpointException(Reason.LandlockBlocksDump, "x").apiReason(false)).isEqualTo("LandlockBlocksDump");
+        assertThat(new CheckpointException(Reason.NonRootTasks, "x").apiReason(false)).isEqualTo("NonRootTasks");
+        assertThat(new CheckpointException(Reason.GvisorUnsupported, "x").apiReason(false)).isEqualTo("GvisorUnsupported");
     }
 }
