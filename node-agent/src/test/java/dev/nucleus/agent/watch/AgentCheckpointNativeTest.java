@@ -207,6 +207,28 @@ class AgentCheckpointNativeTest {
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(stateRoot.toString());
   }
 
+  @Test
+  void aSandboxWhoseLandlockDomainScopesAbstractSocketsIsRefusedUpFrontAndKeepsRunning() throws Exception {
+    // Host network: Landlock keeps the abstract-unix-socket scope, through which CRIU's parasite cannot reach criu.
+    NucleusSandbox host = sandbox("hostnet", new NucleusSandboxSpec().setCommand(List.of("/bin/sh", "-c", COUNTER))
+        .setNetwork(new dev.nucleus.api.v1alpha1.Network().setMode(dev.nucleus.api.v1alpha1.NetworkMode.Host)));
+    String id = RuntimeEngine.sandboxId(host.getMetadata().getUid());
+    await().atMost(WAIT).until(() -> status("hostnet").getPhase() == SandboxPhase.Running);
+    long pid = status("hostnet").getPid();
+
+    NucleusCheckpoint ck = ControlPlaneCluster.admittedCheckpoint(client, ns, "hostnet-1", "hostnet", false);
+    await().atMost(WAIT).until(() -> checkpointStatus("hostnet-1").getPhase() == CheckpointPhase.Failed);
+    NucleusCheckpointStatus refused = checkpointStatus("hostnet-1");
+    assertThat(refused.getReason()).isEqualTo(Reasons.LANDLOCK_BLOCKS_DUMP);
+    assertThat(refused.getMessage()).contains("scopes abstract unix sockets");
+    assertThat(stateRoot.resolve("checkpoints").resolve(ns).resolve("hostnet-1-" + ck.getMetadata().getUid()))
+        .doesNotExist();
+    int before = counts(id).size();
+    await().atMost(WAIT).until(() -> counts(id).size() > before + 2); // untouched: it keeps counting
+    assertThat(status("hostnet").getPhase()).isEqualTo(SandboxPhase.Running);
+    assertThat(status("hostnet").getPid()).isEqualTo(pid);
+  }
+
   <T extends io.fabric8.kubernetes.api.model.HasMetadata> String annotation(Class<T> type, String name) {
     T object = client.resources(type).inNamespace(ns).withName(name).get();
     Map<String, String> annotations = object == null ? null : object.getMetadata().getAnnotations();
