@@ -158,6 +158,24 @@ final class NucleusOnThisMachine implements AutoCloseable {
         .orElseThrow(() -> new AssertionError("no sample " + name + " on the agent's /metrics:\n" + body));
   }
 
+  /** What {@code nucleus logs} prints on this node for one sandbox: an administrator's view of its output. */
+  String nodeLogs(String sandboxId) {
+    try {
+      Process p = new ProcessBuilder(Repo.nucleusCli().toString(), "--state-dir", stateDir.toString(),
+          "--cgroup-root", cgroupRoot, "logs", sandboxId).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new AssertionError("nucleus logs " + sandboxId + " failed:\n" + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run nucleus logs", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   ChildProcess agent() {
     return agent;
   }
@@ -232,13 +250,14 @@ final class NucleusOnThisMachine implements AutoCloseable {
   @Override
   public void close() {
     List<String> problems = new ArrayList<>();
-    if (operator != null && agent != null && operator.isAlive() && agent.isAlive()) {
-      for (String kind : List.of("nckpt", "nsb")) {
-        CommandResult delete = kubectl("delete", kind, "--all", "-A", "--wait", "--timeout=" + WAIT.toSeconds() + "s");
-        if (!delete.succeeded()) {
-          problems.add(delete.describe());
+    try {
+      if (operator != null && agent != null && operator.isAlive() && agent.isAlive()) {
+        for (String kind : List.of("nckpt", "nsb")) {
+          deleteAll(kind, Duration.ofMinutes(10));
         }
       }
+    } catch (RuntimeException | AssertionError e) {
+      problems.add("deleting every object failed: " + e.getMessage());
     }
     for (ChildProcess p : new ChildProcess[] {agent, operator}) {
       if (p != null) {
@@ -258,6 +277,23 @@ final class NucleusOnThisMachine implements AutoCloseable {
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException("cleaning up the node failed:\n" + String.join("\n", problems) + "\n" + logTails());
+    }
+  }
+
+  /**
+   * {@code kubectl delete <kind> --all -A} without waiting in kubectl (one kubectl call is bounded by the harness),
+   * then polls until every object is gone, i.e. the agent tore each down and the operator released its finalizer.
+   */
+  void deleteAll(String kind, Duration within) {
+    kubectl("delete", kind, "--all", "-A", "--wait=false").orThrow();
+    Instant deadline = Instant.now().plus(within);
+    while (!kubectl("get", kind, "-A", "-o", "name").orThrow().stdout().isBlank()) {
+      requireRunning("kubectl delete " + kind + " --all");
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("objects of kind " + kind + " still exist after " + within + ":\n"
+            + kubectl("get", kind, "-A").stdout() + "\n" + logTails());
+      }
+      sleep(Duration.ofMillis(500));
     }
   }
 

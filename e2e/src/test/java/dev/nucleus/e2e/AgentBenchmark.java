@@ -1,0 +1,244 @@
+package dev.nucleus.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.SandboxPhase;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Issue 6's benchmark, on demand only ({@code @Tag("bench")}, docs/benchmarks.md "Agent end to end"): N sandboxes
+ * (default 200) created at once against the real control plane, placed by the real operator and run by the real agent
+ * as real isolated {@code sleep} sandboxes on this machine. Reports create→Running percentiles, the agent's RSS idle
+ * and with N running, and the node memory per sandbox beyond the workload.
+ */
+@Tag("bench")
+@ExtendWith(KubeControlPlaneExtension.class)
+class AgentBenchmark {
+  static final int COUNT = Integer.getInteger("bench.count", 200);
+  static final int CLIENT_THREADS = 8;
+  static final String NS = "bench";
+  static final Duration SETTLE = Duration.ofSeconds(15);
+
+  final Map<String, Long> createCalled = new ConcurrentHashMap<>();
+  final Map<String, Long> scheduledSeen = new ConcurrentHashMap<>();
+  final Map<String, Long> runningSeen = new ConcurrentHashMap<>();
+  final Map<String, String> failed = new ConcurrentHashMap<>();
+
+  @Test
+  void sandboxesAppliedAtOnceEndToEnd(KubeControlPlane plane) throws Exception {
+    try (NucleusOnThisMachine n = new NucleusOnThisMachine(plane)) {
+      UserPath.install(n);
+      n.kubectl("create", "namespace", NS).orThrow();
+      NucleusOnThisMachine.sleep(SETTLE);
+      long agentPid = n.agent().pid();
+      long agentIdle = NodeMemory.rssBytes(agentPid);
+      long usedBefore = NodeMemory.usedBytes();
+      String loadBefore = loadAverage();
+
+      long begin;
+      long createsDone;
+      long allRunning;
+      try (KubernetesClient client = plane.newClient();
+           SharedIndexInformer<NucleusSandbox> informer = client.resources(NucleusSandbox.class).inNamespace(NS)
+               .inform(recorder())) {
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
+        begin = System.nanoTime();
+        for (int i = 0; i < COUNT; i++) {
+          String name = String.format("sleeper-%03d", i);
+          pool.submit(() -> {
+            NucleusSandbox sandbox = client.resources(NucleusSandbox.class).load(new ByteArrayInputStream(
+                sleeper(name).getBytes(StandardCharsets.UTF_8))).item();
+            createCalled.put(name, System.nanoTime());
+            client.resource(sandbox).inNamespace(NS).create();
+          });
+        }
+        pool.shutdown();
+        assertThat(pool.awaitTermination(5, TimeUnit.MINUTES)).as("creates finished").isTrue();
+        createsDone = System.nanoTime();
+        n.await(COUNT + " sandboxes Running", n.agent(), () -> runningSeen.size() + failed.size() >= COUNT);
+        allRunning = System.nanoTime();
+        informer.stop();
+      }
+      assertThat(failed).as("sandboxes that failed instead of running").isEmpty();
+
+      NucleusOnThisMachine.sleep(SETTLE); // one usage refresh and the agent's allocation after the burst
+      long agentBusy = NodeMemory.rssBytes(agentPid);
+      long usedRunning = NodeMemory.usedBytes();
+      String loadAfter = loadAverage();
+      List<String> ids = n.kubectl("get", "nsb", "-n", NS, "-o",
+          "jsonpath={range .items[*]}{.status.sandboxId}{\"\\n\"}{end}").orThrow().stdout().lines().toList();
+      Footprint footprint = Footprint.of(ids);
+      long cgroupCharged = sumOfReportedMemory(n);
+
+      String report = report(agentIdle, agentBusy, usedBefore, usedRunning, footprint, cgroupCharged, begin,
+          createsDone, allRunning, loadBefore, loadAfter);
+      Files.writeString(Repo.logs().resolve("agent-bench.md"), report);
+      System.out.println(report);
+
+      long deleteBegin = System.nanoTime();
+      n.deleteAll("nsb", Duration.ofMinutes(10));
+      long deleteMillis = (System.nanoTime() - deleteBegin) / 1_000_000;
+      String deleted = String.format("| delete all (kubectl delete, until every object is gone) | %d ms |%n", deleteMillis);
+      Files.writeString(Repo.logs().resolve("agent-bench.md"), report + deleted);
+      System.out.println(deleted);
+      List<String> left = new ArrayList<>();
+      for (String id : ids) {
+        NodeTraces.cgroupDirectories(id).forEach(d -> left.add(d.toString()));
+        left.addAll(n.traces.processesOf(id));
+      }
+      assertThat(left).as("left on the node after deleting all").isEmpty();
+
+    }
+  }
+
+  private ResourceEventHandler<NucleusSandbox> recorder() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(NucleusSandbox s) {
+        record(s);
+      }
+
+      @Override
+      public void onUpdate(NucleusSandbox old, NucleusSandbox s) {
+        record(s);
+      }
+
+      @Override
+      public void onDelete(NucleusSandbox s, boolean unknownFinalState) {}
+    };
+  }
+
+  private void record(NucleusSandbox s) {
+    long now = System.nanoTime();
+    String name = s.getMetadata().getName();
+    if (s.getStatus() == null) {
+      return;
+    }
+    if (s.getStatus().getNodeName() != null) {
+      scheduledSeen.putIfAbsent(name, now);
+    }
+    SandboxPhase phase = s.getStatus().getPhase();
+    if (phase == SandboxPhase.Running) {
+      runningSeen.putIfAbsent(name, now);
+    } else if (phase == SandboxPhase.Failed || phase == SandboxPhase.Succeeded) {
+      failed.putIfAbsent(name, phase + " " + s.getStatus().getReason() + ": " + s.getStatus().getMessage());
+    }
+  }
+
+  static String sleeper(String name) {
+    return """
+        apiVersion: nucleus.dev/v1alpha1
+        kind: NucleusSandbox
+        metadata:
+          name: %s
+        spec:
+          command: ["/bin/sleep", "3600"]
+          rootfs:
+            host: true
+          resources:
+            memory: 16Mi
+            pids: 4
+        """.formatted(name);
+  }
+
+  private static long sumOfReportedMemory(NucleusOnThisMachine n) {
+    return n.kubectl("get", "nsb", "-n", NS, "-o",
+        "jsonpath={range .items[*]}{.status.usage.memoryCurrentBytes}{\"\\n\"}{end}").orThrow().stdout().lines()
+        .filter(l -> !l.isBlank()).mapToLong(Long::parseLong).sum();
+  }
+
+  private String report(long agentIdle, long agentBusy, long usedBefore, long usedRunning, Footprint f,
+      long cgroupCharged, long begin, long createsDone, long allRunning, String loadBefore, String loadAfter) {
+    long[] toRunning = latencies(runningSeen);
+    long[] toScheduled = latencies(scheduledSeen);
+    double mib = 1024.0 * 1024.0;
+    long nodeDelta = usedRunning - usedBefore;
+    long beyondWorkload = nodeDelta - f.workloadPss() - (agentBusy - agentIdle);
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("Agent end to end, %d sandboxes, %s, load before %s, after %s%n", COUNT,
+        Instant.now(), loadBefore, loadAfter));
+    out.append(String.format("| create→Scheduled p50 / p90 / p99 / max | %d / %d / %d / %d ms |%n",
+        pct(toScheduled, 50), pct(toScheduled, 90), pct(toScheduled, 99), pct(toScheduled, 100)));
+    out.append(String.format("| create→Running p50 / p90 / p99 / max | %d / %d / %d / %d ms |%n",
+        pct(toRunning, 50), pct(toRunning, 90), pct(toRunning, 99), pct(toRunning, 100)));
+    out.append(String.format("| all creates returned / all Running | %d ms / %d ms |%n",
+        (createsDone - begin) / 1_000_000, (allRunning - begin) / 1_000_000));
+    out.append(String.format("| agent RSS idle / with %d running | %.1f MiB / %.1f MiB |%n", COUNT,
+        agentIdle / mib, agentBusy / mib));
+    out.append(String.format("| node memory in use, before / with %d running | %.0f MiB / %.0f MiB (+%.1f MiB) |%n",
+        COUNT, usedBefore / mib, usedRunning / mib, nodeDelta / mib));
+    out.append(String.format("| per sandbox: workload PSS (sleep) | %.3f MiB |%n", f.workloadPss() / mib / COUNT));
+    out.append(String.format("| per sandbox: init + monitor processes (%d in all) PSS | %.3f MiB |%n", f.launcherProcesses(),
+        f.launcherPss() / mib / COUNT));
+    out.append(String.format("| per sandbox: cgroup memory.current reported in status | %.3f MiB |%n",
+        cgroupCharged / mib / COUNT));
+    out.append(String.format("| per sandbox: node memory beyond workload and agent growth | %.3f MiB |%n",
+        beyondWorkload / mib / COUNT));
+    return out.toString();
+  }
+
+  private long[] latencies(Map<String, Long> seen) {
+    return seen.entrySet().stream().filter(e -> createCalled.containsKey(e.getKey()))
+        .mapToLong(e -> (e.getValue() - createCalled.get(e.getKey())) / 1_000_000).sorted().toArray();
+  }
+
+  private static long pct(long[] sorted, int p) {
+    if (sorted.length == 0) {
+      return -1;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  private static String loadAverage() {
+    try {
+      return String.join(" ", List.of(Files.readString(Path.of("/proc/loadavg")).split(" ")).subList(0, 3));
+    } catch (java.io.IOException e) {
+      return "?";
+    }
+  }
+
+  /**
+   * The sandboxes' processes split by executable: the sandbox's init ({@code nucleus-init}, pid 1 inside) and its
+   * monitor (the launcher, the init's parent, outside the sandbox's cgroup) are overhead; the rest is the workload.
+   */
+  record Footprint(long workloadPss, long launcherPss, int launcherProcesses) {
+    static Footprint of(List<String> sandboxIds) {
+      long workload = 0;
+      long launcher = 0;
+      int launchers = 0;
+      for (String id : sandboxIds) {
+        for (long pid : NodeMemory.pidsOfCgroup(id)) {
+          if (NodeMemory.exe(pid).endsWith("nucleus-init")) {
+            launcher += NodeMemory.pssBytes(pid) + NodeMemory.pssBytes(NodeMemory.parent(pid));
+            launchers += 2;
+          } else {
+            workload += NodeMemory.pssBytes(pid);
+          }
+        }
+      }
+      return new Footprint(workload, launcher, launchers);
+    }
+  }
+}
