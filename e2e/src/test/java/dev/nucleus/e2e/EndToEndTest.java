@@ -2,7 +2,6 @@ package dev.nucleus.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.testing.controlplane.CommandResult;
 import dev.nucleus.testing.controlplane.KubeControlPlane;
@@ -192,5 +191,55 @@ class EndToEndTest {
 
     assertThat(n.kubectl("get", "nsb", "-n", NS, "-o", "name").orThrow().stdout())
         .doesNotContain("two-rootfs").doesNotContain("bad-memory");
+  }
+
+  @Test
+  @Order(5)
+  void checkpointAndRestoreThroughKubectlContinueTheCounterWhereItStopped() {
+    NucleusOnThisMachine n = installed();
+    n.kubectl("apply", "-n", NS, "-f", Repo.file("docs/examples/counter-sandbox.yaml").toString()).orThrow();
+    n.await(NS, "nsb/counter", "condition=Ready");
+    Sandbox counter = Sandbox.read(n, NS, "counter");
+    n.await("the counter to reach 3", n.agent(), () -> lastCount(n.nodeLogs(counter.sandboxId())) >= 3);
+
+    n.kubectl("apply", "-n", NS, "-f", Repo.file("docs/examples/checkpoint.yaml").toString()).orThrow();
+    n.await(NS, "nckpt/counter-1", "jsonpath={.status.phase}=Completed");
+    n.await(NS, "nsb/counter", "jsonpath={.status.reason}=" + Reasons.CHECKPOINTED);
+    assertThat(Sandbox.read(n, NS, "counter").row()).containsSubsequence("counter", "Succeeded", n.node,
+        Reasons.CHECKPOINTED);
+    assertThat(ProcessHandle.of(counter.pid()).map(ProcessHandle::isAlive)).as("dumped sandbox stopped")
+        .isNotEqualTo(java.util.Optional.of(true));
+    int atDump = lastCount(n.nodeLogs(counter.sandboxId()));
+    Path image = Path.of(n.field("nckpt", "counter-1", NS, ".status.location"));
+    assertThat(image).isDirectory();
+
+    n.kubectl("apply", "-n", NS, "-f", Repo.file("docs/examples/restore-sandbox.yaml").toString()).orThrow();
+    n.await(NS, "nsb/counter-restored", "condition=Ready");
+    Sandbox restored = Sandbox.read(n, NS, "counter-restored");
+    assertThat(restored.row()).containsSubsequence("counter-restored", "Running", n.node);
+    assertThat(restored.condition("Isolated", "reason")).isEqualTo(Reasons.LANDLOCK_NOT_RESTORED);
+    n.await("the restored counter to count on", n.agent(),
+        () -> lastCount(n.nodeLogs(restored.sandboxId())) > atDump + 1);
+    List<Integer> counts = counts(n.nodeLogs(restored.sandboxId()));
+    // The last line before the dump may sit in the stdout pipe that CRIU restores, so it can come out again once.
+    assertThat(counts.get(0)).as("first count after the restore (%d at the dump), not 1", atDump)
+        .isBetween(atDump, atDump + 1);
+
+    for (String kind : List.of("nsb/counter-restored", "nsb/counter", "nckpt/counter-1")) {
+      n.kubectl("delete", kind, "-n", NS, "--wait", "--timeout=100s").orThrow();
+    }
+    for (Sandbox s : List.of(counter, restored)) {
+      assertThat(n.traces.of(s.sandboxId(), s.uid(), s.pid())).as("left on the node by " + s.name()).isEmpty();
+    }
+    assertThat(image).as("checkpoint image after deleting its NucleusCheckpoint").doesNotExist();
+  }
+
+  static List<Integer> counts(String log) {
+    return log.lines().filter(l -> l.matches("count [0-9]+")).map(l -> Integer.parseInt(l.substring(6))).toList();
+  }
+
+  static int lastCount(String log) {
+    List<Integer> counts = counts(log);
+    return counts.isEmpty() ? 0 : counts.get(counts.size() - 1);
   }
 }
