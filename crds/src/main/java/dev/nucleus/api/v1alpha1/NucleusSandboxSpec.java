@@ -14,6 +14,10 @@ import java.util.Map;
     message = "spec.command is required unless spec.restoreFrom is set")
 @ValidationRule(value = "!has(self.command) || !has(self.restoreFrom)",
     message = "spec.command must not be set with spec.restoreFrom: a restore resumes the checkpointed process")
+@ValidationRule(value = "!has(self.restoreFrom) || !(has(self.env) || has(self.workingDir) || has(self.hostname)"
+    + " || has(self.rootfs) || has(self.resources) || has(self.network) || has(self.volumes))",
+    message = "spec.env, workingDir, hostname, rootfs, resources, network and volumes must not be set with "
+    + "spec.restoreFrom: a restore takes them from the checkpoint")
 @ValidationRule(value = "!has(self.args) || has(self.command)",
     message = "spec.args needs spec.command")
 @ValidationRule(value = "has(self.restoreFrom) == has(oldSelf.restoreFrom)"
