@@ -487,16 +487,17 @@ static int monitor_signals(sigset_t *old) {
 // born in. The monitor stays outside them, runs criu as its child and, as a child subreaper, inherits the restored
 // init when criu exits; from then on it is the same monitor as for a launched sandbox.
 
-static void __attribute__((noreturn)) exec_criu(struct plan *p, int out_w, int err_w, const sigset_t *old) {
+static void __attribute__((noreturn)) exec_criu(struct plan *p, int out_w, int err_w, int verdict_w, const sigset_t *old) {
   sigprocmask(SIG_SETMASK, old, NULL);
   signal(SIGPIPE, SIG_DFL);
   report_fd = fcntl(1, F_DUPFD_CLOEXEC, 10);  // failure lines still reach the agent, and close at exec
   if (report_fd < 0) die("restore", "fcntl", "report");
   for (int i = 0; i < p->cgroup.n; i++) write_file("cgroups", p->cgroup.v[i], "0", 1);
-  int out = fcntl(out_w, F_DUPFD, 10), err = fcntl(err_w, F_DUPFD, 10);
-  if (out < 0 || err < 0 || dup2(out, 3) < 0 || dup2(err, 4) < 0 || dup2(2, 1) < 0) die("restore", "dup2", "criu fds");
-  int keep = report_fd;  // criu's own output goes to the launcher log; 3 and 4 are the workload's pipes
-  if (syscall(SYS_close_range, 5, keep - 1, 0) || syscall(SYS_close_range, keep + 1, ~0U, 0)) die("restore", "close_range", "");
+  int out = fcntl(out_w, F_DUPFD, 10), err = fcntl(err_w, F_DUPFD, 10), verdict = fcntl(verdict_w, F_DUPFD, 10);
+  if (out < 0 || err < 0 || verdict < 0 || dup2(out, 3) < 0 || dup2(err, 4) < 0 || dup2(verdict, 5) < 0 || dup2(2, 1) < 0)
+    die("restore", "dup2", "criu fds");
+  int keep = report_fd;  // criu's own output goes to the launcher log; 3, 4, 5: the workload's pipes, the verdict pipe
+  if (syscall(SYS_close_range, 6, keep - 1, 0) || syscall(SYS_close_range, keep + 1, ~0U, 0)) die("restore", "close_range", "");
   char *argv[MAXV + 1] = {0}, *envp[MAXV + 1] = {0};
   for (int i = 0; i < p->arg.n; i++) argv[i] = p->arg.v[i];
   for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
@@ -536,12 +537,15 @@ static int restore_main(struct plan *p) {
   struct log logs[2];
   int pipes[2][2];
   open_logs(p, logs, pipes);
+  // A new verdict pipe replaces the dumped init's (--inherit-fd fd[5]), so the workload's exact status comes back.
+  int vp[2];
+  if (pipe2(vp, O_CLOEXEC) || fcntl(vp[0], F_SETFL, O_NONBLOCK)) die("restore", "pipe2", "verdict");
   sigset_t old;
   int sfd = monitor_signals(&old);
   pid_t criu = fork();
   if (criu < 0) die("restore", "fork", "criu");
-  if (criu == 0) exec_criu(p, pipes[0][1], pipes[1][1], &old);
-  close(pipes[0][1]); close(pipes[1][1]);  // from now on only the restored workload holds the write ends
+  if (criu == 0) exec_criu(p, pipes[0][1], pipes[1][1], vp[1], &old);
+  close(pipes[0][1]); close(pipes[1][1]); close(vp[1]);  // from now on only the restored tree holds the write ends
   int st = wait_criu(p, criu, sfd);
   if (st == -1) { errno = ETIMEDOUT; die("restore", "criu", "timed out"); }
   if (!WIFEXITED(st) || WEXITSTATUS(st)) {
@@ -557,7 +561,7 @@ static int restore_main(struct plan *p) {
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
   close(devnull);
-  return monitor(p, init, sfd, logs, -1);  // a restored init has no verdict pipe: its own exit status is recorded
+  return monitor(p, init, sfd, logs, vp[0]);  // without a recorded verdict pipe: the init's own exit status
 }
 
 int main(int argc, char **argv) {

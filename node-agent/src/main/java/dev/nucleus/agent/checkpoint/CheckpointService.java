@@ -166,7 +166,7 @@ public final class CheckpointService {
         try {
             extractRoot(req.checkpointDir().resolve(ROOTFS_ARCHIVE), req.root());
             cg = cgroups.create(req.sandboxId(), m.resourceLimits());
-            CriuRestore restore = criuRestore(req, m, cg, criuArgs);
+            CriuRestore restore = criuRestore(req, m, cg, monitor == null ? criuArgs : withVerdict(req, criuArgs));
             pid = monitor == null ? restoreDetached(restore, m) : restoreMonitored(monitor, restore, m, digest);
             done = true;
             String reason = m.landlock() ? "LandlockNotRestored" : "IsolationEnforced";
@@ -189,6 +189,15 @@ public final class CheckpointService {
         }
     }
 
+    /** The dumped init's verdict pipe (third line of {@code stdio}, when recorded) becomes the monitor's new one. */
+    private static List<String> withVerdict(RestoreRequest req, List<String> criuArgs) throws CheckpointException {
+        String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
+                StandardCharsets.US_ASCII).split("\n", -1);
+        String verdict = pipes.length > 2 ? pipeId(pipes[2]) : null;
+        return verdict == null ? criuArgs
+                : concat(criuArgs, List.of("--inherit-fd", "fd[" + RestoreMonitor.VERDICT_FD + "]:" + verdict));
+    }
+
     private static CriuRestore criuRestore(RestoreRequest req, CheckpointMetadata m, RestoreCgroups.Handle cg,
             List<String> criuArgs) throws CheckpointException {
         String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
@@ -196,7 +205,7 @@ public final class CheckpointService {
         return new CriuRestore(req.checkpointDir().resolve(IMAGES), req.workDir().resolve("restore.log"),
                 req.workDir().resolve("restore.pid"), req.root(), remap(m.externalMounts(), req),
                 cg == null ? List.of() : cg.procsFiles(),
-                new CriuRestore.Stdio(blankToNull(pipes[0]), pipes.length > 1 ? blankToNull(pipes[1]) : null,
+                new CriuRestore.Stdio(pipeId(pipes[0]), pipes.length > 1 ? pipeId(pipes[1]) : null,
                         req.stdoutFile(), req.stderrFile()),
                 concat(List.of("--ext-mount-map", "auto"), criuArgs));
     }
@@ -360,6 +369,15 @@ public final class CheckpointService {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
+    }
+
+    /** A recorded pipe id, {@code pipe:[N]}, or null when none was recorded; anything else is refused. */
+    private static String pipeId(String s) throws CheckpointException {
+        String id = blankToNull(s);
+        if (id != null && !id.matches("pipe:\\[\\d{1,19}]")) {
+            throw new CheckpointException(Reason.MetadataInvalid, STDIO_FILE + " holds '" + id + "', not a pipe id");
+        }
+        return id;
     }
 
     private static String blankToNull(String s) {

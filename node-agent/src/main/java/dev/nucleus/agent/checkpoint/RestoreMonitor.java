@@ -14,6 +14,10 @@ public interface RestoreMonitor {
     /** File descriptors the monitor hands criu for the workload's stdout and stderr pipes. */
     int STDOUT_FD = 3;
     int STDERR_FD = 4;
+    /** The fd on which the monitor hands criu a new verdict pipe for the restored launcher init. */
+    int VERDICT_FD = 5;
+    /** The fd of the verdict pipe inside a launched sandbox's init (the workload's exact wait status). */
+    int INIT_VERDICT_FD = 4;
 
     /** Returns the restored init's host PID once criu has finished; throws with the reason when it did not. */
     long start(Command command) throws CheckpointException;

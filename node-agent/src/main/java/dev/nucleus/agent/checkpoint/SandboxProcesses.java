@@ -45,9 +45,12 @@ final class SandboxProcesses {
         return pid > 0 && Files.isDirectory(Path.of("/proc/" + pid)) && !isZombie(pid);
     }
 
-    /** "pipe:[N]\npipe:[M]" for stdout and stderr of {@code pid}; a line is empty when that fd is not a pipe. */
+    /**
+     * "pipe:[N]\npipe:[M]\npipe:[V]" for stdout, stderr and the launcher init's verdict pipe (fd 4) of {@code pid};
+     * a line is empty when that fd is not a pipe.
+     */
     static String stdioPipes(long pid) {
-        return pipe(pid, 1) + "\n" + pipe(pid, 2);
+        return pipe(pid, 1) + "\n" + pipe(pid, 2) + "\n" + pipe(pid, RestoreMonitor.INIT_VERDICT_FD);
     }
 
     /** The PID criu wrote: digits only (never a number fished out of error text), else -1. */

@@ -96,7 +96,8 @@ class CheckpointCliNativeTest {
 
         CliResult stop = nucleus("stop", "-t", "0", "counter-r");
         assertThat(stop.code()).as(stop.err()).isZero();
-        assertThat(stop.out()).isEqualTo("counter-r: Signaled (137)\n");
+        // SIGTERM forwarded by the init, or the cgroup kill right after it (-t 0), whichever reaches the shell first.
+        assertThat(stop.out()).matches("counter-r: Signaled \\((137|143)\\)\n");
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("stop killed it").isFalse();
         assertThat(nucleus("ps").out()).containsPattern("counter-r\\s+Exited");
         CliResult rm = nucleus("rm", "counter-r");
