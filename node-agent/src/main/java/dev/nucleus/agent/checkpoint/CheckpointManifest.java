@@ -52,8 +52,8 @@ public final class CheckpointManifest {
     }
 
     /**
-     * Like {@link #sign(Path, CheckpointKey)}, reusing {@code known} hashes (by relative path) of files that were
-     * hashed while they were written ({@link ImageHasher}); a known entry whose size differs is hashed again.
+     * Like {@link #sign(Path, CheckpointKey)}, reusing {@code known} hashes (by relative path) of files hashed
+     * earlier; a known entry whose size differs from the file's is hashed again.
      */
     static Signed sign(Path dir, CheckpointKey key, Map<String, Entry> known) throws CheckpointException {
         Map<String, Entry> entries = scan(dir, known);

@@ -77,8 +77,7 @@ public final class CheckpointService {
             AtomicFiles.write(dir.resolve(STDIO_FILE), SandboxProcesses.stdioPipes(t.initPid())
                     .getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), dir.resolve(ROOTFS_ARCHIVE));
-            Map<String, CheckpointManifest.Entry> hashed = new java.util.HashMap<>();
-            CriuResult r = dump(t, images, leaveRunning, hashed);
+            CriuResult r = dump(t, images, leaveRunning);
             if (!r.succeeded()) {
                 throw criuFailure("checkpoint of " + t.name(), r);
             }
@@ -89,7 +88,7 @@ public final class CheckpointService {
                     System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
                     usable.version(), t.limits(), t.volumes(), t.spec());
             metadata.save(dir);
-            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, hashed);
+            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, Map.of());
             return new Checkpoint(dir, metadata, signed.digest(), signed.sizeBytes(),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros());
         } finally {
@@ -100,22 +99,13 @@ public final class CheckpointService {
     }
 
     /**
-     * criu dump at its default log level while the page images are hashed as criu writes them (into {@code hashed});
-     * a failure that left the sandbox running is dumped once more at {@link CriuRunner#VERBOSE}, for the full log
-     * (and the checkpoint, if the failure was transient).
+     * criu dump at its default log level; a failure that left the sandbox running is dumped once more at
+     * {@link CriuRunner#VERBOSE}, for the full log (and the checkpoint, if the failure was transient).
      */
-    private CriuResult dump(CheckpointTarget t, Path images, boolean leaveRunning,
-            Map<String, CheckpointManifest.Entry> hashed) throws CheckpointException {
-        CriuResult r;
-        try (ImageHasher hasher = ImageHasher.start(images.getParent(), images)) {
-            r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"), t.volumes(),
-                    leaveRunning, List.of("--external", "mnt[]"))));
-            if (r.succeeded()) {
-                hashed.putAll(hasher.finish());
-                return r;
-            }
-        }
-        if (r.timedOut() || !SandboxProcesses.isRunning(t.initPid())) {
+    private CriuResult dump(CheckpointTarget t, Path images, boolean leaveRunning) throws CheckpointException {
+        CriuResult r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"),
+                t.volumes(), leaveRunning, List.of("--external", "mnt[]"))));
+        if (r.succeeded() || r.timedOut() || !SandboxProcesses.isRunning(t.initPid())) {
             return r;
         }
         CriuRunner.deleteTree(images);

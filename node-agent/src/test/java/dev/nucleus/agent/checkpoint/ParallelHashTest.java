@@ -1,0 +1,66 @@
+package dev.nucleus.agent.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Files above one piece are hashed in pieces (in parallel) into a P line; smaller ones keep their plain SHA-256. */
+class ParallelHashTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aLargeImageIsAPLineOverItsPiecesAndAFlippedByteIsStillNamed() throws Exception {
+        Path images = Files.createDirectory(dir.resolve("images"));
+        byte[] big = new byte[(int) (2 * ParallelHash.CHUNK + 12345)];
+        new Random(3).nextBytes(big);
+        Files.write(images.resolve("pages-1.img"), big);
+        byte[] small = {1, 2, 3};
+        Files.write(images.resolve("core-1.img"), small);
+
+        MessageDigest root = ParallelHash.sha256();
+        for (int off = 0; off < big.length; off += (int) ParallelHash.CHUNK) {
+            root.update(ParallelHash.sha256().digest(Arrays.copyOfRange(big, off,
+                    (int) Math.min(big.length, off + ParallelHash.CHUNK))));
+        }
+        String pieces = HexFormat.of().formatHex(root.digest());
+        assertThat(ParallelHash.hashAll(dir, List.of(new CheckpointManifest.Entry("images/pages-1.img", big.length, null))))
+                .containsExactly(new CheckpointManifest.Entry("images/pages-1.img", big.length, pieces));
+
+        CheckpointKey key = CheckpointKey.of(new byte[32]);
+        CheckpointManifest.sign(dir, key);
+        assertThat(Files.readString(dir.resolve(CheckpointManifest.MANIFEST)))
+                .contains("P " + pieces + " " + big.length + " images/pages-1.img")
+                .contains("F " + HexFormat.of().formatHex(ParallelHash.sha256().digest(small)) + " 3 images/core-1.img");
+        assertThat(CheckpointManifest.verify(dir, key)).startsWith("sha256:");
+
+        big[big.length - 5] ^= 1;
+        Files.write(images.resolve("pages-1.img"), big);
+        assertThatThrownBy(() -> CheckpointManifest.verify(dir, key)).isInstanceOfSatisfying(CheckpointException.class,
+                e -> {
+                    assertThat(e.reason()).isEqualTo(CheckpointException.Reason.DigestMismatch);
+                    assertThat(e.getMessage()).contains("images/pages-1.img");
+                });
+    }
+
+    @Test
+    void aKnownHashIsReusedOnlyWhenTheSizeStillMatches() throws Exception {
+        Files.write(dir.resolve("a.img"), new byte[] {1, 2, 3, 4, 5});
+        CheckpointManifest.Entry stale = new CheckpointManifest.Entry("a.img", 3, "0".repeat(64));
+        CheckpointManifest.sign(dir, CheckpointKey.of(new byte[32]), java.util.Map.of("a.img", stale));
+        assertThat(Files.readString(dir.resolve(CheckpointManifest.MANIFEST)))
+                .contains("F " + HexFormat.of().formatHex(ParallelHash.sha256().digest(new byte[] {1, 2, 3, 4, 5}))
+                        + " 5 a.img");
+    }
+}
