@@ -1,12 +1,12 @@
 package dev.nucleus.agent.watch;
 
+import static dev.nucleus.agent.watch.JournalJson.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -20,6 +20,8 @@ public final class AssignmentJournal {
   static final int FORMAT_VERSION = 1;
   private static final long MAX_FILE_BYTES = 16 * 1024;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> FIELDS = Set.of("version", "namespace", "name", "uid", "stage", "sandboxId",
+      "acceptedAt");
 
   private final JournalFiles files;
 
@@ -54,45 +56,15 @@ public final class AssignmentJournal {
 
   /** Every record on disk, with the files that were refused reported separately. */
   public Scan scan() throws IOException {
-    List<Assignment> good = new ArrayList<>();
-    List<JournalException> refused = new ArrayList<>();
-    for (JournalFiles.Entry e : files.scan()) {
-      if (e.refused() != null) {
-        refused.add(e.refused());
-        continue;
-      }
-      try {
-        good.add(parse(e.uid(), e.bytes()));
-      } catch (JournalException ex) {
-        refused.add(ex);
-      }
-    }
-    return new Scan(List.copyOf(good), List.copyOf(refused));
+    JournalFiles.Parsed<Assignment> parsed = files.scan(AssignmentJournal::parse);
+    return new Scan(parsed.records(), parsed.refused());
   }
 
   /** The result of reading the whole journal at start-up. */
   public record Scan(List<Assignment> assignments, List<JournalException> refused) {}
 
   static Assignment parse(String uid, byte[] bytes) throws JournalException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new JournalException(uid, "state file is not valid JSON");
-    }
-    if (root == null || !root.isObject()) {
-      throw new JournalException(uid, "state file is not a JSON object");
-    }
-    Set<String> allowed = Set.of("version", "namespace", "name", "uid", "stage", "sandboxId", "acceptedAt");
-    for (var it = root.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      if (!allowed.contains(field)) {
-        throw new JournalException(uid, "state file has unexpected field '" + field + "'");
-      }
-    }
-    if (!root.path("version").isInt() || root.path("version").intValue() != FORMAT_VERSION) {
-      throw new JournalException(uid, "state file has unsupported version " + root.path("version"));
-    }
+    JsonNode root = JournalJson.strictObject(uid, bytes, "state file", FIELDS, FORMAT_VERSION);
     try {
       SandboxKey key = new SandboxKey(text(root, "namespace"), text(root, "name"), text(root, "uid"));
       if (!key.uid().equals(uid)) {
@@ -104,14 +76,6 @@ public final class AssignmentJournal {
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new JournalException(uid, "state file is inconsistent: " + e.getMessage());
     }
-  }
-
-  private static String text(JsonNode root, String field) {
-    JsonNode node = root.get(field);
-    if (node == null || !node.isTextual()) {
-      throw new IllegalArgumentException("field '" + field + "' missing or not a string");
-    }
-    return node.textValue();
   }
 
   private static ObjectNode toJson(Assignment a) {

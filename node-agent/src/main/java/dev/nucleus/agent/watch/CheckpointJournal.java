@@ -1,5 +1,7 @@
 package dev.nucleus.agent.watch;
 
+import static dev.nucleus.agent.watch.JournalJson.text;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nucleus.api.v1alpha1.NucleusCheckpointStatus;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -46,44 +47,15 @@ public final class CheckpointJournal {
 
   /** Every record on disk, with the refused files reported separately. */
   public Scan scan() throws IOException {
-    List<CheckpointRecord> good = new ArrayList<>();
-    List<JournalException> refused = new ArrayList<>();
-    for (JournalFiles.Entry e : files.scan()) {
-      if (e.refused() != null) {
-        refused.add(e.refused());
-        continue;
-      }
-      try {
-        good.add(parse(e.uid(), e.bytes()));
-      } catch (JournalException ex) {
-        refused.add(ex);
-      }
-    }
-    return new Scan(List.copyOf(good), List.copyOf(refused));
+    JournalFiles.Parsed<CheckpointRecord> parsed = files.scan(CheckpointJournal::parse);
+    return new Scan(parsed.records(), parsed.refused());
   }
 
   /** The result of reading the whole journal at start-up. */
   public record Scan(List<CheckpointRecord> records, List<JournalException> refused) {}
 
   static CheckpointRecord parse(String uid, byte[] bytes) throws JournalException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(bytes);
-    } catch (IOException e) {
-      throw new JournalException(uid, "checkpoint record is not valid JSON");
-    }
-    if (root == null || !root.isObject()) {
-      throw new JournalException(uid, "checkpoint record is not a JSON object");
-    }
-    for (var it = root.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      if (!FIELDS.contains(field)) {
-        throw new JournalException(uid, "checkpoint record has unexpected field '" + field + "'");
-      }
-    }
-    if (!root.path("version").isInt() || root.path("version").intValue() != FORMAT_VERSION) {
-      throw new JournalException(uid, "checkpoint record has unsupported version " + root.path("version"));
-    }
+    JsonNode root = JournalJson.strictObject(uid, bytes, "checkpoint record", FIELDS, FORMAT_VERSION);
     try {
       SandboxKey key = new SandboxKey(text(root, "namespace"), text(root, "name"), text(root, "uid"));
       if (!key.uid().equals(uid)) {
@@ -101,14 +73,6 @@ public final class CheckpointJournal {
     } catch (IllegalArgumentException | NullPointerException | IOException e) {
       throw new JournalException(uid, "checkpoint record is inconsistent: " + e.getMessage());
     }
-  }
-
-  private static String text(JsonNode root, String field) {
-    JsonNode node = root.get(field);
-    if (node == null || !node.isTextual()) {
-      throw new IllegalArgumentException("field '" + field + "' missing or not a string");
-    }
-    return node.textValue();
   }
 
   private static ObjectNode toJson(CheckpointRecord r) {

@@ -114,6 +114,31 @@ final class JournalFiles {
   /** One file found by {@link #scan}: its UID and either its bytes or why it was refused. */
   record Entry(String uid, byte[] bytes, JournalException refused) {}
 
+  /** Turns one file's bytes into a record, or refuses it. */
+  interface Parser<T> {
+    T parse(String uid, byte[] bytes) throws JournalException;
+  }
+
+  /** The trusted records, and separately every file refused unread or by the parser. */
+  record Parsed<T>(List<T> records, List<JournalException> refused) {}
+
+  <T> Parsed<T> scan(Parser<T> parser) throws IOException {
+    List<T> good = new ArrayList<>();
+    List<JournalException> refused = new ArrayList<>();
+    for (Entry e : scan()) {
+      if (e.refused() != null) {
+        refused.add(e.refused());
+        continue;
+      }
+      try {
+        good.add(parser.parse(e.uid(), e.bytes()));
+      } catch (JournalException ex) {
+        refused.add(ex);
+      }
+    }
+    return new Parsed<>(List.copyOf(good), List.copyOf(refused));
+  }
+
   /** Every file on disk; temp files a crash left mid-write are removed (their rename never happened). */
   List<Entry> scan() throws IOException {
     List<Entry> entries = new ArrayList<>();
