@@ -11,9 +11,9 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,24 +25,26 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The agent with the real isolation core: real launcher, policies (cgroups, seccomp, Landlock), processes and
- * state directory, against fabric8's CRUD API server. Runs as root (CI does).
+ * state directory, against the real API server of the test control plane. Runs as root (CI does).
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(KubeControlPlaneExtension.class)
 class AgentSandboxNativeTest {
   static final String NS = "team-n";
   static final Duration WAIT = Duration.ofSeconds(90);
   static final String CGROUP_ROOT = "nucleus-agent-test-" + ProcessHandle.current().pid();
-  KubernetesMockServer server;
   KubernetesClient client;
   Path stateRoot;
   NodeAgent agent;
 
   @BeforeEach
-  void setUp() throws Exception {
-    MockCluster.installCrds(client);
+  void setUp(KubeControlPlane plane) throws Exception {
+    client = plane.newClient();
+    ControlPlaneCluster.install(plane, client);
+    ControlPlaneCluster.namespace(client, NS);
     stateRoot = Files.createTempDirectory("nucleus-agent-native-");
     // 0711 as on a node: a user-namespaced sandbox's root must traverse, nobody may list.
     Files.setPosixFilePermissions(stateRoot, PosixFilePermissions.fromString("rwx--x--x"));
@@ -53,6 +55,8 @@ class AgentSandboxNativeTest {
     if (agent != null) {
       agent.close();
     }
+    ControlPlaneCluster.wipe(client);
+    client.close();
     SandboxRuntime runtime = runtime();
     for (String id : runtime.stateDirectory().list()) {
       runtime.remove(id);
