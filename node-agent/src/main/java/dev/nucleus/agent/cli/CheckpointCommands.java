@@ -16,8 +16,6 @@ import dev.nucleus.agent.checkpoint.RestoreCgroups;
 import dev.nucleus.agent.checkpoint.RestoreMonitor;
 import dev.nucleus.agent.checkpoint.RuntimeRestoreMonitor;
 import dev.nucleus.agent.landlock.LandlockAccess;
-import dev.nucleus.agent.runtime.LinuxKernel;
-import dev.nucleus.agent.runtime.RestoredLaunch;
 import dev.nucleus.agent.runtime.SandboxInfo;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
@@ -43,8 +41,6 @@ final class CheckpointCommands {
     /** Per-sandbox file written by {@code run}: its host-path volumes, which CRIU must treat as external mounts. */
     static final String VOLUMES_FILE = "checkpoint-volumes.json";
     static final String KEY_FILE = "checkpoint.key";
-    /** The cgroupVersion of a restored sandbox's record: its cgroups were made by the restore, not the launcher. */
-    static final String RESTORED = RestoredLaunch.CGROUP_VERSION;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY_HELP = "HMAC signing key file (default: $NUCLEUS_SIGNING_KEY, else <state-dir>/"
             + KEY_FILE + ", created 0600 with 32 random bytes on first use; checkpoints then verify only on this node).";
@@ -132,25 +128,6 @@ final class CheckpointCommands {
         }
         AtomicFiles.write(rt.stateDirectory().open(config.name()).dir().resolve(VOLUMES_FILE),
                 JSON.writeValueAsBytes(volumes));
-    }
-
-    /**
-     * Sandboxes restored by an earlier version had no monitor (their init pid stood in for it): once {@code stop}
-     * killed one, the CLI records that kill itself so ps shows it Exited. Empty for any other sandbox, including
-     * restores with a monitor, which records the exit like for a launched sandbox.
-     */
-    static java.util.Optional<dev.nucleus.agent.runtime.ExitStatus> recordRestoredKill(SandboxRuntime rt, String name)
-            throws IOException {
-        SandboxRecord r = rt.read(name);
-        var now = new LinuxKernel().startTime(r.initPid());
-        if (!RESTORED.equals(r.cgroupVersion()) || r.monitorPid() != r.initPid()
-                || now.isPresent() && now.getAsLong() == r.initStartTime()) {
-            return java.util.Optional.empty();
-        }
-        AtomicFiles.write(rt.stateDirectory().open(name).exitStatus(), ("signal=9\nreason="
-                + dev.nucleus.agent.runtime.ExitStatus.SIGNALED + "\nfinishedAtMillis=" + System.currentTimeMillis()
-                + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        return rt.exitStatus(name);
     }
 
     private static CheckpointTarget target(SandboxRuntime rt, String name) throws CheckpointException, IOException {

@@ -81,9 +81,6 @@ final class ManageCommands {
         public Integer call() throws Exception {
             SandboxRuntime rt = cli.runtime();
             var exit = rt.stop(name, grace != null ? Duration.ofSeconds(grace) : CliLifecycle.load(rt, name).grace());
-            if (exit.isEmpty()) {
-                exit = CheckpointCommands.recordRestoredKill(rt, name);
-            }
             System.out.println(name + ": " + exit.map(e -> e.reason() + " (" + e.shellCode() + ")").orElse("still running"));
             return exit.isPresent() ? 0 : 1;
         }
