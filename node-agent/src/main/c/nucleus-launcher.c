@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -482,6 +483,7 @@ static int monitor_signals(sigset_t *old) {
 }
 
 // ---- restore mode: the monitor of a sandbox that `criu restore` brings back (plan key "restore") ----
+#define GATE_ENV "NUCLEUS_RESTORE_GATE"  // in criu's env: the agent's gate socket (see restore_gate)
 // The plan's args are criu's command line (with --restore-detached, --pidfile and --inherit-fd fd[3]/fd[4] for the
 // workload's stdout/stderr pipes), env is criu's environment, cgroups are the ones criu and so the restored tree are
 // born in. The monitor stays outside them, runs criu as its child and, as a child subreaper, inherits the restored
@@ -498,11 +500,44 @@ static void __attribute__((noreturn)) exec_criu(struct plan *p, int out_w, int e
     die("restore", "dup2", "criu fds");
   int keep = report_fd;  // criu's own output goes to the launcher log; 3, 4, 5: the workload's pipes, the verdict pipe
   if (syscall(SYS_close_range, 6, keep - 1, 0) || syscall(SYS_close_range, keep + 1, ~0U, 0)) die("restore", "close_range", "");
-  char *argv[MAXV + 1] = {0}, *envp[MAXV + 1] = {0};
-  for (int i = 0; i < p->arg.n; i++) argv[i] = p->arg.v[i];
+  char *argv[MAXV + 3] = {0}, *envp[MAXV + 1] = {0}, self[64];
+  int argc = 0;
+  for (; argc < p->arg.n; argc++) argv[argc] = p->arg.v[argc];
   for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
+  for (int i = 0; i < p->env.n; i++) {
+    if (strncmp(p->env.v[i], GATE_ENV "=", sizeof GATE_ENV)) continue;
+    // A gated restore: criu runs this launcher (through the monitor's /proc exe link, which stays valid even if
+    // the file is replaced) as its action script, see restore_gate().
+    snprintf(self, sizeof self, "/proc/%d/exe", (int)getppid());
+    argv[argc++] = "--action-script";
+    argv[argc++] = self;
+    break;
+  }
   execve(argv[0], argv, envp);
   die("restore", "execve", argv[0]);
+}
+
+// criu's action script in a gated restore (criu runs this binary with CRTOOLS_SCRIPT_ACTION set, stdin closed,
+// stdout/stderr into its log). At post-restore every task is restored but none has run its own code yet, and criu
+// kills them all unless the script exits 0. The agent hashes the page images (contents criu copies into the tasks'
+// memory without parsing them) while criu restores and answers 'y' on the gate socket only if they match the signed
+// manifest. Anything else — 'n', the agent closing the gate, no gate at all — exits 1: fail closed.
+static int restore_gate(const char *action) {
+  if (strcmp(action, "post-restore")) return 0;
+  const char *path = getenv(GATE_ENV);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  char verdict = 0;
+  ssize_t n = -1;
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s >= 0 && path && strlen(path) < sizeof a.sun_path) {
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    if (!connect(s, (struct sockaddr *)&a, sizeof a))
+      while ((n = read(s, &verdict, 1)) < 0 && errno == EINTR) {}
+  }
+  if (n == 1 && verdict == 'y') return 0;
+  fprintf(stderr, "nucleus-launcher: restore gate %s: %s\n", path ? path : "(none)",
+          n == 1 ? "the page images do not match the signed manifest" : "no answer from the agent");
+  return 1;
 }
 
 // Waits for criu, at most restore_timeout seconds (then kills it); returns its wait status, or -1 on timeout.
@@ -570,6 +605,7 @@ int main(int argc, char **argv) {
   sigemptyset(&init_signals);
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&init_signals, forwarded[i]);
   if (argc > 1 && !strcmp(argv[0], "nucleus-init")) return init_process(argv);
+  if (getenv("CRTOOLS_SCRIPT_ACTION")) return restore_gate(getenv("CRTOOLS_SCRIPT_ACTION"));
   signal(SIGPIPE, SIG_IGN);
   // Own session: the agent's process group, terminal and death do not reach the monitor (no PDEATHSIG either).
   if (setsid() < 0) die("monitor", "setsid", "");

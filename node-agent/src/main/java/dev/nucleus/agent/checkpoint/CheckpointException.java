@@ -29,6 +29,8 @@ public final class CheckpointException extends Exception {
         LandlockRestoreRefused,
         LandlockBlocksDump,
         CgroupFailed,
+        /** criu resumed restored tasks without the restore gate's release (never expected; fail closed). */
+        RestoreUngated,
         IoFailed
     }
 

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 
@@ -69,6 +70,37 @@ public final class CheckpointManifest {
      * Every refusal names what is wrong: the key, the path that changed, appeared or went missing.
      */
     public static String verify(Path dir, CheckpointKey key) throws CheckpointException {
+        Verified v = verifyExcept(dir, key, path -> false);
+        v.verifyDeferred();
+        return v.digest();
+    }
+
+    /**
+     * A checkpoint whose signature, tree shape and every file but the {@code deferred} ones checked out; the
+     * deferred files (listed, present, of the signed size) are hashed by {@link #verifyDeferred()}.
+     */
+    record Verified(Path dir, String digest, List<Entry> deferred) {
+
+        /** Hashes the deferred files and compares them with the manifest (DigestMismatch names the file). */
+        void verifyDeferred() throws CheckpointException {
+            if (deferred.isEmpty()) {
+                return;
+            }
+            List<Entry> unhashed = deferred.stream().map(e -> new Entry(e.path(), e.size(), null)).toList();
+            Map<String, Entry> found = new TreeMap<>();
+            hash(dir, unhashed).forEach(e -> found.put(e.path(), e));
+            for (Entry e : deferred) {
+                requireSame(e, found.get(e.path()));
+            }
+        }
+    }
+
+    /**
+     * Like {@link #verify(Path, CheckpointKey)}, but the regular files whose relative path matches {@code deferred}
+     * are only checked for presence and size here: the caller hashes them later (while criu restores, for the page
+     * images, whose contents criu copies but never parses).
+     */
+    static Verified verifyExcept(Path dir, CheckpointKey key, Predicate<String> deferred) throws CheckpointException {
         byte[] manifest = AtomicFiles.read(dir.resolve(MANIFEST), Reason.ManifestMissing);
         String[] sig = new String(AtomicFiles.read(dir.resolve(SIGNATURE), Reason.ManifestMissing),
                 StandardCharsets.US_ASCII).trim().split(" ");
@@ -82,8 +114,31 @@ public final class CheckpointManifest {
         if (!key.verify(manifest, HEX.parseHex(sig[2]))) {
             throw new CheckpointException(Reason.SignatureMismatch, MANIFEST + " does not match its signature");
         }
-        compare(parse(manifest), scan(dir, Map.of()));
-        return digest(manifest);
+        Map<String, Entry> expected = parse(manifest);
+        Map<String, Entry> walked = walk(dir);
+        requireSamePaths(expected, walked);
+        List<Entry> later = new ArrayList<>();
+        List<Entry> now = new ArrayList<>();
+        for (Entry e : expected.values()) {
+            Entry w = walked.get(e.path());
+            if (e.sha256() != null && w.sha256() == null && w.size() >= 0 && deferred.test(e.path())) {
+                if (w.size() != e.size()) {
+                    throw new CheckpointException(Reason.DigestMismatch, e.path() + " changed: manifest has "
+                            + e.line() + ", found " + w.size() + " bytes");
+                }
+                later.add(e);
+            } else if (w.size() >= 0) {
+                now.add(w);
+            }
+        }
+        Map<String, Entry> found = new TreeMap<>(walked);
+        hash(dir, now).forEach(e -> found.put(e.path(), e));
+        for (Entry e : expected.values()) {
+            if (!later.contains(e)) {
+                requireSame(e, found.get(e.path()));
+            }
+        }
+        return new Verified(dir, digest(manifest), List.copyOf(later));
     }
 
     /** {@code sha256:<hex>} of the manifest bytes: one value that pins the whole checkpoint. */
@@ -96,22 +151,34 @@ public final class CheckpointManifest {
         return walk(dir).values().stream().mapToLong(Entry::size).filter(n -> n > 0).sum();
     }
 
-    private static void compare(Map<String, Entry> expected, Map<String, Entry> actual) throws CheckpointException {
+    private static void requireSamePaths(Map<String, Entry> expected, Map<String, Entry> actual)
+            throws CheckpointException {
         for (Entry e : expected.values()) {
-            Entry a = actual.get(e.path());
-            if (a == null) {
+            if (!actual.containsKey(e.path())) {
                 Reason reason = e.path().equals(CheckpointMetadata.FILE_NAME) ? Reason.MetadataMissing : Reason.FileMissing;
                 throw new CheckpointException(reason, e.path() + " is listed in the manifest but missing");
-            }
-            if (!a.equals(e)) {
-                throw new CheckpointException(Reason.DigestMismatch, e.path() + " changed: manifest has "
-                        + e.line() + ", found " + a.line());
             }
         }
         for (String path : actual.keySet()) {
             if (!expected.containsKey(path)) {
                 throw new CheckpointException(Reason.UnexpectedFile, path + " is not in the manifest");
             }
+        }
+    }
+
+    private static void requireSame(Entry expected, Entry actual) throws CheckpointException {
+        if (!expected.equals(actual)) {
+            throw new CheckpointException(Reason.DigestMismatch, expected.path() + " changed: manifest has "
+                    + expected.line() + ", found " + actual.line());
+        }
+    }
+
+    private static List<Entry> hash(Path dir, List<Entry> files) throws CheckpointException {
+        try {
+            return ParallelHash.hashAll(dir, files.stream()
+                    .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList());
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
         }
     }
 

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 
@@ -43,7 +45,7 @@ public final class CheckpointService {
 
     /** A finished checkpoint: where it is, what it holds, what it cost. */
     public record Checkpoint(Path location, CheckpointMetadata metadata, String digest, long sizeBytes,
-            long durationMillis, OptionalLong frozenMicros) {
+            long durationMillis, OptionalLong frozenMicros, Map<String, Long> phaseMillis) {
     }
 
     /**
@@ -52,17 +54,24 @@ public final class CheckpointService {
      * recorded host path), and whether a lost Landlock domain is accepted.
      */
     public record RestoreRequest(Path checkpointDir, String sandboxId, Path root, Path workDir,
-            Map<String, String> volumeHostPaths, boolean acceptLandlockLoss, Path stdoutFile, Path stderrFile) {
+            Map<String, String> volumeHostPaths, boolean acceptLandlockLoss) {
     }
 
     /** A restored sandbox: its new init host PID and what it is isolated by now. */
     public record Restored(long initPid, CheckpointMetadata metadata, String digest, boolean landlockEnforced,
-            String isolationReason, RestoreCgroups.Handle cgroup, long durationMillis) {
+            String isolationReason, RestoreCgroups.Handle cgroup, long durationMillis, Map<String, Long> phaseMillis) {
     }
+
+    /**
+     * Page data: what criu copies into the restored tasks' memory without parsing it. These images are hashed while
+     * criu restores, behind the restore gate; every other file is verified before criu starts.
+     */
+    static final Predicate<String> PAGE_DATA = path -> path.matches(IMAGES + "/pages-\\d+\\.img");
 
     /** Dumps the sandbox's whole process tree into {@code dir}; without {@code leaveRunning} the tree is gone after. */
     public Checkpoint checkpoint(CheckpointTarget t, Path dir, boolean leaveRunning) throws CheckpointException {
         long start = System.nanoTime();
+        Phases phases = new Phases();
         requireCriu();
         if (t.usingGvisor()) {
             throw new CheckpointException(Reason.GvisorUnsupported,
@@ -70,6 +79,7 @@ public final class CheckpointService {
         }
         SandboxProcesses.requireDumpable(t.initPid());
         prepareEmptyDirectory(dir);
+        phases.mark("checks");
         boolean keep = false;
         try {
             Path images = dir.resolve(IMAGES);
@@ -77,7 +87,9 @@ public final class CheckpointService {
             AtomicFiles.write(dir.resolve(STDIO_FILE), SandboxProcesses.stdioPipes(t.initPid())
                     .getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), dir.resolve(ROOTFS_ARCHIVE));
+            phases.mark("root archive");
             CriuResult r = dump(t, images, leaveRunning);
+            phases.mark("criu dump");
             if (!r.succeeded()) {
                 throw criuFailure("checkpoint of " + t.name(), r);
             }
@@ -88,9 +100,11 @@ public final class CheckpointService {
                     System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
                     usable.version(), t.limits(), t.volumes(), t.spec());
             metadata.save(dir);
+            phases.mark("metadata");
             CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, Map.of());
+            phases.mark("sign");
             return new Checkpoint(dir, metadata, signed.digest(), signed.sizeBytes(),
-                    Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros());
+                    Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros(), phases.snapshot());
         } finally {
             if (!keep) {
                 CriuRunner.deleteTree(dir);
@@ -115,57 +129,88 @@ public final class CheckpointService {
     }
 
     /**
-     * Verifies, then restores the checkpoint into a new root with the recorded limits; all-or-nothing. criu runs
-     * from this JVM with {@code --restore-detached}: the restored sandbox has no monitor (see
-     * {@link #restore(RestoreRequest, RestoreMonitor)} for one that has).
-     */
-    public Restored restore(RestoreRequest req) throws CheckpointException {
-        return restore(req, null);
-    }
-
-    /**
-     * Like {@link #restore(RestoreRequest)}, but criu runs under {@code monitor} (when not null), which stays the
-     * restored sandbox's parent: it copies its stdout/stderr into the request's log files (size-capped) and records
-     * its exit status, like for a launched sandbox.
+     * Verifies, then restores the checkpoint into a new root with the recorded limits under {@code monitor}, which
+     * runs criu and stays the restored sandbox's parent (logs, exit status, like a launched sandbox); all or nothing.
+     * Every file criu parses is verified before criu starts; the page images are hashed while criu restores, and
+     * the restored tasks are only let go (see {@link RestoreGate}) once they match.
      */
     public Restored restore(RestoreRequest req, RestoreMonitor monitor) throws CheckpointException {
         long start = System.nanoTime();
-        String digest = CheckpointManifest.verify(req.checkpointDir(), key);
+        Phases phases = new Phases();
+        CheckpointManifest.Verified verified = CheckpointManifest.verifyExcept(req.checkpointDir(), key, PAGE_DATA);
         CheckpointMetadata m = CheckpointMetadata.load(req.checkpointDir());
         refuseUnrestorable(m, req);
         requireCriu();
+        phases.mark("verify");
+        PageCheck pages = PageCheck.start(verified);
         try {
-            return restoreVerified(req, monitor, m, digest, start, List.of());
+            return restoreVerified(req, monitor, m, verified.digest(), pages, phases, start, List.of());
         } catch (CheckpointException e) {
             if (e.reason() != Reason.CriuFailed) {
                 throw e;
             }
             // Everything of the failed attempt is gone: the same restore once more with criu's full log.
-            return restoreVerified(req, monitor, m, digest, start, List.of(CriuRunner.VERBOSE));
+            return restoreVerified(req, monitor, m, verified.digest(), pages, phases, start,
+                    List.of(CriuRunner.VERBOSE));
         }
     }
 
     private Restored restoreVerified(RestoreRequest req, RestoreMonitor monitor, CheckpointMetadata m, String digest,
-            long start, List<String> criuArgs) throws CheckpointException {
+            PageCheck pages, Phases phases, long start, List<String> criuArgs) throws CheckpointException {
         prepareEmptyDirectory(req.root());
         AtomicFiles.createPrivateDirectory(req.workDir());
         deleteStale(req.workDir().resolve("restore.pid"));  // a failed first attempt's
         RestoreCgroups.Handle cg = null;
-        long pid = -1;
         boolean done = false;
-        try {
+        try (RestoreGate gate = RestoreGate.open(pages.future())) {
             extractRoot(req.checkpointDir().resolve(ROOTFS_ARCHIVE), req.root());
+            phases.mark("root");
             cg = cgroups.create(req.sandboxId(), m.resourceLimits());
-            CriuRestore restore = criuRestore(req, m, cg, monitor == null ? criuArgs : withVerdict(req, criuArgs));
-            pid = monitor == null ? restoreDetached(restore, m) : restoreMonitored(monitor, restore, m, digest);
+            phases.mark("cgroups");
+            CriuRestore restore = criuRestore(req, m, cg, withVerdict(req, criuArgs));
+            long pid = restoreGated(monitor, restore, m, digest, gate, pages);
+            phases.mark("criu restore");
+            phases.parallel("pages (parallel)", pages.millis());
+            phases.parallel("gate wait", gate.waitedMillis());
             done = true;
             String reason = m.landlock() ? "LandlockNotRestored" : "IsolationEnforced";
-            return new Restored(pid, m, digest, false, reason, cg, Duration.ofNanos(System.nanoTime() - start).toMillis());
+            return new Restored(pid, m, digest, false, reason, cg, Duration.ofNanos(System.nanoTime() - start).toMillis(),
+                    phases.snapshot());
         } finally {
             if (!done) {
-                abortRestore(pid, cg, req.root());
+                abortRestore(cg, req.root());
             }
         }
+    }
+
+    /**
+     * criu under the monitor, with the gate as its post-restore hook. A refused gate is reported as the page
+     * check's own failure (DigestMismatch naming the image); a gate that was never opened by criu's hook while criu
+     * still succeeded is refused (fail closed: the tasks must not run unverified).
+     */
+    private long restoreGated(RestoreMonitor monitor, CriuRestore restore, CheckpointMetadata m, String digest,
+            RestoreGate gate, PageCheck pages) throws CheckpointException {
+        RestoreMonitor.Command c = criu.monitoredRestore(restore, m, digest);
+        long pid;
+        try {
+            pid = monitor.start(new RestoreMonitor.Command(c.criuArgv(), concat(c.criuEnv(), List.of(gate.environment())),
+                    c.cgroupProcsFiles(), c.pidFile(), c.criuLog(), c.timeout(), c.metadata(), c.digest()));
+        } catch (CheckpointException e) {
+            CheckpointException failure = e.criuLog().isEmpty() ? e.withCriuLog(CriuRunner.logTail(restore.logFile())) : e;
+            gate.close();
+            Optional<CheckpointException> refused = gate.consulted() ? pages.failure() : Optional.empty();
+            if (refused.isPresent()) {
+                throw refused.get().withCriuLog(failure.criuLog());
+            }
+            throw failure;
+        }
+        gate.close();
+        if (!gate.released()) {
+            throw new CheckpointException(Reason.RestoreUngated, "criu finished the restore of " + m.containerName()
+                    + " without the restore gate's release; its tasks are killed", CriuRunner.logTail(restore.logFile()),
+                    null);
+        }
+        return pid;
     }
 
     private static void refuseUnrestorable(CheckpointMetadata m, RestoreRequest req) throws CheckpointException {
@@ -195,32 +240,8 @@ public final class CheckpointService {
         return new CriuRestore(req.checkpointDir().resolve(IMAGES), req.workDir().resolve("restore.log"),
                 req.workDir().resolve("restore.pid"), req.root(), remap(m.externalMounts(), req),
                 cg == null ? List.of() : cg.procsFiles(),
-                new CriuRestore.Stdio(pipeId(pipes[0]), pipes.length > 1 ? pipeId(pipes[1]) : null,
-                        req.stdoutFile(), req.stderrFile()),
+                new CriuRestore.Stdio(pipeId(pipes[0]), pipes.length > 1 ? pipeId(pipes[1]) : null),
                 concat(List.of("--ext-mount-map", "auto"), criuArgs));
-    }
-
-    private long restoreDetached(CriuRestore restore, CheckpointMetadata m) throws CheckpointException {
-        CriuResult r = runCriu(() -> criu.restore(restore));
-        long pid = SandboxProcesses.readPidFile(restore.pidFile());
-        if (!r.succeeded()) {
-            abortRestore(pid, null, null);
-            throw criuFailure("restore of " + m.containerName(), r);
-        }
-        if (pid <= 0) {
-            throw new CheckpointException(Reason.CriuFailed, "criu restore succeeded but wrote no valid pidfile",
-                    r.logTail(), null);
-        }
-        return pid;
-    }
-
-    private long restoreMonitored(RestoreMonitor monitor, CriuRestore restore, CheckpointMetadata m, String digest)
-            throws CheckpointException {
-        try {
-            return monitor.start(criu.monitoredRestore(restore, m, digest));
-        } catch (CheckpointException e) {
-            throw e.criuLog().isEmpty() ? e.withCriuLog(CriuRunner.logTail(restore.logFile())) : e;
-        }
     }
 
     private void requireCriu() throws CheckpointException {
@@ -328,13 +349,8 @@ public final class CheckpointService {
         }
     }
 
-    private static void abortRestore(long pid, RestoreCgroups.Handle cg, Path root) {
-        if (pid > 0) {
-            ProcessHandle.of(pid).ifPresent(h -> {
-                h.descendants().forEach(ProcessHandle::destroyForcibly);
-                h.destroyForcibly();
-            });
-        }
+    /** Kills whatever was restored (through its cgroups), removes the cgroups and the new root. */
+    private static void abortRestore(RestoreCgroups.Handle cg, Path root) {
         if (cg != null) {
             try {
                 cg.destroy();

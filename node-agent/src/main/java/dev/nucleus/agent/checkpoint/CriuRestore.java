@@ -8,16 +8,17 @@ import java.util.List;
  * ({@code --root}, null for a process that shared the host's root), the externals' host paths, the cgroup.procs
  * files the restored tree must be born into, and the workload's stdio.
  *
- * @param stdio where the restored workload's stdout and stderr go; null keeps whatever the image recorded
+ * @param stdio the workload's recorded stdout/stderr pipes, which the monitor replaces; null keeps what the image
+ *              recorded
  */
 public record CriuRestore(Path imagesDir, Path logFile, Path pidFile, Path root, List<ExternalMount> externalMounts,
         List<Path> joinCgroups, Stdio stdio, List<String> extraArgs) {
 
     /**
-     * The image's stdout/stderr pipe ids (e.g. {@code pipe:[182757]}, null when not a pipe) and the files that
-     * replace them: criu's own stdout/stderr point there and are handed over with {@code --inherit-fd}.
+     * The image's stdout/stderr pipe ids (e.g. {@code pipe:[182757]}, null when not a pipe), which the monitor's new
+     * pipes replace ({@code --inherit-fd}).
      */
-    public record Stdio(String stdoutPipe, String stderrPipe, Path stdoutFile, Path stderrFile) {
+    public record Stdio(String stdoutPipe, String stderrPipe) {
     }
 
     public CriuRestore {

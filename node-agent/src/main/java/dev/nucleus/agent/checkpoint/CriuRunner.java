@@ -76,21 +76,14 @@ public final class CriuRunner {
         return run(args, request.logFile(), List.of(), config.timeout());
     }
 
-    /** {@code criu restore --restore-detached} from {@code request.imagesDir()}; the new root PID lands in the pidfile. */
+    /**
+     * {@code criu restore --restore-detached} from {@code request.imagesDir()}, run from this JVM (tests and probes;
+     * sandboxes are restored under a {@link RestoreMonitor}); the new root PID lands in the pidfile.
+     */
     public CriuResult restore(CriuRestore request) throws IOException {
         List<String> args = restoreArgs(request);
-        ProcessBuilder.Redirect out = null;
-        ProcessBuilder.Redirect err = null;
-        CriuRestore.Stdio stdio = request.stdio();
-        if (stdio != null) {
-            // The workload's pipes led to a monitor that is gone; fd 1 and 2 of criu replace them.
-            out = ProcessBuilder.Redirect.appendTo(stdio.stdoutFile().toFile());
-            err = ProcessBuilder.Redirect.appendTo(stdio.stderrFile().toFile());
-            inheritStdio(args, stdio, 1, 2);
-        } else {
-            args.add("--display-stats");
-        }
-        return run(args, request.logFile(), request.joinCgroups(), config.timeout(), out, err);
+        args.add("--display-stats");
+        return run(args, request.logFile(), request.joinCgroups(), config.timeout());
     }
 
     /**
@@ -144,11 +137,6 @@ public final class CriuRunner {
      */
     public CriuResult run(List<String> args, Path logFile, List<Path> joinCgroups, Duration timeout)
             throws IOException {
-        return run(args, logFile, joinCgroups, timeout, null, null);
-    }
-
-    private CriuResult run(List<String> args, Path logFile, List<Path> joinCgroups, Duration timeout,
-            ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) throws IOException {
         List<String> command = new ArrayList<>();
         if (!joinCgroups.isEmpty()) {
             command.addAll(List.of("/bin/sh", "-c",
@@ -159,7 +147,7 @@ public final class CriuRunner {
         }
         command.add(config.binary().toString());
         command.addAll(args);
-        return execute(command, logFile, environment(isFaultInjectionEnabled()), timeout, out, err);
+        return execute(command, logFile, environment(isFaultInjectionEnabled()), timeout);
     }
 
     /** The version {@code criu --version} reports, if the binary runs at all. */
@@ -250,22 +238,13 @@ public final class CriuRunner {
         return env;
     }
 
+    /** stdout and stderr are captured together (criu prints its stats there). */
     private static CriuResult execute(List<String> command, Path logFile, Map<String, String> env, Duration timeout)
             throws IOException {
-        return execute(command, logFile, env, timeout, null, null);
-    }
-
-    /** With {@code stdout}/{@code stderr} null, both are captured (stats are printed there). */
-    private static CriuResult execute(List<String> command, Path logFile, Map<String, String> env, Duration timeout,
-            ProcessBuilder.Redirect stdout, ProcessBuilder.Redirect stderr) throws IOException {
         Path out = Files.createTempFile("nucleus-criu", ".out");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(DEV_NULL);
-            if (stdout == null) {
-                pb.redirectOutput(out.toFile()).redirectErrorStream(true);
-            } else {
-                pb.redirectOutput(stdout).redirectError(stderr);
-            }
+            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(DEV_NULL).redirectOutput(out.toFile())
+                    .redirectErrorStream(true);
             pb.environment().clear();
             pb.environment().putAll(env);
             long start = System.nanoTime();

@@ -49,8 +49,8 @@ public final class RuntimeRestoreMonitor implements RestoreMonitor {
         boolean done = false;
         try {
             CheckpointService.Restored r = service.restore(new CheckpointService.RestoreRequest(checkpointDir, name,
-                    paths.rootMount(), paths.dir().resolve("criu"), volumeHostPaths, acceptLandlockLoss,
-                    paths.stdoutLog(), paths.stderrLog()), new RuntimeRestoreMonitor(runtime, name, checkpointDir));
+                    paths.rootMount(), paths.dir().resolve("criu"), volumeHostPaths, acceptLandlockLoss),
+                    new RuntimeRestoreMonitor(runtime, name, checkpointDir));
             done = true;
             return r;
         } finally {

@@ -25,13 +25,14 @@ public final class CheckpointBenchmark {
     private static final String BIG = "import os,time\nb=os.urandom(256<<20)\ni=0\n"
             + "while True:\n i+=1\n open('/data/count','w').write(str(i))\n time.sleep(0.05)\n";
 
-    private record Sample(double dumpMs, double restoreMs, long imageBytes) {
+    private record Sample(double dumpMs, double restoreMs, long imageBytes, Map<String, Long> phases) {
     }
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Path tmp = Files.createTempDirectory("nucleus-ckpt-bench");
         List<String> rows = new ArrayList<>();
+        List<String> phaseRows = new ArrayList<>();
         try (LauncherSandboxes sandboxes = new LauncherSandboxes()) {
             byte[] key = new byte[32];
             Arrays.fill(key, (byte) 5);
@@ -47,6 +48,7 @@ public final class CheckpointBenchmark {
                 }
                 rows.add(row(w[0] + ", Nucleus", nucleus));
                 rows.add(row(w[0] + ", raw criu", raw));
+                phaseRows.add(phaseRow(w[0], nucleus));
             }
         } finally {
             CriuRunner.deleteTree(tmp);
@@ -54,6 +56,10 @@ public final class CheckpointBenchmark {
         System.out.println("| workload | dump median (ms) | restore median (ms) | image size | dump MiB/s | restore MiB/s |");
         System.out.println("|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+        System.out.println();
+        System.out.println("Nucleus phases, median ms (dump: ... | restore: ...; \"(parallel)\" ran alongside criu):");
+        System.out.println();
+        phaseRows.forEach(System.out::println);
     }
 
     private static SandboxRecord start(LauncherSandboxes s, Path data, String kind, String name) throws Exception {
@@ -89,12 +95,15 @@ public final class CheckpointBenchmark {
         double dumpMs = (System.nanoTime() - t0) / 1e6;
         s.runtime.await(name, Duration.ofSeconds(30));
         t0 = System.nanoTime();
-        RuntimeRestoreMonitor.restoreInto(service, s.runtime, name + "-r", c.location(), Map.of("data", data.toString()),
-                false);
+        CheckpointService.Restored restored = RuntimeRestoreMonitor.restoreInto(service, s.runtime, name + "-r",
+                c.location(), Map.of("data", data.toString()), false);
         double restoreMs = (System.nanoTime() - t0) / 1e6;
         s.runtime.remove(name + "-r");
         s.runtime.remove(name);
-        return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)));
+        Map<String, Long> phases = new java.util.LinkedHashMap<>();
+        c.phaseMillis().forEach((k, v) -> phases.put("dump: " + k, v));
+        restored.phaseMillis().forEach((k, v) -> phases.put("restore: " + k, v));
+        return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)), phases);
     }
 
     /** The same sandbox, the same externals, the root layout prepared outside the timing: just the two commands. */
@@ -125,7 +134,7 @@ public final class CheckpointBenchmark {
         // Raw criu restored the tree into the original cgroups; they can only go once it is dead.
         CounterProcess.awaitGone(restored, Duration.ofSeconds(10));
         s.runtime.remove(name);
-        return new Sample(dumpMs, restoreMs, imageBytes);
+        return new Sample(dumpMs, restoreMs, imageBytes, Map.of());
     }
 
     private static long imageBytes(Path images) throws Exception {
@@ -155,6 +164,15 @@ public final class CheckpointBenchmark {
         double mib = median(samples.stream().mapToDouble(x -> x.imageBytes() / 1048576.0).toArray());
         return String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.1f MiB | %.0f | %.0f |", label, dump, restore, mib,
                 mib / (dump / 1000), mib / (restore / 1000));
+    }
+
+    private static String phaseRow(String label, List<Sample> samples) {
+        StringBuilder sb = new StringBuilder("* ").append(label).append(":");
+        for (String phase : samples.get(0).phases().keySet()) {
+            double m = median(samples.stream().mapToDouble(x -> x.phases().getOrDefault(phase, -1L)).toArray());
+            sb.append(String.format(Locale.ROOT, " %s %.0f,", phase, m));
+        }
+        return sb.substring(0, sb.length() - 1);
     }
 
     private static double median(double[] v) {

@@ -30,8 +30,6 @@ class CheckpointServiceNativeTest {
     Path tmp;
     LauncherSandboxes sandboxes;
     CheckpointService service;
-    RestoreCgroups.Handle restoredCgroup;
-    long restoredPid = -1;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -44,13 +42,7 @@ class CheckpointServiceNativeTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (restoredPid > 0) {
-            CounterProcess.killTree(restoredPid);
-        }
-        if (restoredCgroup != null) {
-            restoredCgroup.destroy();
-        }
-        sandboxes.close();
+        sandboxes.close();  // removes the restored sandboxes too: their processes, cgroups and state
     }
 
     private CheckpointTarget target(SandboxRecord r, Path data, boolean landlock) throws Exception {
@@ -59,11 +51,11 @@ class CheckpointServiceNativeTest {
                 new ObjectMapper().readTree("{\"name\":\"" + r.name() + "\"}"), landlock, false, false);
     }
 
-    private CheckpointService.RestoreRequest restoreRequest(Path ckpt, String id, Path data, boolean acceptLandlock)
-            throws java.io.IOException {
-        Path work = Files.createDirectories(tmp.resolve(id));
-        return new CheckpointService.RestoreRequest(ckpt, id, work.resolve("root"), work.resolve("work"),
-                Map.of("data", data.toString()), acceptLandlock, tmp.resolve(id + ".stdout"), tmp.resolve(id + ".stderr"));
+    /** The path the CLI and the agent use: a new sandbox of the runtime, restored under the launcher's monitor. */
+    private CheckpointService.Restored restore(Path ckpt, String id, Path data, boolean acceptLandlock)
+            throws CheckpointException {
+        return RuntimeRestoreMonitor.restoreInto(service, sandboxes.runtime, id, ckpt, Map.of("data", data.toString()),
+                acceptLandlock);
     }
 
     @Test
@@ -86,9 +78,8 @@ class CheckpointServiceNativeTest {
         Thread.sleep(300);
         assertThat(counter.read()).as("nothing runs between dump and restore").isEqualTo(atDump);
 
-        CheckpointService.Restored restored = service.restore(restoreRequest(tmp.resolve("ckpt"), name + "-r", data, false));
-        restoredPid = restored.initPid();
-        restoredCgroup = restored.cgroup();
+        CheckpointService.Restored restored = restore(tmp.resolve("ckpt"), name + "-r", data, false);
+        long restoredPid = restored.initPid();
 
         assertThat(counter.read()).as("continues, never restarts").isGreaterThanOrEqualTo(atDump);
         counter.await(v -> v > atDump + 10);
@@ -99,12 +90,13 @@ class CheckpointServiceNativeTest {
         Path memoryDir = restored.cgroup().procsFiles().stream().filter(p -> p.toString().contains("/memory/"))
                 .findFirst().orElseThrow().getParent();
         assertThat(Files.readString(memoryDir.resolve("memory.limit_in_bytes")).trim()).isEqualTo(Long.toString(MEMORY));
-        // The workload's stdout pipe was replaced by the new log file: the numbers keep coming there.
+        // The workload's stdout pipe was replaced by the monitor's new one: the numbers keep coming into its log.
+        Path stdout = sandboxes.runtime.stateDirectory().open(name + "-r").stdoutLog();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (Files.size(tmp.resolve(name + "-r.stdout")) == 0 && System.nanoTime() < deadline) {
+        while (Files.size(stdout) == 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        String first = Files.readAllLines(tmp.resolve(name + "-r.stdout")).get(0).trim();
+        String first = Files.readAllLines(stdout).get(0).trim();
         // The dump may freeze it between writing the count file and echoing the number: equal is fine.
         assertThat(Long.parseLong(first)).isGreaterThanOrEqualTo(atDump);
         assertThat(restored.landlockEnforced()).isFalse();
@@ -128,13 +120,13 @@ class CheckpointServiceNativeTest {
         byte[] b = Files.readAllBytes(pages);
         b[b.length / 2] ^= 0x55;
         Files.write(pages, b);
-        CheckpointService.RestoreRequest req = restoreRequest(tmp.resolve("ckpt"), name + "-r", data, false);
 
-        assertThatThrownBy(() -> service.restore(req)).isInstanceOfSatisfying(CheckpointException.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.DigestMismatch);
-            assertThat(e.getMessage()).contains(pages.getFileName().toString());
-        });
-        assertThat(req.root()).doesNotExist();
+        assertThatThrownBy(() -> restore(tmp.resolve("ckpt"), name + "-r", data, false))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.DigestMismatch);
+                    assertThat(e.getMessage()).contains(pages.getFileName().toString());
+                });
+        assertThat(sandboxes.runtime.stateDirectory().exists(name + "-r")).isFalse();
         assertThat(sandboxes.cgroups.open(name + "-r").directories()).allSatisfy(d -> assertThat(d).doesNotExist());
     }
 
@@ -147,14 +139,12 @@ class CheckpointServiceNativeTest {
         service.checkpoint(target(r, data, true), tmp.resolve("ckpt"), false);
         sandboxes.runtime.await(name, Duration.ofSeconds(20)).orElseThrow();
 
-        CheckpointService.RestoreRequest refused = restoreRequest(tmp.resolve("ckpt"), name + "-r", data, false);
-        assertThatThrownBy(() -> service.restore(refused)).isInstanceOfSatisfying(CheckpointException.class,
-                e -> assertThat(e.reason()).isEqualTo(Reason.LandlockRestoreRefused));
-        assertThat(refused.root()).doesNotExist();
+        assertThatThrownBy(() -> restore(tmp.resolve("ckpt"), name + "-r", data, false))
+                .isInstanceOfSatisfying(CheckpointException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.LandlockRestoreRefused));
+        assertThat(sandboxes.runtime.stateDirectory().exists(name + "-r")).isFalse();
 
-        CheckpointService.Restored restored = service.restore(restoreRequest(tmp.resolve("ckpt"), name + "-a", data, true));
-        restoredPid = restored.initPid();
-        restoredCgroup = restored.cgroup();
+        CheckpointService.Restored restored = restore(tmp.resolve("ckpt"), name + "-a", data, true);
         assertThat(restored.landlockEnforced()).isFalse();
         assertThat(restored.isolationReason()).isEqualTo("LandlockNotRestored");
     }

@@ -41,10 +41,18 @@ final class LauncherSandboxes implements AutoCloseable {
         return start(name, data, memoryBytes, "[ ! -e /data/stop ]", "; exit " + exitCode);
     }
 
+    /** A counter without pauses: once running, it rewrites /data/count within microseconds, again and again. */
+    SandboxRecord startBusyCounter(String name, Path data, long memoryBytes) throws LaunchException {
+        return launch(name, data, memoryBytes, "i=0; while true; do i=$((i+1)); echo $i > /data/count; done");
+    }
+
     private SandboxRecord start(String name, Path data, long memoryBytes, String condition, String end)
             throws LaunchException {
-        String script = "i=0; while " + condition + "; do i=$((i+1)); echo $i > /data/count.tmp; "
-                + "mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done" + end;
+        return launch(name, data, memoryBytes, "i=0; while " + condition + "; do i=$((i+1)); echo $i > /data/count.tmp; "
+                + "mv -f /data/count.tmp /data/count; echo $i; sleep 0.05; done" + end);
+    }
+
+    private SandboxRecord launch(String name, Path data, long memoryBytes, String script) throws LaunchException {
         SandboxConfig d = SandboxConfig.defaults(name, List.of("/bin/sh", "-c", script));
         SandboxConfig c = new SandboxConfig(name, d.command(), d.env(), d.workingDir(), d.rootfs(),
                 List.of(new Volume.HostPath(data, "/data", false)), new SandboxConfig.Resources(memoryBytes, 0, 64),

@@ -142,13 +142,62 @@ class RestoreMonitorNativeTest {
             pages = files.filter(p -> p.getFileName().toString().startsWith("pages-")).findFirst().orElseThrow();
         }
         String pagesName = "images/" + pages.getFileName();
-        refused(name + "-t", Reason.DigestMismatch, pagesName, dir -> flipByte(dir.resolve(pagesName)));
+        // Images criu parses are verified before criu starts.
+        refused(name + "-t", Reason.DigestMismatch, "images/pstree.img", dir -> flipByte(dir.resolve("images/pstree.img")));
+        refused(name + "-p", Reason.DigestMismatch, pagesName, dir -> Files.write(dir.resolve(pagesName), new byte[] {1},
+                java.nio.file.StandardOpenOption.APPEND));  // a page image's size is checked up front too
         refused(name + "-s", Reason.SymlinkRefused, pagesName, dir -> symlinkInPlace(dir.resolve(pagesName)));
         refused(name + "-m", Reason.MetadataMissing, "metadata.json", dir -> delete(dir.resolve("metadata.json")));
         refused(name + "-u", Reason.MetadataMissing, "metadata.json", dir -> {
             delete(dir.resolve("metadata.json"));
             resign(dir);  // signed by the right key, yet without metadata
         });
+    }
+
+    @Test
+    void aTamperedPageImageStopsTheRestoreAtTheGateBeforeAnyRestoredTaskRuns() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        String name = "gate-" + ProcessHandle.current().pid();
+        // A counter that, once running, rewrites /data/count within microseconds: any moment of a released task shows.
+        SandboxRecord r = sandboxes.startBusyCounter(name, data, MEMORY);
+        CounterFile counter = new CounterFile(data.resolve("count"));
+        counter.await(v -> v >= 1000);
+        service.checkpoint(new CheckpointTarget(name, name, r.initPid(), r.command(), ResourceLimits.of(MEMORY, 0, 64, null),
+                List.of(new ExternalMount("data", "/data", data.toString())), null, false, false, false),
+                tmp.resolve("ckpt"), false);
+        sandboxes.runtime.await(name, Duration.ofSeconds(20)).orElseThrow();
+        byte[] atDump = Files.readAllBytes(data.resolve("count"));
+        Path pages;
+        try (var files = Files.list(tmp.resolve("ckpt/images"))) {
+            pages = files.filter(p -> p.getFileName().toString().matches("pages-\\d+\\.img"))
+                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+        }
+        flipByte(pages);
+        String id = name + "-r";
+
+        assertThatThrownBy(() -> restore(service, tmp.resolve("ckpt"), id, Map.of()))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.DigestMismatch);
+                    assertThat(e.apiReason(true)).isEqualTo("CheckpointCorrupt");
+                    assertThat(e.getMessage()).contains("images/" + pages.getFileName());
+                    // criu did run (the structure images were fine) and was stopped at its post-restore hook.
+                    assertThat(e.criuLog()).anyMatch(l -> l.contains("post-restore script"));
+                    assertThat(e.criuLog()).anyMatch(l -> l.contains("do not match the signed manifest"));
+                });
+
+        assertNothingLeft(id);
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("no mount of the restore is left")
+                .doesNotContain(id);
+        Thread.sleep(500);
+        assertThat(Files.readAllBytes(data.resolve("count"))).as("no restored task ever ran").isEqualTo(atDump);
+
+        // The same checkpoint with the byte flipped back restores and counts on: the gate lets a good one through.
+        flipByte(pages);
+        CheckpointService.Restored good = restore(service, tmp.resolve("ckpt"), name + "-g", Map.of());
+        String dumped = new String(atDump, java.nio.charset.StandardCharsets.US_ASCII).trim();  // empty if cut mid-write
+        long last = dumped.isEmpty() ? 0 : Long.parseLong(dumped);
+        counter.await(v -> v > last + 1000);
+        assertThat(good.phaseMillis()).containsKeys("verify", "criu restore", "pages (parallel)");
     }
 
     @Test
@@ -176,6 +225,7 @@ class RestoreMonitorNativeTest {
                 e -> {
                     assertThat(e.reason()).isEqualTo(reason);
                     assertThat(e.getMessage()).contains(named);
+                    assertThat(e.criuLog()).as("refused before criu ran").isEmpty();
                 });
         assertNothingLeft(id);
     }
