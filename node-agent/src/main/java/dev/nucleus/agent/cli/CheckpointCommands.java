@@ -224,7 +224,10 @@ final class CheckpointCommands {
 
     private static int fail(CheckpointException e) {
         System.err.println("nucleus: " + e.getMessage());
-        for (String line : e.criuLog()) {
+        // A corrupt checkpoint is one line: criu may have run (page images are checked while it restores), but
+        // its log of the aborted restore says nothing about what is wrong with the checkpoint.
+        boolean corrupt = dev.nucleus.api.v1alpha1.Reasons.CHECKPOINT_CORRUPT.equals(e.apiReason(true));
+        for (String line : corrupt ? java.util.List.<String>of() : e.criuLog()) {
             System.err.println("  criu: " + line);
         }
         return BAD_INPUT.contains(e.reason()) ? NucleusCli.USAGE : 1;
