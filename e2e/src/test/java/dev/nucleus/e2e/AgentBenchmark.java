@@ -53,6 +53,10 @@ class AgentBenchmark {
       NucleusOnThisMachine.sleep(SETTLE);
       long agentPid = n.agent().pid();
       long agentIdle = NodeMemory.rssBytes(agentPid);
+      long agentIdlePss = NodeMemory.pssBytes(agentPid);
+      int threadsIdle = AgentFigures.threads(agentPid);
+      String metricsIdle = n.agentMetrics();
+      Map<String, Long> kindsBefore = AgentFigures.meminfo();
       long usedBefore = NodeMemory.usedBytes();
       String loadBefore = loadAverage();
 
@@ -80,10 +84,14 @@ class AgentBenchmark {
         allRunning = System.nanoTime();
         informer.stop();
       }
+      String metricsBurst = n.agentMetrics();
       assertThat(failed).as("sandboxes that failed instead of running").isEmpty();
 
       NucleusOnThisMachine.sleep(SETTLE); // one usage refresh and the agent's allocation after the burst
       long agentBusy = NodeMemory.rssBytes(agentPid);
+      int threadsBusy = AgentFigures.threads(agentPid);
+      String metricsSettled = n.agentMetrics();
+      Map<String, Long> kindsRunning = AgentFigures.meminfo();
       long usedRunning = NodeMemory.usedBytes();
       String loadAfter = loadAverage();
       List<String> ids = n.kubectl("get", "nsb", "-n", NS, "-o",
@@ -92,7 +100,12 @@ class AgentBenchmark {
       long cgroupCharged = sumOfReportedMemory(n);
 
       String report = report(agentIdle, agentBusy, usedBefore, usedRunning, footprint, cgroupCharged, begin,
-          createsDone, allRunning, loadBefore, loadAfter);
+          createsDone, allRunning, loadBefore, loadAfter)
+          + agentSteps(metricsIdle, metricsBurst, metricsSettled)
+          + String.format("| agent PSS idle / threads idle / with %d running | %.1f MiB / %d / %d |%n", COUNT,
+              agentIdlePss / 1024.0 / 1024.0, threadsIdle, threadsBusy)
+          + String.format("| per sandbox: node memory growth by kind (MiB) | %s |%n",
+              AgentFigures.growthPer(kindsBefore, kindsRunning, COUNT));
       Files.writeString(Repo.logs().resolve("agent-bench.md"), report);
       System.out.println(report);
 
@@ -178,6 +191,9 @@ class AgentBenchmark {
     StringBuilder out = new StringBuilder();
     out.append(String.format("Agent end to end, %d sandboxes, %s, load before %s, after %s%n", COUNT,
         Instant.now(), loadBefore, loadAfter));
+    out.append(String.format("agent: %s, JVM options %s%n",
+        System.getProperty(NucleusOnThisMachine.AGENT_ARGS, "default arguments"),
+        System.getProperty(NucleusOnThisMachine.AGENT_JAVA_OPTS, "bin/nucleus's defaults")));
     out.append(String.format("| create→Scheduled p50 / p90 / p99 / max | %d / %d / %d / %d ms |%n",
         pct(toScheduled, 50), pct(toScheduled, 90), pct(toScheduled, 99), pct(toScheduled, 100)));
     out.append(String.format("| create→Running p50 / p90 / p99 / max | %d / %d / %d / %d ms |%n",
@@ -195,6 +211,34 @@ class AgentBenchmark {
         cgroupCharged / mib / COUNT));
     out.append(String.format("| per sandbox: node memory beyond workload and agent growth | %.3f MiB |%n",
         beyondWorkload / mib / COUNT));
+    return out.toString();
+  }
+
+  /**
+   * Where the agent's time went during the burst and what it wrote, from its own /metrics: the wait of a queued
+   * sandbox for a worker, the launch, each status patch's round trip and their number per sandbox, and the
+   * status writes per second while the sandboxes only run (usage refreshes).
+   */
+  private static String agentSteps(String idle, String burst, String settled) {
+    var wait0 = AgentFigures.histogram(idle, "nucleus_agent_workqueue_wait_seconds");
+    var wait1 = AgentFigures.histogram(burst, "nucleus_agent_workqueue_wait_seconds");
+    var launch0 = AgentFigures.histogram(idle, "nucleus_agent_launch_duration_seconds");
+    var launch1 = AgentFigures.histogram(burst, "nucleus_agent_launch_duration_seconds");
+    var patch0 = AgentFigures.histogram(idle, "nucleus_agent_status_patch_duration_seconds");
+    var patch1 = AgentFigures.histogram(burst, "nucleus_agent_status_patch_duration_seconds");
+    var patch2 = AgentFigures.histogram(settled, "nucleus_agent_status_patch_duration_seconds");
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("| agent: event→worker wait, mean / p50 / p90 bucket bound (%d waits) | %.1f / %.0f / %.0f ms |%n",
+        wait1.countSince(wait0), wait1.meanMillisSince(wait0), wait1.quantileBoundMillisSince(wait0, 0.5),
+        wait1.quantileBoundMillisSince(wait0, 0.9)));
+    out.append(String.format("| agent: launch, mean / p50 / p90 bucket bound (%d launches) | %.1f / %.0f / %.0f ms |%n",
+        launch1.countSince(launch0), launch1.meanMillisSince(launch0), launch1.quantileBoundMillisSince(launch0, 0.5),
+        launch1.quantileBoundMillisSince(launch0, 0.9)));
+    out.append(String.format("| agent: status patch round trip, mean / p50 / p90 bucket bound | %.1f / %.0f / %.0f ms |%n",
+        patch1.meanMillisSince(patch0), patch1.quantileBoundMillisSince(patch0, 0.5),
+        patch1.quantileBoundMillisSince(patch0, 0.9)));
+    out.append(String.format("| agent: status patches per sandbox until all Running / per second afterwards | %.2f / %.2f |%n",
+        patch1.countSince(patch0) / (double) COUNT, patch2.countSince(patch1) / (double) SETTLE.toSeconds()));
     return out.toString();
   }
 

@@ -34,6 +34,10 @@ final class NucleusOnThisMachine implements AutoCloseable {
   static final String AGENT_SA = "nucleus-agent";
   static final String SIGNING_SECRET = "nucleus-agent-signing";
   static final Duration WAIT = Duration.ofSeconds(120);
+  /** System property: extra {@code nucleus agent} arguments (e.g. {@code --workers 8}), for benchmark variants. */
+  static final String AGENT_ARGS = "agent.args";
+  /** System property: the agent's JVM options instead of bin/nucleus's defaults (NUCLEUS_JAVA_OPTS). */
+  static final String AGENT_JAVA_OPTS = "agent.javaOpts";
 
   final KubeControlPlane plane;
   final String node;
@@ -136,18 +140,30 @@ final class NucleusOnThisMachine implements AutoCloseable {
     int port = freePort();
     agentMetricsPort = port;
     agentStarts++;
-    agent = ChildProcess.start("agent #" + agentStarts,
-        List.of(Repo.nucleusCli().toString(), "agent", "--cgroup-root", cgroupRoot, "--metrics-port",
-            Integer.toString(port)),
-        Map.of("KUBECONFIG", kubeconfig.toString(),
-            "NODE_NAME", node,
-            "NUCLEUS_NAMESPACE", NAMESPACE,
-            "NUCLEUS_STATE_DIR", stateDir.toString(),
-            "NUCLEUS_CHECKPOINT_DIR", stateDir.resolve("checkpoints").toString(),
-            "NUCLEUS_SIGNING_KEY", signingKeyFile().toString()),
-        logs.resolve("agent.log"));
+    List<String> command = new ArrayList<>(List.of(Repo.nucleusCli().toString(), "agent", "--cgroup-root",
+        cgroupRoot, "--metrics-port", Integer.toString(port)));
+    String extraArgs = System.getProperty(AGENT_ARGS, "").trim();
+    if (!extraArgs.isEmpty()) {
+      command.addAll(List.of(extraArgs.split("\\s+")));
+    }
+    Map<String, String> env = new java.util.HashMap<>(Map.of("KUBECONFIG", kubeconfig.toString(),
+        "NODE_NAME", node,
+        "NUCLEUS_NAMESPACE", NAMESPACE,
+        "NUCLEUS_STATE_DIR", stateDir.toString(),
+        "NUCLEUS_CHECKPOINT_DIR", stateDir.resolve("checkpoints").toString(),
+        "NUCLEUS_SIGNING_KEY", signingKeyFile().toString()));
+    String javaOpts = System.getProperty(AGENT_JAVA_OPTS);
+    if (javaOpts != null) {
+      env.put("NUCLEUS_JAVA_OPTS", javaOpts); // replaces bin/nucleus's agent defaults, as in a chart override
+    }
+    agent = ChildProcess.start("agent #" + agentStarts, command, env, logs.resolve("agent.log"));
     await("the agent to report healthy on /healthz", agent,
         () -> httpStatus("http://127.0.0.1:" + port + "/healthz") == 200);
+  }
+
+  /** The running agent's whole /metrics text. */
+  String agentMetrics() {
+    return httpGet("http://127.0.0.1:" + agentMetricsPort + "/metrics");
   }
 
   /** One unlabelled sample from the running agent's /metrics. */

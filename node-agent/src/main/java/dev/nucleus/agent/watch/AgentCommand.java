@@ -54,7 +54,8 @@ public final class AgentCommand implements Callable<Integer> {
       description = "How often usage of running sandboxes is written to status.")
   long usageSeconds;
 
-  @Option(names = "--workers", defaultValue = "4", description = "Sandboxes reconciled in parallel.")
+  @Option(names = "--workers", defaultValue = "" + AgentConfig.DEFAULT_WORKERS,
+      description = "Sandboxes reconciled in parallel (default: ${DEFAULT-VALUE}).")
   int workers;
 
   @Override
@@ -75,7 +76,8 @@ public final class AgentCommand implements Callable<Integer> {
     NodeCapabilities capabilities = new NodeProbe().probe();
     NodeAdvertisement advertisement = NodeAdvertisement.of(capabilities, memoryTotalBytes());
     CgroupManager cgroups = CgroupManager.system(cgroupRoot);
-    SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), NodePolicies.system(cgroupRoot));
+    NodePolicies policies = NodePolicies.system(cgroupRoot);
+    SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), policies);
     CheckpointEngine criu;
     RuntimeEngine engine;
     try {
@@ -84,7 +86,7 @@ public final class AgentCommand implements Callable<Integer> {
       CheckpointService service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
           RestoreCgroups.of(cgroups), config.nodeName(), version == null ? "development" : version);
       criu = new CriuCheckpointEngine(runtime, service, key);
-      engine = new RuntimeEngine(runtime, id -> usageOf(cgroups, id), service);
+      engine = new RuntimeEngine(runtime, policies, id -> usageOf(cgroups, id), service);
     } catch (CheckpointException e) {
       System.err.println("nucleus agent: checkpoint signing key: " + e.getMessage());
       return 1;

@@ -29,6 +29,12 @@ public record AgentConfig(
   public static final String ENV_CHECKPOINT_DIR = "NUCLEUS_CHECKPOINT_DIR";
   public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/nucleus");
   public static final int DEFAULT_METRICS_PORT = 9400;
+  /**
+   * Parallel sandbox reconciles. A start is ~12 ms of launch and then a status patch that, under a burst, waits tens
+   * to hundreds of ms for the API server; with 4 workers the agent's own queue was most of create→Running
+   * (docs/benchmarks.md, "Agent end to end"), so several workers wait on patches while others launch.
+   */
+  public static final int DEFAULT_WORKERS = 16;
   private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
@@ -76,7 +82,7 @@ public record AgentConfig(
     return new AgentConfig(env.get(ENV_NODE_NAME), env.getOrDefault(ENV_NAMESPACE, "nucleus-system"),
         stateDir == null || stateDir.isBlank() ? DEFAULT_STATE_DIR : Path.of(stateDir),
         Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(10),
-        4, DEFAULT_METRICS_PORT, checkpoints == null || checkpoints.isBlank() ? null : Path.of(checkpoints));
+        DEFAULT_WORKERS, DEFAULT_METRICS_PORT, checkpoints == null || checkpoints.isBlank() ? null : Path.of(checkpoints));
   }
 
   /** Where the agent's own assignment records live, next to the engine's sandbox directories. */

@@ -21,7 +21,12 @@ public final class AgentMetrics {
   /** Dump and restore buckets in seconds: a small sandbox takes about a second, 256 MiB several. */
   static final double[] CRIU_BUCKETS = {0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 150, 300};
 
+  /** Buckets in seconds for the steps of one start: a queue wait or an API round trip is milliseconds when idle. */
+  static final double[] STEP_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
   private final Histogram launch = new Histogram(LAUNCH_BUCKETS);
+  private final Histogram queueWait = new Histogram(STEP_BUCKETS);
+  private final Histogram statusPatches = new Histogram(STEP_BUCKETS);
   private final Histogram checkpoints = new Histogram(CRIU_BUCKETS);
   private final Histogram restores = new Histogram(CRIU_BUCKETS);
   private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
@@ -32,6 +37,20 @@ public final class AgentMetrics {
 
   public void observeLaunch(long nanos) {
     launch.observe(nanos / 1e9);
+  }
+
+  /** How long a key an informer event queued waited for a worker (the agent's own queueing). */
+  public void observeQueueWait(long nanos) {
+    queueWait.observe(nanos / 1e9);
+  }
+
+  /** One status write's round trip to the API server: the agent's write load and its latency. */
+  public void observeStatusPatch(long nanos) {
+    statusPatches.observe(nanos / 1e9);
+  }
+
+  public long statusPatchCount() {
+    return statusPatches.count();
   }
 
   /** A completed dump's wall time, as its status reports it. */
@@ -90,6 +109,12 @@ public final class AgentMetrics {
     header(out, "nucleus_agent_launch_duration_seconds", "histogram",
         "Time from the engine's start call to a running workload.");
     launch.render(out, "nucleus_agent_launch_duration_seconds");
+    header(out, "nucleus_agent_workqueue_wait_seconds", "histogram",
+        "Time from an informer event queueing a sandbox to a worker taking it up.");
+    queueWait.render(out, "nucleus_agent_workqueue_wait_seconds");
+    header(out, "nucleus_agent_status_patch_duration_seconds", "histogram",
+        "Round trip of each sandbox status patch the agent sends (its count is the agent's status writes).");
+    statusPatches.render(out, "nucleus_agent_status_patch_duration_seconds");
     header(out, "nucleus_agent_checkpoint_duration_seconds", "histogram",
         "Wall time of completed checkpoint dumps (CRIU dump, root archive, metadata, signed manifest).");
     checkpoints.render(out, "nucleus_agent_checkpoint_duration_seconds");

@@ -10,5 +10,11 @@ final class AgentReasons {
   /** The agent started this sandbox, but the node has no trace of it any more (state wiped, node reset). */
   static final String SANDBOX_LOST = "SandboxLost";
 
+  /**
+   * A previous agent died while launching or restoring this sandbox, before recording it; what the launch had created
+   * was removed, and the sandbox is not started again (its workload may have run already).
+   */
+  static final String LAUNCH_INTERRUPTED = "LaunchInterrupted";
+
   private AgentReasons() {}
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -65,14 +66,14 @@ public final class NodeAgent implements AutoCloseable {
     CheckpointApi checkpointApi = new CheckpointApi(client, checkpointInformer.getStore(), config.nodeName());
     controller = new SandboxController(config, engine, journal, sandboxApi, metrics, clock, registry, events,
         checkpointApi);
-    sandboxLoop = new ReconcileLoop("sandbox", controller::reconcile);
+    sandboxLoop = new ReconcileLoop("sandbox", controller::reconcile, metrics::observeQueueWait);
     checkpoints = new CheckpointController(config, criu, checkpointJournal, checkpointApi, sandboxApi, registry,
         sandboxLoop::add, events, metrics, clock);
     checkpointLoop = new ReconcileLoop("checkpoint", checkpoints::reconcile);
     List<String> remembered = controller.recover();
     List<String> rememberedCheckpoints = checkpoints.recover();
-    sandboxes.addEventHandler(new Enqueue<>(sandboxLoop));
-    checkpointInformer.addEventHandler(new Enqueue<>(checkpointLoop));
+    sandboxes.addEventHandler(new Enqueue<>(sandboxLoop, controller::needsReconcile));
+    checkpointInformer.addEventHandler(new Enqueue<>(checkpointLoop, (before, after) -> true));
     lease = new LeaseKeeper(client, config, capabilities, this::load, metrics, clock);
     metrics.sandboxesByPhase(this::countByPhase);
     metrics.queueDepth(() -> sandboxLoop.depth() + checkpointLoop.depth());
@@ -199,9 +200,9 @@ public final class NodeAgent implements AutoCloseable {
     return t;
   }
 
-  /** Informer events only enqueue the object key; the workers do the rest. */
-  private record Enqueue<T extends io.fabric8.kubernetes.api.model.HasMetadata>(ReconcileLoop loop)
-      implements ResourceEventHandler<T> {
+  /** Informer events only enqueue the object key (updates that matter, per {@code relevant}); workers do the rest. */
+  private record Enqueue<T extends io.fabric8.kubernetes.api.model.HasMetadata>(ReconcileLoop loop,
+      BiPredicate<T, T> relevant) implements ResourceEventHandler<T> {
     @Override
     public void onAdd(T object) {
       loop.add(Cache.metaNamespaceKeyFunc(object));
@@ -209,7 +210,9 @@ public final class NodeAgent implements AutoCloseable {
 
     @Override
     public void onUpdate(T before, T after) {
-      loop.add(Cache.metaNamespaceKeyFunc(after));
+      if (relevant.test(before, after)) {
+        loop.add(Cache.metaNamespaceKeyFunc(after));
+      }
     }
 
     @Override

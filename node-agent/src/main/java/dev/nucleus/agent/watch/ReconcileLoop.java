@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -23,14 +24,20 @@ final class ReconcileLoop implements AutoCloseable {
 
   private final String kind;
   private final Reconciler reconciler;
-  private final WorkQueue<String> queue = new WorkQueue<>();
+  private final WorkQueue<String> queue;
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
   private final List<Thread> workers = new ArrayList<>();
   private volatile boolean closing;
 
   ReconcileLoop(String kind, Reconciler reconciler) {
+    this(kind, reconciler, nanos -> { });
+  }
+
+  /** A loop that reports how long each key an event queued waited for a worker. */
+  ReconcileLoop(String kind, Reconciler reconciler, LongConsumer eventWaitNanos) {
     this.kind = kind;
     this.reconciler = reconciler;
+    this.queue = new WorkQueue<>(eventWaitNanos);
   }
 
   void start(int count) {

@@ -7,8 +7,10 @@ import dev.nucleus.agent.runtime.ExitStatus;
 import dev.nucleus.agent.runtime.LaunchException;
 import dev.nucleus.agent.runtime.SandboxConfig;
 import dev.nucleus.agent.runtime.SandboxInfo;
+import dev.nucleus.agent.runtime.SandboxPolicies;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
+import dev.nucleus.agent.state.IdRangeAllocator;
 import dev.nucleus.agent.state.SandboxPaths;
 import dev.nucleus.api.v1alpha1.Isolation;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
@@ -33,6 +35,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -47,6 +52,7 @@ public final class RuntimeEngine implements SandboxEngine {
   private static final Set<String> API_REASONS = apiReasons();
 
   private final SandboxRuntime runtime;
+  private final SandboxPolicies policies;
   private final UsageSource usage;
   private final CheckpointService restorer;
 
@@ -56,13 +62,16 @@ public final class RuntimeEngine implements SandboxEngine {
     Optional<dev.nucleus.agent.cgroup.Usage> read(String sandboxId);
   }
 
-  public RuntimeEngine(SandboxRuntime runtime, UsageSource usage) {
-    this(runtime, usage, null);
+  /** An engine over {@code runtime}, whose sandboxes' cgroups {@code policies} finds (the runtime's own policies). */
+  public RuntimeEngine(SandboxRuntime runtime, SandboxPolicies policies, UsageSource usage) {
+    this(runtime, policies, usage, null);
   }
 
   /** An engine that also restores from checkpoints through {@code restorer} (null: restores are refused). */
-  public RuntimeEngine(SandboxRuntime runtime, UsageSource usage, CheckpointService restorer) {
+  public RuntimeEngine(SandboxRuntime runtime, SandboxPolicies policies, UsageSource usage,
+      CheckpointService restorer) {
     this.runtime = runtime;
+    this.policies = policies;
     this.usage = usage;
     this.restorer = restorer;
   }
@@ -129,6 +138,9 @@ public final class RuntimeEngine implements SandboxEngine {
       if (!runtime.stateDirectory().exists(id)) {
         return Optional.empty();
       }
+      if (!recorded(id)) {
+        return Optional.of(SandboxFacts.incomplete(id));
+      }
       SandboxInfo info = runtime.inspect(id);
       SandboxRecord r = info.record();
       Instant started = Instant.ofEpochMilli(r.createdAtMillis());
@@ -148,8 +160,9 @@ public final class RuntimeEngine implements SandboxEngine {
   public void stop(String uid, Duration grace) throws EngineException {
     String id = sandboxId(uid);
     try {
-      if (runtime.stateDirectory().exists(id) && runtime.inspect(id).state() == SandboxInfo.State.Running) {
-        runtime.stop(id, grace);
+      if (runtime.stateDirectory().exists(id) && recorded(id)
+          && runtime.inspect(id).state() == SandboxInfo.State.Running) {
+        runtime.stop(id, grace); // an unrecorded (interrupted) launch has no pids to signal: remove kills it
       }
     } catch (IOException e) {
       throw new EngineException(Reasons.LAUNCH_FAILED, "stopping sandbox " + id + " failed: " + e.getMessage(), e);
@@ -164,6 +177,10 @@ public final class RuntimeEngine implements SandboxEngine {
     String id = sandboxId(uid);
     try {
       if (runtime.stateDirectory().exists(id)) {
+        if (!recorded(id)) {
+          removeIncomplete(uid);
+          return;
+        }
         runtime.remove(id);
       }
     } catch (IOException e) {
@@ -172,6 +189,78 @@ public final class RuntimeEngine implements SandboxEngine {
       Thread.currentThread().interrupt();
       throw new EngineException(Reasons.LAUNCH_FAILED, "removing sandbox " + id + " was interrupted", e);
     }
+  }
+
+  /** Whether the launch or restore of {@code id} got as far as its state file (a symlink there is refused later). */
+  private boolean recorded(String id) throws IOException {
+    return Files.exists(runtime.stateDirectory().open(id).stateFile(), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Removes what a launch or restore left when the agent died before the state file was written. The launcher
+   * monitoring it goes first (SIGKILL: it then writes nothing more into the directory), then everything in the
+   * sandbox's cgroups (init, workload, a restoring criu) and the cgroups, then the directory and its user-namespace
+   * id range. A mount left under the directory is refused, never deleted through.
+   */
+  @Override
+  public String removeIncomplete(String uid) throws EngineException {
+    String id = sandboxId(uid);
+    try {
+      if (!runtime.stateDirectory().exists(id)) {
+        return "nothing (already gone)";
+      }
+      SandboxPaths paths = runtime.stateDirectory().open(id);
+      if (recorded(id)) {
+        throw new EngineException(Reasons.LAUNCH_FAILED, "sandbox " + id + " has a state file: not an interrupted launch");
+      }
+      List<String> removed = new ArrayList<>();
+      List<ProcessHandle> launchers = IncompleteSandboxes.launchersHolding(paths.dir(),
+          runtime.stateDirectory().root().resolve("bin"));
+      launchers.forEach(ProcessHandle::destroyForcibly);
+      for (ProcessHandle launcher : launchers) {
+        launcher.onExit().get(10, TimeUnit.SECONDS);
+      }
+      if (!launchers.isEmpty()) {
+        removed.add(launchers.size() + " launcher process" + (launchers.size() == 1 ? "" : "es"));
+      }
+      Optional<SandboxPolicies.CgroupHandle> cgroup = policies.findCgroup(id);
+      if (cgroup.isPresent()) {
+        long processes = processesIn(cgroup.get());
+        int directories = cgroup.get().directories().size();
+        cgroup.get().kill();
+        cgroup.get().remove();
+        removed.add(processes + " process" + (processes == 1 ? "" : "es") + " in its cgroups, its " + directories
+            + " cgroup directories");
+      }
+      List<String> mounts = IncompleteSandboxes.mountsUnder(paths.dir());
+      if (!mounts.isEmpty()) {
+        throw new EngineException(Reasons.LAUNCH_FAILED, "the interrupted launch of " + id + " left mounts under its"
+            + " directory (" + String.join(", ", mounts) + "); the directory is kept until they are unmounted");
+      }
+      runtime.stateDirectory().delete(id);
+      removed.add("its state directory");
+      IdRangeAllocator ranges = new IdRangeAllocator(runtime.stateDirectory());
+      if (ranges.lookup(id).isPresent()) {
+        ranges.release(id);
+        removed.add("its user-namespace id range");
+      }
+      return String.join(", ", removed);
+    } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
+      throw new EngineException(Reasons.LAUNCH_FAILED, "removing the interrupted launch of " + id + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EngineException(Reasons.LAUNCH_FAILED, "removing the interrupted launch of " + id + " was interrupted", e);
+    }
+  }
+
+  private static long processesIn(SandboxPolicies.CgroupHandle cgroup) throws IOException {
+    Set<String> pids = new HashSet<>();
+    for (Path procs : cgroup.procsFiles()) {
+      if (Files.exists(procs)) {
+        Files.readAllLines(procs).stream().filter(l -> !l.isBlank()).forEach(pids::add);
+      }
+    }
+    return pids.size();
   }
 
   @Override

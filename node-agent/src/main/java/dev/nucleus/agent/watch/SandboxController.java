@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,6 +30,8 @@ final class SandboxController {
   private static final Logger LOG = Logger.getLogger(SandboxController.class.getName());
   /** Returned when nothing needs to happen until the next event. */
   static final long NO_REQUEUE = -1;
+  /** Node-wide pace of usage refreshes, see {@link #refreshDelay()}. */
+  static final int USAGE_READS_PER_SECOND = 20;
 
   private final AgentConfig config;
   private final SandboxEngine engine;
@@ -44,6 +48,8 @@ final class SandboxController {
   private final Set<String> unjournaled = ConcurrentHashMap.newKeySet();
   /** The agent fields this process last patched, per UID: fresher than the informer cache right after a patch. */
   private final Map<String, NucleusSandboxStatus> sent = new ConcurrentHashMap<>();
+  /** When each running sandbox's usage was last written (System.nanoTime), for {@link UsageWrites#MAX_AGE}. */
+  private final Map<String, Long> usageWrittenAt = new ConcurrentHashMap<>();
 
   SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
       AgentMetrics metrics, Clock clock, CheckpointRegistry checkpoints, AgentEvents events,
@@ -127,6 +133,9 @@ final class SandboxController {
       return NO_REQUEUE; // the engine refused it, or a dump stopped it, and status says so; nothing runs any more
     }
     Optional<SandboxFacts> facts = engine.observe(key.uid());
+    if (facts.isPresent() && facts.get().state() == SandboxFacts.State.INCOMPLETE) {
+      return interrupted(key, sandbox);
+    }
     if (facts.isPresent()) {
       if (assignment.stage() == Assignment.Stage.ACCEPTED) {
         assignment = assignment.started(facts.get().sandboxId());
@@ -149,6 +158,9 @@ final class SandboxController {
 
   private long unrecorded(SandboxKey key, NucleusSandbox sandbox) throws IOException, EngineException {
     Optional<SandboxFacts> facts = engine.observe(key.uid());
+    if (facts.isPresent() && facts.get().state() == SandboxFacts.State.INCOMPLETE) {
+      return interrupted(key, sandbox);
+    }
     if (facts.isPresent()) { // running, but the journal forgot it: adopt it, never start it again
       record(new Assignment(key, Assignment.Stage.STARTED, facts.get().sandboxId(), clock.instant().toString()));
       unjournaled.remove(key.uid());
@@ -166,10 +178,18 @@ final class SandboxController {
     return NO_REQUEUE;
   }
 
+  /**
+   * Journals the assignment, starts it, reports the outcome. A launch takes milliseconds, so its first status write
+   * is the outcome (Running with pid, startedAt and isolation, or Failed): one write per start instead of two, which
+   * under a burst is what the API server's throughput is spent on. The ACCEPTED entry written first is what makes a
+   * restart safe, not a Starting phase. A restore takes seconds and shows Restoring meanwhile.
+   */
   private long start(SandboxKey key, NucleusSandbox sandbox) throws IOException {
     record(new Assignment(key, Assignment.Stage.ACCEPTED, null, clock.instant().toString()));
     boolean restore = sandbox.getSpec() != null && sandbox.getSpec().getRestoreFrom() != null;
-    report(key, sandbox, restore ? StatusPatches.restoring() : StatusPatches.starting());
+    if (restore) {
+      report(key, sandbox, StatusPatches.restoring());
+    }
     long begin = System.nanoTime();
     SandboxFacts facts;
     try {
@@ -190,6 +210,30 @@ final class SandboxController {
     }
     record(assignments.get(key.uid()).started(facts.sandboxId()));
     return reportFacts(key, null, facts);
+  }
+
+  /**
+   * A previous agent died while launching or restoring this sandbox, before the launch recorded it: its workload may
+   * have begun, so it is not started again. Everything the launch could have created is removed (processes, cgroups,
+   * mounts, directory), and the sandbox is Failed with reason LaunchInterrupted naming what was removed.
+   */
+  private long interrupted(SandboxKey key, NucleusSandbox sandbox) throws IOException, EngineException {
+    String removed;
+    try {
+      removed = engine.removeIncomplete(key.uid());
+    } catch (EngineException e) {
+      metrics.countError(e.reason());
+      throw e; // retried with backoff; the message names what could not be removed
+    }
+    metrics.countError(AgentReasons.LAUNCH_INTERRUPTED);
+    LOG.warning("sandbox " + key + ": a previous agent died during its launch; removed " + removed);
+    Assignment accepted = assignments.getOrDefault(key.uid(),
+        new Assignment(key, Assignment.Stage.ACCEPTED, null, clock.instant().toString()));
+    unjournaled.remove(key.uid());
+    report(key, sandbox, StatusPatches.failed(AgentReasons.LAUNCH_INTERRUPTED, "the node agent stopped while"
+        + " launching this sandbox; removed " + removed + "; not started again, as its workload may have run"));
+    record(accepted.failed());
+    return NO_REQUEUE;
   }
 
   private SandboxEngine.RestoreSource restoreSource(SandboxKey key, NucleusSandbox sandbox) throws EngineException {
@@ -237,7 +281,17 @@ final class SandboxController {
   private long reportFacts(SandboxKey key, NucleusSandbox sandbox, SandboxFacts facts) {
     lastSeen.put(key.uid(), facts.state());
     report(key, sandbox, StatusPatches.fromFacts(facts));
-    return facts.state() == SandboxFacts.State.RUNNING ? config.usageRefreshInterval().toMillis() : NO_REQUEUE;
+    return facts.state() == SandboxFacts.State.RUNNING ? refreshDelay() : NO_REQUEUE;
+  }
+
+  /**
+   * When to look at a running sandbox again: the usage refresh interval, stretched so that the node reads at most
+   * {@link #USAGE_READS_PER_SECOND} sandboxes' usage per second (200 sandboxes at 5 s would be 40 reads and up to 40
+   * status writes a second), plus up to a fifth at random so sandboxes started in one burst do not refresh in step.
+   */
+  private long refreshDelay() {
+    long delay = Math.max(config.usageRefreshInterval().toMillis(), running() * 1000L / USAGE_READS_PER_SECOND);
+    return delay + ThreadLocalRandom.current().nextLong(delay / 5 + 1);
   }
 
   private long deleting(SandboxKey key, NucleusSandbox sandbox) throws IOException, EngineException {
@@ -267,6 +321,7 @@ final class SandboxController {
     unjournaled.remove(uid);
     lastSeen.remove(uid);
     sent.remove(uid);
+    usageWrittenAt.remove(uid);
   }
 
   private void record(Assignment assignment) throws IOException {
@@ -282,13 +337,58 @@ final class SandboxController {
     }
     NucleusSandboxStatus sentBefore = sent.get(key.uid());
     NucleusSandboxStatus have = StatusPatches.overlay(current == null ? null : current.getStatus(), sentBefore);
+    holdSmallUsageMoves(key.uid(), have, desired);
     Optional<String> patch = StatusPatches.mergePatchAgainst(have, desired);
     if (patch.isPresent()) {
+      long begin = System.nanoTime();
       api.patchStatus(key, patch.get());
+      metrics.observeStatusPatch(System.nanoTime() - begin);
+      if (desired.getUsage() != null && !StatusPatches.sameUsage(have.getUsage(), desired.getUsage())) {
+        usageWrittenAt.put(key.uid(), System.nanoTime());
+      }
       sent.put(key.uid(), StatusPatches.overlay(sentBefore, desired));
       if (current != null) {
         SandboxEvents.transition(have.getPhase(), desired).ifPresent(e -> e.send(events, current));
       }
+    }
+  }
+
+  /**
+   * Whether an informer update can change what a reconcile does. The agent acts on the object's identity, deletion,
+   * spec, labels, annotations and the agent-owned status fields; an update that changed only the operator's
+   * status fields (conditions, observedGeneration), or that is the echo of this agent's own last patch, needs no
+   * reconcile. Under a burst that skips two reconciles per start (the echo of Running and the operator's
+   * conditions that follow it); a periodic refresh still looks at every running sandbox.
+   */
+  boolean needsReconcile(NucleusSandbox before, NucleusSandbox after) {
+    if (before == null || after == null) {
+      return true;
+    }
+    var was = before.getMetadata();
+    var now = after.getMetadata();
+    if (!Objects.equals(was.getUid(), now.getUid()) || !Objects.equals(was.getGeneration(), now.getGeneration())
+        || !Objects.equals(was.getDeletionTimestamp(), now.getDeletionTimestamp())
+        || !Objects.equals(was.getLabels(), now.getLabels())
+        || !Objects.equals(was.getAnnotations(), now.getAnnotations())) {
+      return true;
+    }
+    if (StatusPatches.sameAgentFields(before.getStatus(), after.getStatus())) {
+      return false;
+    }
+    NucleusSandboxStatus mine = sent.get(now.getUid());
+    return mine == null || !StatusPatches.alreadyShows(after.getStatus(), mine);
+  }
+
+  /** While it runs, a usage reading that moved too little to matter keeps the written one ({@link UsageWrites}). */
+  private void holdSmallUsageMoves(String uid, NucleusSandboxStatus have, NucleusSandboxStatus desired) {
+    if (desired.getPhase() != SandboxPhase.Running || have.getPhase() != SandboxPhase.Running
+        || desired.getUsage() == null || have.getUsage() == null) {
+      return; // the first reading, and the final one at exit, are always written
+    }
+    Long writtenAt = usageWrittenAt.get(uid);
+    Duration age = writtenAt == null ? UsageWrites.MAX_AGE : Duration.ofNanos(System.nanoTime() - writtenAt);
+    if (!UsageWrites.worthWriting(have.getUsage(), desired.getUsage(), age)) {
+      desired.setUsage(have.getUsage());
     }
   }
 

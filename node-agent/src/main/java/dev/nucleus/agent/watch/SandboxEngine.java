@@ -39,6 +39,13 @@ public interface SandboxEngine {
   /** Removes every process, cgroup, mount and directory of the sandbox; idempotent, done when it returns. */
   void remove(String uid) throws EngineException;
 
+  /**
+   * Removes what a launch or restore left behind when the agent died before recording the sandbox (facts
+   * {@link SandboxFacts.State#INCOMPLETE}): every process, cgroup, mount and directory it could have created.
+   * Returns what it removed, in words, for the sandbox's status message.
+   */
+  String removeIncomplete(String uid) throws EngineException;
+
   /** The UIDs of every sandbox the engine still has a trace of on this node, for adoption after a restart. */
   List<String> known() throws EngineException;
 }

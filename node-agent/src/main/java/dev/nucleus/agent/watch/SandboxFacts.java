@@ -26,8 +26,11 @@ public record SandboxFacts(
     Usage usage,
     String logTail) {
 
-  /** Whether the workload still runs; LOST when its monitor vanished without recording how it ended. */
-  public enum State { RUNNING, EXITED, LOST }
+  /**
+   * Whether the workload still runs; LOST when its monitor vanished without recording how it ended; INCOMPLETE when
+   * a launch or restore began (its directory exists) but never recorded the sandbox: an agent died in between.
+   */
+  public enum State { RUNNING, EXITED, LOST, INCOMPLETE }
 
   public SandboxFacts {
     Objects.requireNonNull(sandboxId, "sandboxId");
@@ -39,6 +42,11 @@ public record SandboxFacts(
 
   public static SandboxFacts running(String sandboxId, long pid, Instant startedAt, Isolation isolation, Usage usage) {
     return new SandboxFacts(sandboxId, State.RUNNING, pid, startedAt, null, null, null, null, isolation, usage, null);
+  }
+
+  /** A sandbox whose launch or restore never finished; only {@link SandboxEngine#removeIncomplete} applies. */
+  public static SandboxFacts incomplete(String sandboxId) {
+    return new SandboxFacts(sandboxId, State.INCOMPLETE, null, null, null, null, null, null, null, null, null);
   }
 
   public static SandboxFacts lost(String sandboxId, Long pid, Instant startedAt, String message) {

@@ -150,6 +150,22 @@ public final class StatusPatches {
     return current != null && mergePatchAgainst(current, desired).isEmpty();
   }
 
+  /** True when both statuses carry the same agent-owned fields (an update that changed only operator fields). */
+  public static boolean sameAgentFields(NucleusSandboxStatus a, NucleusSandboxStatus b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return agentFields(a).equals(agentFields(b));
+  }
+
+  /** True when two usage readings carry the same values (3 and 3.0 alike). */
+  static boolean sameUsage(dev.nucleus.api.v1alpha1.Usage a, dev.nucleus.api.v1alpha1.Usage b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return numericallyEqual(JSON.valueToTree(a), JSON.valueToTree(b));
+  }
+
   private static ObjectNode agentFields(NucleusSandboxStatus status) {
     ObjectNode node = JSON.valueToTree(status);
     node.retain(AGENT_OWNED);

@@ -68,11 +68,12 @@ class AgentCheckpointNativeTest {
     stateRoot = Files.createTempDirectory("nucleus-agent-ckpt-");
     Files.setPosixFilePermissions(stateRoot, PosixFilePermissions.fromString("rwx--x--x"));
     CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
-    runtime = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT));
+    NodePolicies policies = NodePolicies.system(CGROUP_ROOT);
+    runtime = SandboxRuntime.open(stateRoot, policies);
     CheckpointKey key = CheckpointKey.generate(stateRoot.resolve("signing.key"));
     CheckpointService service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
         RestoreCgroups.of(cgroups), MockCluster.NODE, "test");
-    RuntimeEngine engine = new RuntimeEngine(runtime, id -> {
+    RuntimeEngine engine = new RuntimeEngine(runtime, policies, id -> {
       try {
         return Optional.of(cgroups.open(id).usage());
       } catch (RuntimeException e) {

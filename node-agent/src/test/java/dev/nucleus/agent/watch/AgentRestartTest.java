@@ -132,6 +132,37 @@ class AgentRestartTest {
   }
 
   @Test
+  void launchInterruptedByTheAgentsDeathIsRemovedAndFailedNeverStarted() throws Exception {
+    String accepted = create("accepted").getMetadata().getUid();
+    String unjournaled = create("unjournaled").getMetadata().getUid();
+    // What an agent that died mid-launch leaves: the journal accepted the sandbox and the launch created its
+    // directory, but no launch recorded it. For the second, the journal entry is lost as well.
+    AssignmentJournal.open(MockCluster.config(state).journalDir()).write(new Assignment(
+        new SandboxKey(NS, "accepted", accepted), Assignment.Stage.ACCEPTED, null, "2026-11-30T02:00:00Z"));
+    engine.leaveIncomplete(accepted);
+    engine.leaveIncomplete(unjournaled);
+    startAgent();
+
+    for (String name : List.of("accepted", "unjournaled")) {
+      await().atMost(WAIT).until(() -> status(name).getPhase() == SandboxPhase.Failed);
+      assertThat(status(name).getReason()).isEqualTo(AgentReasons.LAUNCH_INTERRUPTED);
+      assertThat(status(name).getMessage()).contains("removed the fake's leftovers").contains("not started again");
+      assertThat(status(name).getPid()).isNull();
+    }
+    for (String uid : List.of(accepted, unjournaled)) {
+      assertThat(engine.calls).contains("removeIncomplete " + uid);
+      assertThat(engine.starts(uid)).isZero();
+      assertThat(engine.hasTrace(uid)).isFalse();
+      assertThat(Files.readString(journalFile(uid))).contains("FAILED");
+    }
+    assertThat(agent.metrics().errorCount(AgentReasons.LAUNCH_INTERRUPTED)).isEqualTo(2);
+
+    restartAgent(); // the next agent sees the FAILED journal: nothing more happens
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> engine.starts(accepted) == 0);
+    assertThat(engine.calls.stream().filter(c -> c.startsWith("removeIncomplete"))).hasSize(2);
+  }
+
+  @Test
   void sandboxDeletedWhileTheAgentWasDownIsTornDownOnRestart() throws Exception {
     NucleusSandbox created = MockCluster.sandbox(NS, "orphan", MockCluster.NODE); // no finalizer: it just goes
     String uid = client.resource(created).create().getMetadata().getUid();

@@ -112,6 +112,18 @@ final class FakeEngine implements SandboxEngine {
     sandboxes.remove(uid);
   }
 
+  /** What an agent that died mid-launch leaves: a trace of the sandbox that no launch recorded. */
+  void leaveIncomplete(String uid) {
+    sandboxes.put(uid, SandboxFacts.incomplete(RuntimeEngine.sandboxId(uid)));
+  }
+
+  @Override
+  public String removeIncomplete(String uid) {
+    calls.add("removeIncomplete " + uid);
+    sandboxes.remove(uid);
+    return "the fake's leftovers";
+  }
+
   @Override
   public List<String> known() {
     return new ArrayList<>(sandboxes.keySet());

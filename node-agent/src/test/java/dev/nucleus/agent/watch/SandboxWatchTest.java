@@ -75,13 +75,13 @@ class SandboxWatchTest {
   }
 
   @Test
-  void assignedSandboxGoesStartingRunningSucceededWithoutTouchingOperatorFields() throws Exception {
+  void assignedSandboxGoesRunningSucceededWithoutTouchingOperatorFields() throws Exception {
     NucleusSandbox created = client.resource(MockCluster.sandbox(NS, "hello", MockCluster.NODE)).create();
     operatorStatus("hello");
     String uid = created.getMetadata().getUid();
     List<SandboxPhase> phases = new CopyOnWriteArrayList<>();
-    try (Watch ignored = client.resources(NucleusSandbox.class).inNamespace(NS).withName("hello")
-        .watch(new PhaseRecorder(phases))) {
+    PhaseRecorder recorder = new PhaseRecorder(phases);
+    try (Watch ignored = client.resources(NucleusSandbox.class).inNamespace(NS).withName("hello").watch(recorder)) {
       startAgent();
       await().atMost(Duration.ofSeconds(60)).until(() -> status("hello").getPhase() == SandboxPhase.Running);
       NucleusSandboxStatus running = status("hello");
@@ -110,7 +110,14 @@ class SandboxWatchTest {
         assertThat(c.getMessage()).isEqualTo("placed on " + MockCluster.NODE);
       });
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-          assertThat(phases).containsSubsequence(SandboxPhase.Starting, SandboxPhase.Running, SandboxPhase.Succeeded));
+          assertThat(phases).containsSubsequence(SandboxPhase.Scheduled, SandboxPhase.Running, SandboxPhase.Succeeded)
+              .doesNotContain(SandboxPhase.Starting));
+      // A launch's first write is its outcome: the first agent phase a watcher sees already carries the facts.
+      NucleusSandboxStatus firstReport = recorder.firstAgentReport();
+      assertThat(firstReport.getPhase()).isEqualTo(SandboxPhase.Running);
+      assertThat(firstReport.getPid()).isEqualTo(facts.pid());
+      assertThat(firstReport.getStartedAt()).isNotBlank();
+      assertThat(firstReport.getIsolation()).isNotNull();
     }
     assertThat(engine.starts(uid)).isEqualTo(1);
     assertThat(agent.metrics().launchCount()).isEqualTo(1);
@@ -176,6 +183,7 @@ class SandboxWatchTest {
   /** Records each phase the object shows, in order, as a watching user would see it. */
   static final class PhaseRecorder implements Watcher<NucleusSandbox> {
     private final List<SandboxPhase> phases;
+    private volatile NucleusSandboxStatus firstAgentReport;
 
     PhaseRecorder(List<SandboxPhase> phases) {
       this.phases = phases;
@@ -187,6 +195,14 @@ class SandboxWatchTest {
       if (phase != null && (phases.isEmpty() || phases.get(phases.size() - 1) != phase)) {
         phases.add(phase);
       }
+      if (firstAgentReport == null && phase != null && phase != SandboxPhase.Pending && phase != SandboxPhase.Scheduled) {
+        firstAgentReport = sandbox.getStatus();
+      }
+    }
+
+    /** The first status showing a phase only the agent writes. */
+    NucleusSandboxStatus firstAgentReport() {
+      return firstAgentReport;
     }
 
     @Override

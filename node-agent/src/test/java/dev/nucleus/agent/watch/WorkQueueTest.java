@@ -2,6 +2,8 @@ package dev.nucleus.agent.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class WorkQueueTest {
@@ -29,6 +31,56 @@ class WorkQueueTest {
       queue.done("a");
       assertThat(queue.take()).contains("a"); // processed again afterwards
     }
+  }
+
+  @Test
+  void keysQueuedByEventsGoBeforeKeysWhoseDelayRanOut() throws Exception {
+    try (WorkQueue<String> queue = new WorkQueue<>()) {
+      queue.addAfter("refresh", 0);
+      awaitDepth(queue, 1);
+      queue.add("new");
+      assertThat(queue.take()).contains("new"); // queued later, handed out first
+      assertThat(queue.take()).contains("refresh");
+    }
+  }
+
+  @Test
+  void anEventMovesAWaitingPeriodicKeyToTheEventLaneWithoutQueueingItTwice() throws Exception {
+    try (WorkQueue<String> queue = new WorkQueue<>()) {
+      queue.add("a");
+      queue.addAfter("b", 0);
+      awaitDepth(queue, 2);
+      queue.add("b");
+      queue.add("c");
+      assertThat(queue.depth()).isEqualTo(3);
+      assertThat(queue.take()).contains("a");
+      assertThat(queue.take()).contains("b"); // now in the event lane, ahead of nothing periodic
+      assertThat(queue.take()).contains("c");
+      assertThat(queue.depth()).isZero();
+    }
+  }
+
+  @Test
+  void reportsHowLongEachEventQueuedKeyWaited() throws Exception {
+    List<Long> waits = new CopyOnWriteArrayList<>();
+    try (WorkQueue<String> queue = new WorkQueue<>(waits::add)) {
+      queue.add("a");
+      Thread.sleep(20);
+      queue.add("a"); // de-duplicated: the wait counts from the first add
+      assertThat(queue.take()).contains("a");
+      queue.addAfter("b", 0);
+      awaitDepth(queue, 1);
+      assertThat(queue.take()).contains("b"); // periodic keys wait by design: not reported
+    }
+    assertThat(waits).hasSize(1);
+    assertThat(waits.get(0)).isGreaterThanOrEqualTo(20_000_000L);
+  }
+
+  private static void awaitDepth(WorkQueue<String> queue, int depth) throws InterruptedException {
+    for (int i = 0; i < 500 && queue.depth() < depth; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(queue.depth()).isEqualTo(depth);
   }
 
   @Test
