@@ -46,6 +46,14 @@
 struct ll_ruleset_attr { uint64_t fs, net, scoped; };
 struct ll_path_attr { uint64_t allowed; int32_t fd; } __attribute__((packed));
 struct ll_port_attr { uint64_t allowed; uint64_t port; };
+// clone3(2) arguments up to CLONE_ARGS_SIZE_VER2 (include/uapi/linux/sched.h), stable UAPI.
+struct clone3_args { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup; };
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -63,6 +71,8 @@ struct plan {
   long uid, gid, log_limit, deadline;
   char *groups;
   char *restore; long restore_timeout;  // restore mode (see restore_main): criu's pidfile, bound on criu in seconds
+  char *log;  // where stderr goes when the launcher was forked by the zygote (else the agent redirected it)
+  char *cgroup_into;  // a cgroup v2 directory the init is created in (CLONE_INTO_CGROUP); its cgroup.procs is then skipped
 };
 
 static int report_fd = 1;  // monitor: the pipe to the agent; init child: the error pipe to the monitor
@@ -167,6 +177,8 @@ static void decode(struct plan *p, char *buf, size_t len) {
     else if (!strcmp(key, "seccomp")) { p->bpf = v; p->bpflen = vlen; }
     else if (!strcmp(key, "restore")) p->restore = v;
     else if (!strcmp(key, "restore-timeout")) p->restore_timeout = num(v);
+    else if (!strcmp(key, "log")) p->log = v;
+    else if (!strcmp(key, "cgroup-into")) p->cgroup_into = v;
     else { errno = EINVAL; die("plan", "parse", key); }  // unknown keys fail closed
   }
   if (p->restore && (!p->arg.n || !p->out || !p->err || !p->status || p->restore_timeout <= 0)) {
@@ -599,6 +611,67 @@ static int restore_main(struct plan *p) {
   return monitor(p, init, sfd, logs, vp[0]);  // without a recorded verdict pipe: the init's own exit status
 }
 
+// Creates the init in its new namespaces. With a cgroup v2 directory in the plan, clone3(CLONE_INTO_CGROUP) makes the
+// kernel create it inside that cgroup: no migration, so no cgroup_threadgroup_rwsem write and its RCU grace period
+// (docs/benchmarks.md). A kernel without it (before 5.7: ENOSYS, E2BIG or EINVAL) gets the same wall the old way: the
+// monitor writes cgroup.procs before the init runs a step. *into says which way it went.
+static pid_t clone_init(struct plan *p, int flags, int *into) {
+  *into = 0;
+  if (p->cgroup_into) {
+    int fd = open(p->cgroup_into, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) die("cgroups", "open", p->cgroup_into);
+    struct clone3_args a = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)fd};
+    pid_t pid = syscall(SYS_clone3, &a, sizeof a);
+    int e = errno;
+    close(fd);
+    if (pid >= 0) { *into = 1; return pid; }
+    errno = e;
+    if (e != ENOSYS && e != E2BIG && e != EINVAL) die("cgroups", "clone3", p->cgroup_into);
+  }
+  return syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
+// ---- zygote mode (`nucleus-launcher --zygote SOCKET`): forks launchers on request, off the agent's hot path ----
+// Started once by the agent with a pipe on stdin (its lifeline) and nothing else of the JVM's. Each connection on the
+// 0600 socket is one launch: the forked child reads the plan from it and reports on it exactly as a launcher started
+// by the agent does. Only the process that started the zygote may connect (SO_PEERCRED pid = our parent). Children
+// are never waited for (SIGCHLD ignored), so a monitor's life is its own; when the agent goes, the zygote goes,
+// and the monitors, re-parented, go on.
+static int zygote_main(const char *path, int *conn) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) { errno = ENAMETOOLONG; die("zygote", "bind", path); }
+  strcpy(a.sun_path, path);
+  signal(SIGCHLD, SIG_IGN);
+  int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (ls < 0 || (unlink(path) && errno != ENOENT)) die("zygote", "socket", path);
+  mode_t umask_before = umask(0177);  // the socket is born 0600; launchers get the agent's umask back
+  if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 64)) die("zygote", "bind", path);
+  umask(umask_before);
+  if (write(1, "ready\n", 6) != 6) die("zygote", "write", "ready");
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull < 0 || dup2(devnull, 1) < 0 || close(devnull)) die("zygote", "dup2", "stdout");
+  for (;;) {
+    struct pollfd f[2] = {{0, POLLIN, 0}, {ls, POLLIN, 0}};
+    if (poll(f, 2, -1) < 0) { if (errno == EINTR) continue; die("zygote", "poll", ""); }
+    if (f[0].revents) break;  // the agent closed its end or died
+    int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+    struct ucred cr;
+    socklen_t l = sizeof cr;
+    if (c < 0) continue;
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &l) || cr.pid != getppid() || cr.uid != getuid()) { close(c); continue; }
+    pid_t child = fork();
+    if (child == 0) {
+      signal(SIGCHLD, SIG_DFL);
+      close(ls);
+      *conn = c;
+      return -1;  // main goes on as a launcher on this connection
+    }
+    close(c);  // a failed fork closes the connection: the agent reads no report and fails the launch
+  }
+  unlink(path);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   static struct plan p;
   size_t len;
@@ -607,10 +680,20 @@ int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[0], "nucleus-init")) return init_process(argv);
   if (getenv("CRTOOLS_SCRIPT_ACTION")) return restore_gate(getenv("CRTOOLS_SCRIPT_ACTION"));
   signal(SIGPIPE, SIG_IGN);
+  int conn = -1;  // forked by the zygote: the agent's connection carries the plan in and the report out
+  if (argc == 3 && !strcmp(argv[1], "--zygote") && zygote_main(argv[2], &conn) == 0) return 0;
+  if (conn >= 0) {
+    // One copy is kept (close-on-exec, never written) until the monitor exits: the agent sees its exit as the end
+    // of the stream. The init closes its copy with every other descriptor before the workload runs.
+    int keep = fcntl(conn, F_DUPFD_CLOEXEC, 10);
+    if (keep < 0 || dup2(conn, 0) < 0 || dup2(conn, 1) < 0 || close(conn)) die("zygote", "dup2", "connection");
+  }
   // Own session: the agent's process group, terminal and death do not reach the monitor (no PDEATHSIG either).
   if (setsid() < 0) die("monitor", "setsid", "");
   char *buf = read_all(0, &len);
   decode(&p, buf, len);
+  int log = p.log ? open(p.log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+  if (p.log && (log < 0 || dup2(log, 2) < 0 || close(log))) die("monitor", "open", p.log);
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 0) < 0) die("monitor", "open", "/dev/null");
   if (p.restore) { close(devnull); return restore_main(&p); }
@@ -627,7 +710,8 @@ int main(int argc, char **argv) {
   // cannot move its root) while the child is born in all of them. With CLONE_NEWUSER the kernel creates the user
   // namespace first and makes it own the others (copy_creds runs before copy_namespaces in copy_process).
   if ((p.clone_flags & CLONE_NEWUSER) && setgroups(0, NULL)) die("userns", "setgroups", "monitor");
-  pid_t init = syscall(SYS_clone, (p.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD, NULL, NULL, NULL, 0);
+  int into;
+  pid_t init = clone_init(&p, p.clone_flags & ~CLONE_NEWCGROUP, &into);
   if (init < 0) die("namespaces", "clone", "");
   if (init == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -641,7 +725,9 @@ int main(int argc, char **argv) {
   // Join the cgroups for the child before it runs a single step: every process of the sandbox is charged and killable.
   char pidstr[32], path[4096];
   snprintf(pidstr, sizeof pidstr, "%d", init);
+  snprintf(path, sizeof path, "%s/cgroup.procs", into ? p.cgroup_into : "");
   for (int i = 0; i < p.cgroup.n; i++) {
+    if (into && !strcmp(p.cgroup.v[i], path)) continue;  // born there
     int fd = open(p.cgroup.v[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0 || write(fd, pidstr, strlen(pidstr)) < 0) { kill(init, SIGKILL); die("cgroups", "write", p.cgroup.v[i]); }
     close(fd);
@@ -656,18 +742,21 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "/proc/%d/uid_map", init);
     write_file("userns", path, p.uidmap, strlen(p.uidmap));
   }
+  // Both pids go to the agent now, so it records the sandbox while the init sets itself up; "ok" follows the exec.
+  char line[1100];
+  int m = snprintf(line, sizeof line, "started\t%d\t%d\t%s\n", getpid(), init, into ? "clone-into-cgroup" : "cgroup-procs");
+  if (write(1, line, m) < 0) {}
   if (write(go[1], "g", 1) != 1) { kill(init, SIGKILL); die("sync", "write", "go"); }
   close(go[1]);
 
   // The error pipe closes at the child's exec (CLOEXEC); any bytes on it are the child's failure line.
-  char line[1100];
   ssize_t n, got = 0;
   while ((n = read(errp[0], line + got, sizeof line - 1 - got)) > 0 || (n < 0 && errno == EINTR)) got += n > 0 ? n : 0;
   close(errp[0]);
   if (got > 0) {
     if (write(1, line, got) < 0) {}
   } else {
-    int m = snprintf(line, sizeof line, "ok\t%d\n", init);
+    m = snprintf(line, sizeof line, "ok\t%d\n", init);
     if (write(1, line, m) < 0) {}
   }
   if (dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");

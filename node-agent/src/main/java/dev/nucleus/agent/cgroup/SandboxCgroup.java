@@ -32,6 +32,11 @@ public final class SandboxCgroup {
     this.killer = killer;
   }
 
+  /** The cgroup v2 directory (pure v2 or hybrid), where the launcher can create the init (CLONE_INTO_CGROUP). */
+  public java.util.Optional<Path> v2Directory() {
+    return java.util.Optional.ofNullable(v2Dir);
+  }
+
   /** "v1", "v2" or "hybrid". */
   public String version() {
     return version;

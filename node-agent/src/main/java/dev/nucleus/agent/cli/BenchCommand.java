@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nucleus.agent.network.NetworkMode;
 import dev.nucleus.agent.rootfs.RootfsSource;
+import dev.nucleus.agent.runtime.LaunchPhases;
 import dev.nucleus.agent.runtime.SandboxConfig;
 import dev.nucleus.agent.runtime.SandboxRuntime;
 import java.io.File;
@@ -41,6 +42,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Also write the Markdown report to this file.")
     Path out;
 
+    static final String SPAWNED_ROW = "nucleus, spec to exec, launcher spawned by the JVM (no zygote)";
+
     /** One contender: what it runs, timed from the call to the process having ended. */
     interface Contender {
         void runOnce(int i) throws Exception;
@@ -51,10 +54,14 @@ final class BenchCommand implements Callable<Integer> {
         if (!"launch".equals(what)) {
             throw new IllegalArgumentException("bench: unknown benchmark '" + what + "'; use: nucleus bench launch");
         }
-        SandboxRuntime rt = cli.runtime();
+        SandboxRuntime rt = cli.runtime(true);
+        SandboxRuntime spawning = cli.runtime(false);
         Path work = Files.createTempDirectory("nucleus-bench-");
         Map<String, Contender> contenders = new LinkedHashMap<>();
         List<Long> toExec = new ArrayList<>();
+        List<Long> spawnToExec = new ArrayList<>();
+        List<long[]> phases = new ArrayList<>();
+        rt.onLaunchPhases(p -> phases.add(p.durations()));
         contenders.put("ProcessBuilder `/bin/true` (plain spawn)", i -> exec(List.of("/bin/true")));
         contenders.put("nucleus, spec to exit (full isolation)", i -> {
             SandboxConfig c = fullIsolation("bench-" + ProcessHandle.current().pid() + "-" + i);
@@ -63,6 +70,16 @@ final class BenchCommand implements Callable<Integer> {
             toExec.add(System.nanoTime() - t0);
             rt.await(c.name(), Duration.ofSeconds(30)).orElseThrow();
             rt.remove(c.name());
+        });
+        // The same launch with the launcher spawned by the JVM (ProcessBuilder) instead of forked by the zygote.
+        contenders.put(SPAWNED_ROW, i -> {
+            SandboxConfig c = fullIsolation("bench-" + ProcessHandle.current().pid() + "-s" + i);
+            long t0 = System.nanoTime();
+            spawning.launch(c);
+            long dt = System.nanoTime() - t0;
+            spawning.await(c.name(), Duration.ofSeconds(30)).orElseThrow();
+            spawning.remove(c.name());
+            spawnToExec.add(dt);
         });
         if (onPath("bwrap")) {
             contenders.put("`bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev`",
@@ -88,7 +105,11 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         long[] exec = toExec.subList(warmup, toExec.size()).stream().mapToLong(Long::longValue).toArray();
-        String report = report(samples, exec);
+        // The spawned row's samples are its spec-to-exec times, not the round trip with await and rm.
+        samples.put(SPAWNED_ROW, spawnToExec.subList(warmup, spawnToExec.size()).stream().mapToLong(Long::longValue).toArray());
+        rt.close();
+        spawning.close();
+        String report = report(samples, exec) + phaseReport(phases.subList(warmup, phases.size()));
         System.out.print(report);
         if (out != null) {
             Files.writeString(out, report);
@@ -111,15 +132,27 @@ final class BenchCommand implements Callable<Integer> {
                 .append(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]).append(" at the end.\n\n");
         s.append("Every contender starts `/bin/true` from the same warm JVM, ").append(warmup)
                 .append(" warm-up rounds, then ").append(n).append(" rounds, round-robin so all see the same load. ")
-                .append("Times are from the call until the process has ended, except the \"spec to exec\" row.\n\n");
+                .append("Times are from the call until the process has ended, except the two \"spec to exec\" rows (until `SandboxRuntime.launch` returned: workload exec'd, state file durable).\n\n");
         s.append("Full isolation = pid, mount, uts, ipc, cgroup and net namespaces, host rootfs read-only with curated /etc, ")
                 .append("minimal /dev, masked /proc, cgroups (256Mi memory, 1 CPU, 64 pids) joined before the namespaces, ")
                 .append("uid 1000, no capabilities, no_new_privs, Landlock defaults, the Default seccomp profile (compiled once per policy, then cached).\n\n");
         double plain = percentile(samples.values().iterator().next(), 50);
         s.append("| contender | p50 ms | p90 ms | p99 ms | p50 over plain spawn |\n|---|---:|---:|---:|---:|\n");
-        row(s, "nucleus, spec to exec (full isolation)", exec, plain);
+        row(s, "nucleus, spec to exec (full isolation, launcher forked by the zygote)", exec, plain);
         for (var e : samples.entrySet()) {
             row(s, e.getKey(), e.getValue(), plain);
+        }
+        return s.toString();
+    }
+
+    /** Median of each launch step over the measured launches (the medians need not add up to the p50 above). */
+    static String phaseReport(List<long[]> launches) {
+        StringBuilder s = new StringBuilder("\nWhere the spec-to-exec time goes (median per step over the same launches):\n\n");
+        s.append("| step | p50 ms |\n|---|---:|\n");
+        for (int i = 0; i < LaunchPhases.STEPS.size(); i++) {
+            int step = i;
+            s.append(String.format("| %s | %.2f |%n", LaunchPhases.STEPS.get(i),
+                    percentile(launches.stream().mapToLong(d -> d[step]).toArray(), 50)));
         }
         return s.toString();
     }

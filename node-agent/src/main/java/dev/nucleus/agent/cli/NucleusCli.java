@@ -29,9 +29,14 @@ public final class NucleusCli {
     String cgroupRoot;
 
     SandboxRuntime runtime() throws IOException {
+        return runtime(false);
+    }
+
+    /** With {@code zygote}, launches fork from a pre-spawned launcher (worth it only for many launches per JVM). */
+    SandboxRuntime runtime(boolean zygote) throws IOException {
         Path root = stateDir != null ? stateDir
                 : System.getenv("NUCLEUS_STATE_DIR") != null ? Path.of(System.getenv("NUCLEUS_STATE_DIR")) : StateDirectory.DEFAULT_ROOT;
-        return SandboxRuntime.open(root, NodePolicies.system(cgroupRoot));
+        return SandboxRuntime.open(root, NodePolicies.system(cgroupRoot), zygote);
     }
 
     public static void main(String[] args) {

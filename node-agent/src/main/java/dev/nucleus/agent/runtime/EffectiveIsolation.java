@@ -12,7 +12,9 @@ final class EffectiveIsolation {
     private EffectiveIsolation() {
     }
 
-    static Map<String, Object> describe(SandboxConfig c, LaunchPlan plan, SandboxPolicies.Compiled seccomp, boolean cgroup) {
+    /** {@code bornInCgroup}: the launcher created the init in its v2 cgroup (CLONE_INTO_CGROUP) rather than moving it there. */
+    static Map<String, Object> describe(SandboxConfig c, LaunchPlan plan, SandboxPolicies.Compiled seccomp, boolean cgroup,
+                                        boolean bornInCgroup) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("namespaces", plan.namespaces());
         m.put("network", c.network().name().charAt(0) + c.network().name().substring(1).toLowerCase());
@@ -30,7 +32,9 @@ final class EffectiveIsolation {
         m.put("landlock", plan.landlock().<Object>map(l -> Map.of("handledFs", l.handledFs(), "handledNet", l.handledNet(),
                 "scoped", l.scoped(), "pathRules", l.paths().size(), "portRules", l.ports().size())).orElse("disabled"));
         Map<String, Object> res = new LinkedHashMap<>();
-        res.put("cgroup", cgroup ? "joined before namespaces" : "none");
+        res.put("cgroup", !cgroup ? "none" : bornInCgroup
+                ? "created in its v2 cgroup (CLONE_INTO_CGROUP), other hierarchies joined before the first step"
+                : "joined before namespaces");
         res.put("memoryBytes", c.resources().memoryBytes());
         res.put("cpuMillis", c.resources().cpuMillis());
         res.put("pids", c.resources().pids());

@@ -30,7 +30,19 @@ public record LaunchPlan(
         String stderrLog,
         String statusFile,
         long logLimitBytes,
-        long deadlineSeconds) {
+        long deadlineSeconds,
+        Optional<String> cgroupInto) {
+
+    /** A plan whose init joins every cgroup by a cgroup.procs write. */
+    public LaunchPlan(List<String> cgroupProcsFiles, List<String> namespaces, Optional<String> uidMap, Optional<String> gidMap,
+                      String hostname, boolean loopbackUp, List<MountOp> mounts, String root, String cwd, List<Rlimit> rlimits,
+                      long capabilities, long uid, long gid, Optional<LandlockRules> landlock, byte[] seccompBpf, List<String> env,
+                      List<String> argv, String stdoutLog, String stderrLog, String statusFile, long logLimitBytes,
+                      long deadlineSeconds) {
+        this(cgroupProcsFiles, namespaces, uidMap, gidMap, hostname, loopbackUp, mounts, root, cwd, rlimits, capabilities, uid,
+                gid, landlock, seccompBpf, env, argv, stdoutLog, stderrLog, statusFile, logLimitBytes, deadlineSeconds,
+                Optional.empty());
+    }
 
     public LaunchPlan {
         cgroupProcsFiles = List.copyOf(cgroupProcsFiles);

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -15,18 +17,66 @@ import java.util.OptionalLong;
 /** The real {@link Kernel}: lstat through NIO, /proc for process identity, ProcessBuilder for the launcher. */
 public final class LinuxKernel implements Kernel {
 
+    static final long STAMP_SETTLE_MILLIS = 1000;
+
+    private final LauncherZygote zygote;
+
+    /** Launchers are spawned by this JVM (ProcessBuilder). */
+    public LinuxKernel() {
+        this(null);
+    }
+
+    /** Launches fork from {@code zygote} (restores still spawn their launcher: it must be this JVM's child). */
+    public LinuxKernel(LauncherZygote zygote) {
+        this.zygote = zygote;
+    }
+
+    @Override
+    public void shutdown() throws InterruptedException {
+        if (zygote != null) {
+            zygote.stop();
+        }
+    }
+
+    @Override
+    public LauncherRun forkLauncher(Path launcher, byte[] plan, Path diagnostics) throws IOException {
+        if (zygote == null) {
+            return startLauncher(launcher, plan, diagnostics);
+        }
+        if (!zygote.launcher().equals(launcher)) {
+            throw new IllegalArgumentException("the zygote runs " + zygote.launcher() + ", not " + launcher);
+        }
+        return zygote.fork(plan, diagnostics);
+    }
+
     @Override
     public Kind kind(Path path) {
-        if (Files.isSymbolicLink(path)) {
-            return Kind.SYMLINK;
+        try {  // one lstat(2)
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isSymbolicLink() ? Kind.SYMLINK : a.isDirectory() ? Kind.DIRECTORY : a.isRegularFile() ? Kind.FILE : Kind.OTHER;
+        } catch (IOException e) {
+            return Kind.MISSING;  // as Files.exists: absent, or its existence cannot be determined
         }
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-            return Kind.DIRECTORY;
+    }
+
+    /**
+     * Device, inode, mtime, ctime and mode of the directory. A directory changed within the last second has no stamp:
+     * file timestamps come from a coarse clock (a scheduler tick), so a second change within the same tick as the
+     * one seen could keep the stamp; after a second, any later change shows.
+     */
+    @Override
+    public Optional<String> changeStamp(Path dir) {
+        try {
+            Map<String, Object> a = Files.readAttributes(dir, "unix:dev,ino,lastModifiedTime,ctime,mode", LinkOption.NOFOLLOW_LINKS);
+            long changed = Math.max(((FileTime) a.get("ctime")).toMillis(), ((FileTime) a.get("lastModifiedTime")).toMillis());
+            if (System.currentTimeMillis() - changed < STAMP_SETTLE_MILLIS) {
+                return Optional.empty();
+            }
+            return Optional.of(a.get("dev") + ":" + a.get("ino") + ":" + a.get("lastModifiedTime") + ":" + a.get("ctime")
+                    + ":" + a.get("mode"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
         }
-        if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-            return Kind.FILE;
-        }
-        return Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? Kind.OTHER : Kind.MISSING;
     }
 
     @Override
@@ -40,7 +90,7 @@ public final class LinuxKernel implements Kernel {
     }
 
     @Override
-    public Launched startLauncher(Path launcher, byte[] plan, Path diagnostics) throws IOException {
+    public LauncherRun startLauncher(Path launcher, byte[] plan, Path diagnostics) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(launcher.toString()).directory(new java.io.File("/"));
         // Only what the launcher needs: it builds the workload's environment from the plan, never from ours.
         Map<String, String> env = pb.environment();
@@ -51,11 +101,24 @@ public final class LinuxKernel implements Kernel {
         try (OutputStream in = p.getOutputStream()) {
             in.write(plan);
         }
-        String report;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            report = r.readLine();
-        }
-        return new Launched(p.pid(), report == null ? "" : report, Optional.of(p));
+        BufferedReader report = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        return new LauncherRun() {
+            @Override
+            public Optional<Process> process() {
+                return Optional.of(p);
+            }
+
+            @Override
+            public String nextLine() throws IOException {
+                String line = report.readLine();
+                return line == null ? "" : line;
+            }
+
+            @Override
+            public void close() throws IOException {
+                report.close();
+            }
+        };
     }
 
     @Override

@@ -129,6 +129,11 @@ public final class NodePolicies implements SandboxPolicies {
             public String version() {
                 return cg.version();
             }
+
+            @Override
+            public Optional<Path> v2Directory() {
+                return cg.v2Directory();
+            }
         };
     }
 }

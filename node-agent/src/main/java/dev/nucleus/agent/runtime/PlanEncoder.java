@@ -20,6 +20,7 @@ public final class PlanEncoder {
     public static byte[] encode(LaunchPlan p) {
         PlanEncoder e = new PlanEncoder();
         p.cgroupProcsFiles().forEach(f -> e.record("cgroup", f));
+        p.cgroupInto().ifPresent(d -> e.record("cgroup-into", d));
         p.namespaces().forEach(n -> e.record("ns", n));
         p.uidMap().ifPresent(m -> e.record("uidmap", m));
         p.gidMap().ifPresent(m -> e.record("gidmap", m));

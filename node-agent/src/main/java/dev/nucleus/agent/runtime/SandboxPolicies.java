@@ -42,6 +42,11 @@ public interface SandboxPolicies {
         void remove() throws IOException;
 
         String version();
+
+        /** The cgroup v2 directory, if the sandbox has one: the launcher creates the init in it where the kernel can. */
+        default Optional<Path> v2Directory() {
+            return Optional.empty();
+        }
     }
 
     /** Policies for a node where no engine is wired: every requested layer fails with a precise reason. */

@@ -2,6 +2,7 @@ package dev.nucleus.agent.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.nucleus.agent.rootfs.HostSystemFacts;
 import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.rootfs.RootfsSource;
 import dev.nucleus.agent.state.AtomicFiles;
@@ -27,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Lifecycle of sandboxes on this node: launch through the C launcher, wait, stop (grace, then cgroup kill), remove
  * leaving nothing behind, list, inspect, and adopt the sandboxes a previous agent left running.
  */
-public final class SandboxRuntime {
+public final class SandboxRuntime implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final long POLL_MILLIS = 20;
@@ -37,20 +38,44 @@ public final class SandboxRuntime {
     private final SandboxPolicies policies;
     private final Path launcher;
     private final IdRangeAllocator idRanges;
+    private final HostSystemFacts systemFacts;
     private final Map<String, Process> owned = new ConcurrentHashMap<>();
+    private volatile java.util.function.Consumer<LaunchPhases> phaseListener = p -> { };
 
     public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
         this.state = state;
         this.idRanges = new IdRangeAllocator(state);
         this.kernel = kernel;
+        this.systemFacts = new HostSystemFacts(kernel);
         this.policies = policies;
         this.launcher = launcher;
     }
 
-    /** A runtime on the real kernel, with the launcher extracted under the state root. */
+    /** A runtime on the real kernel, with the launcher extracted under the state root; this JVM spawns each launcher. */
     public static SandboxRuntime open(Path stateRoot, SandboxPolicies policies) throws IOException {
+        return open(stateRoot, policies, false);
+    }
+
+    /**
+     * A runtime on the real kernel; with {@code zygote} launches fork from a {@link LauncherZygote} (for long-lived
+     * callers that launch often: the agent, the benchmark), else this JVM spawns each launcher.
+     */
+    public static SandboxRuntime open(Path stateRoot, SandboxPolicies policies, boolean zygote) throws IOException {
         StateDirectory state = new StateDirectory(stateRoot);
-        return new SandboxRuntime(state, new LinuxKernel(), policies, LauncherBinary.extract(state.root().resolve("bin")));
+        Path launcher = LauncherBinary.extract(state.root().resolve("bin"));
+        Kernel kernel = zygote ? new LinuxKernel(LauncherZygote.of(launcher, state.root())) : new LinuxKernel();
+        return new SandboxRuntime(state, kernel, policies, launcher);
+    }
+
+    /** Stops what this runtime keeps for fast launches (its zygote); the sandboxes run on. */
+    @Override
+    public void close() throws InterruptedException {
+        kernel.shutdown();
+    }
+
+    /** Receives the step timings of every successful launch (for `nucleus bench launch`). */
+    public void onLaunchPhases(java.util.function.Consumer<LaunchPhases> listener) {
+        this.phaseListener = listener;
     }
 
     public StateDirectory stateDirectory() {
@@ -59,6 +84,7 @@ public final class SandboxRuntime {
 
     /** Launches a sandbox and returns once its workload was exec'd (or throws with the failing step). */
     public SandboxRecord launch(SandboxConfig config) throws LaunchException {
+        LaunchPhases phases = new LaunchPhases();
         String name = config.name();
         StateDirectory.checkId(name);
         SandboxPaths paths;
@@ -70,7 +96,10 @@ public final class SandboxRuntime {
         } catch (IOException e) {
             throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
         }
-        return start(config, paths, 0);
+        phases.mark();
+        SandboxRecord record = start(config, paths, 0, phases);
+        phaseListener.accept(phases);
+        return record;
     }
 
     /**
@@ -96,40 +125,64 @@ public final class SandboxRuntime {
             }
             owned.remove(name);
             Files.deleteIfExists(paths.rootMount());  // an empty mount point: the mounts died with the old mount namespace
-            return start(config, paths, previous.restartCount() + 1);
+            LaunchPhases phases = new LaunchPhases();
+            phases.mark();
+            return start(config, paths, previous.restartCount() + 1, phases);
         } catch (IOException e) {
             throw new LaunchException("RestartFailed", "cannot restart " + name + ": " + e.getMessage(), e);
         }
     }
 
-    private SandboxRecord start(SandboxConfig config, SandboxPaths paths, int restartCount) throws LaunchException {
+    private SandboxRecord start(SandboxConfig config, SandboxPaths paths, int restartCount, LaunchPhases phases)
+            throws LaunchException {
         String name = config.name();
         Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
         Optional<Process> process = Optional.empty();
         try {
             long hostIds = config.userNamespace() ? allocateIdRange(name) : -1;
             cgroup = policies.createCgroup(name, config.resources());
+            phases.mark();
             SandboxPolicies.Compiled seccomp = policies.seccomp(config);
             Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
             List<Path> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of());
-            LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
-                    .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock, hostIds));
+            LaunchPlan plan = new LaunchPlanner(kernel, systemFacts.forLaunch(), state.root(), launcher)
+                    .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock, hostIds,
+                            cgroup.flatMap(SandboxPolicies.CgroupHandle::v2Directory)));
+            phases.mark();
             prepareDirectories(config, paths, hostIds);
             Files.deleteIfExists(paths.exitStatus());  // a restart's previous status; the new monitor writes the next one
-            Kernel.Launched launched = kernel.startLauncher(launcher, PlanEncoder.encode(plan), paths.launcherLog());
-            process = launched.process();
-            if (!launched.report().startsWith("ok\t")) {
-                throw LaunchException.fromReport(launched.report());
+            byte[] encoded = PlanEncoder.encode(plan);
+            phases.mark();
+            try (Kernel.LauncherRun run = kernel.forkLauncher(launcher, encoded, paths.launcherLog())) {
+                process = run.process();
+                phases.mark();
+                String started = run.nextLine();
+                phases.mark();
+                process = run.process();  // a forked launcher's handle exists once it said who it is
+                String[] pids = started.split("\t");
+                if (pids.length < 3 || !pids[0].equals("started")) {
+                    throw LaunchException.fromReport(started);
+                }
+                long monitorPid = Long.parseLong(pids[1]);
+                long initPid = Long.parseLong(pids[2]);
+                // Recorded while the init sets itself up (the launcher's mounts, Landlock, seccomp run meanwhile on the
+                // other side of the pipe); launch() returns only after the exec AND the durable state file, so an agent
+                // that dies after it returned finds the sandbox to adopt. A failure below deletes it again.
+                SandboxRecord record = new SandboxRecord(name, config.command(), System.currentTimeMillis(),
+                        monitorPid, kernel.startTime(monitorPid).orElse(-1), initPid, kernel.startTime(initPid).orElse(-1),
+                        cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
+                        EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), pids.length > 3 && pids[3].equals("clone-into-cgroup")),
+                        restartCount);
+                AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
+                phases.mark();
+                String outcome = run.nextLine();
+                phases.mark();
+                if (!outcome.equals("ok\t" + initPid)) {
+                    throw LaunchException.fromReport(outcome);
+                }
+                process.ifPresent(p -> owned.put(name, p));
+                return record;
             }
-            long initPid = Long.parseLong(launched.report().substring(3).trim());
-            SandboxRecord record = new SandboxRecord(name, config.command(), System.currentTimeMillis(),
-                    launched.monitorPid(), kernel.startTime(launched.monitorPid()).orElse(-1),
-                    initPid, kernel.startTime(initPid).orElse(-1),
-                    cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
-                    EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent()), restartCount);
-            AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
-            launched.process().ifPresent(p -> owned.put(name, p));
-            return record;
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
             cleanupFailedLaunch(name, cgroup, process, restartCount == 0);
             if (e instanceof LaunchException le) {
@@ -150,19 +203,25 @@ public final class SandboxRuntime {
     public SandboxRecord startRestored(String name, RestoredLaunch l) throws LaunchException {
         try {
             SandboxPaths paths = state.open(name);
-            Kernel.Launched launched = kernel.startLauncher(launcher,
+            String report;
+            Optional<Process> process;
+            try (Kernel.LauncherRun run = kernel.startLauncher(launcher,
                     PlanEncoder.encodeRestore(l, paths.stdoutLog(), paths.stderrLog(), paths.exitStatus()),
-                    paths.launcherLog());
-            if (!launched.report().startsWith("ok\t")) {
-                launched.process().ifPresent(this::reap);
-                throw LaunchException.fromReport(launched.report());
+                    paths.launcherLog())) {
+                process = run.process();
+                report = run.nextLine();
             }
-            long initPid = Long.parseLong(launched.report().substring(3).trim());
+            if (!report.startsWith("ok\t")) {
+                process.ifPresent(this::reap);
+                throw LaunchException.fromReport(report);
+            }
+            long initPid = Long.parseLong(report.substring(3).trim());
+            long monitorPid = process.map(Process::pid).orElseThrow(() -> new IllegalStateException("restore without a launcher process"));
             SandboxRecord record = new SandboxRecord(name, l.command(), System.currentTimeMillis(),
-                    launched.monitorPid(), kernel.startTime(launched.monitorPid()).orElse(-1),
+                    monitorPid, kernel.startTime(monitorPid).orElse(-1),
                     initPid, kernel.startTime(initPid).orElse(-1), RestoredLaunch.CGROUP_VERSION, l.isolation());
             AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
-            launched.process().ifPresent(p -> owned.put(name, p));
+            process.ifPresent(p -> owned.put(name, p));
             return record;
         } catch (IOException | RuntimeException e) {
             throw new LaunchException("RestoreFailed", "restore of " + name + " failed: " + e.getMessage(), e);

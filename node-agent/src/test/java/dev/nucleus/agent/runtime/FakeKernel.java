@@ -18,6 +18,9 @@ final class FakeKernel implements Kernel {
     final List<String> calls = new ArrayList<>();
     String nextReport = "ok\t4242";
     byte[] lastPlan;
+    boolean failBeforeStart;
+    /** Called when the fake hands out its "ok" line: lets a test look at what was on disk before the exec was reported. */
+    java.util.function.Consumer<String> statesAtOk;
 
     /** A Debian-12-like merged-/usr host. */
     static FakeKernel debianHost() {
@@ -77,16 +80,40 @@ final class FakeKernel implements Kernel {
         return cur;
     }
 
+    /**
+     * Like the real launcher: "started" with both pids first, then {@link #nextReport} (the exec's "ok" or a failure
+     * line), unless {@link #failBeforeStart} makes the failure the first line.
+     */
     @Override
-    public Launched startLauncher(Path launcher, byte[] plan, Path diagnostics) {
+    public LauncherRun startLauncher(Path launcher, byte[] plan, Path diagnostics) {
         calls.add("startLauncher " + launcher);
         lastPlan = plan;
-        if (nextReport.startsWith("ok\t")) {
-            long init = Long.parseLong(nextReport.substring(3));
+        java.util.Deque<String> lines = new java.util.ArrayDeque<>();
+        if (!failBeforeStart) {
+            lines.add("started\t4000\t4242");
             startTimes.put(4000L, 1L);
-            startTimes.put(init, 2L);
+            startTimes.put(4242L, 2L);
         }
-        return new Launched(4000, nextReport, Optional.empty());
+        lines.add(nextReport);
+        return new LauncherRun() {
+            @Override
+            public Optional<Process> process() {
+                return Optional.empty();
+            }
+
+            @Override
+            public String nextLine() {
+                String l = lines.poll();
+                if (l != null && l.startsWith("ok\t") && statesAtOk != null) {
+                    statesAtOk.accept(l);
+                }
+                return l == null ? "" : l;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override

@@ -21,7 +21,7 @@ final class NativeSandboxes implements AutoCloseable {
     NativeSandboxes(SandboxPolicies policies) throws IOException {
         stateRoot = Files.createTempDirectory("nucleus-native-");
         Files.setPosixFilePermissions(stateRoot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-        runtime = SandboxRuntime.open(stateRoot, policies);
+        runtime = SandboxRuntime.open(stateRoot, policies, true);  // every wall test also proves the zygote path
     }
 
     /** A unique sandbox name. */
@@ -55,6 +55,7 @@ final class NativeSandboxes implements AutoCloseable {
                 runtime.remove(n);
             }
         }
+        runtime.close();
         try (var s = Files.walk(stateRoot)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

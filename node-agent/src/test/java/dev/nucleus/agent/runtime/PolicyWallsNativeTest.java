@@ -129,6 +129,24 @@ class PolicyWallsNativeTest {
     }
 
     @Test
+    void theInitIsCreatedInItsV2CgroupAndHasJoinedEveryOtherBeforeItRuns() throws Exception {
+        SandboxConfig c = config("cgin", "echo up; exec sleep 600", new SandboxConfig.Resources(64L << 20, 0, 32),
+                SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());
+        SandboxRecord r = boxes.runtime.launch(c);
+        @SuppressWarnings("unchecked")
+        var resources = (Map<String, Object>) r.isolation().get("resources");
+        // this node (hybrid, kernel >= 5.7) has a v2 directory for every sandbox: clone3(CLONE_INTO_CGROUP) is taken
+        assertThat(resources.get("cgroup")).asString().startsWith("created in its v2 cgroup (CLONE_INTO_CGROUP)");
+        List<Path> dirs = NodePolicies.system("nucleus-test").findCgroup(c.name()).orElseThrow().directories();
+        List<String> memberships = Files.readAllLines(Path.of("/proc/" + r.initPid() + "/cgroup"));
+        for (Path d : dirs) {
+            assertThat(Files.readAllLines(d.resolve("cgroup.procs"))).as(d.toString()).contains(Long.toString(r.initPid()));
+        }
+        assertThat(memberships).filteredOn(l -> l.startsWith("0::")).singleElement().asString().endsWith("/" + c.name());
+        boxes.runtime.remove(c.name());
+    }
+
+    @Test
     void removeLeavesNoCgroup() throws Exception {
         SandboxConfig c = config("cgrm", "echo up; exec sleep 600", new SandboxConfig.Resources(64L << 20, 0, 32),
                 SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());

@@ -41,6 +41,38 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void theStateFileIsOnDiskBeforeTheExecIsReported() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        List<SandboxRecord> seen = new java.util.ArrayList<>();
+        k.statesAtOk = ok -> {
+            try {
+                seen.add(rt.read("early"));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("no state file when the launcher reported the exec", e);
+            }
+        };
+        SandboxRecord r = rt.launch(unconfined("early"));
+        assertThat(seen).singleElement().satisfies(onDisk -> {
+            assertThat(onDisk.monitorPid()).isEqualTo(r.monitorPid()).isEqualTo(4000);
+            assertThat(onDisk.monitorStartTime()).isEqualTo(r.monitorStartTime()).isEqualTo(1);
+            assertThat(onDisk.initPid()).isEqualTo(r.initPid()).isEqualTo(4242);
+            assertThat(onDisk.initStartTime()).isEqualTo(r.initStartTime()).isEqualTo(2);
+            assertThat(onDisk.createdAtMillis()).isEqualTo(r.createdAtMillis());
+        });
+    }
+
+    @Test
+    void aFailureBeforeTheInitStartedLeavesNoDirectory() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        k.failBeforeStart = true;
+        k.nextReport = "fail\tcgroups\twrite\t13\t/sys/fs/cgroup/x/cgroup.procs";
+        assertThatThrownBy(() -> runtime(k).launch(unconfined("c0"))).isInstanceOf(LaunchException.class)
+                .extracting(e -> ((LaunchException) e).reason()).isEqualTo("CgroupJoinFailed");
+        assertThat(new StateDirectory(root).exists("c0")).isFalse();
+    }
+
+    @Test
     void failureReportBecomesAPreciseReasonAndLeavesNoDirectory() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         k.nextReport = "fail\texec\texecve\t2\t/bin/nope";

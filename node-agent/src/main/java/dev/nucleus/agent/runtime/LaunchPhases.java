@@ -1,0 +1,46 @@
+package dev.nucleus.agent.runtime;
+
+import java.util.List;
+
+/**
+ * Where one launch spent its time: {@link System#nanoTime()} at the end of each step of {@link SandboxRuntime#launch},
+ * so `nucleus bench launch` can show the breakdown of the run it measured (a few clock reads per launch).
+ */
+public final class LaunchPhases {
+
+    /** The steps, in order; the duration of step i ends at mark i + 1. */
+    public static final List<String> STEPS = List.of(
+            "state directory (checks, mkdir)",
+            "cgroups (directories, limits)",
+            "launch plan (LaunchPlanner, cached seccomp/Landlock)",
+            "root directories, PlanEncoder",
+            "launcher spawned, plan written",
+            "launcher: decode, clone, cgroup join → `started`",
+            "record + state file (temp, fsync, rename), overlapping the init's setup",
+            "rest of the init's setup → exec → `ok`");
+
+    private final long[] marks = new long[STEPS.size() + 1];
+    private int next;
+
+    LaunchPhases() {
+        mark();
+    }
+
+    void mark() {
+        if (next < marks.length) {
+            marks[next++] = System.nanoTime();
+        }
+    }
+
+    /** Nanoseconds per step, or null when the launch did not reach its end. */
+    public long[] durations() {
+        if (next < marks.length) {
+            return null;
+        }
+        long[] d = new long[STEPS.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = marks[i + 1] - marks[i];
+        }
+        return d;
+    }
+}
