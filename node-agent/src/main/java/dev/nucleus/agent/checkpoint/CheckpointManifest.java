@@ -45,7 +45,7 @@ public final class CheckpointManifest {
 
     /** Hashes the whole tree, writes the manifest and its signature atomically, and returns its digest. */
     public static String sign(Path dir, CheckpointKey key) throws CheckpointException {
-        return sign(dir, key, Map.of()).digest();
+        return sign(dir, key, null).digest();
     }
 
     /** The digest of a signed tree and the total size of its files. */
@@ -53,13 +53,24 @@ public final class CheckpointManifest {
     }
 
     /**
-     * Like {@link #sign(Path, CheckpointKey)}, reusing {@code known} hashes (by relative path) of files hashed
-     * earlier; a known entry whose size differs from the file's is hashed again.
+     * Like {@link #sign(Path, CheckpointKey)}; the signature, which makes the checkpoint valid, is written only once
+     * {@code durable} (when not null) has the tree on disk.
      */
-    static Signed sign(Path dir, CheckpointKey key, Map<String, Entry> known) throws CheckpointException {
-        Map<String, Entry> entries = scan(dir, known);
+    static Signed sign(Path dir, CheckpointKey key, BulkSync durable)
+            throws CheckpointException {
+        Map<String, Entry> entries = walk(dir);
+        List<Entry> files = entries.values().stream().filter(e -> e.size() >= 0)
+                .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList();
+        try {
+            ParallelHash.hashAll(dir, files).forEach(e -> entries.put(e.path(), e));
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
         byte[] manifest = render(entries);
         AtomicFiles.write(dir.resolve(MANIFEST), manifest);
+        if (durable != null) {
+            durable.await();
+        }
         String signature = "hmac-sha256 " + key.id() + " " + HEX.formatHex(key.sign(manifest)) + "\n";
         AtomicFiles.write(dir.resolve(SIGNATURE), signature.getBytes(StandardCharsets.US_ASCII));
         return new Signed(digest(manifest), entries.values().stream().mapToLong(Entry::size).filter(n -> n > 0).sum());
@@ -180,24 +191,6 @@ public final class CheckpointManifest {
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Every directory and file of the tree with its hash; files are hashed in parallel, big files first. */
-    private static Map<String, Entry> scan(Path dir, Map<String, Entry> known) throws CheckpointException {
-        Map<String, Entry> entries = walk(dir);
-        List<Entry> toHash = entries.values().stream().filter(e -> e.sha256() == null && e.size() >= 0)
-                .filter(e -> !known.containsKey(e.path()) || known.get(e.path()).size() != e.size())
-                .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList();
-        entries.values().stream().filter(e -> known.containsKey(e.path()) && known.get(e.path()).size() == e.size())
-                .toList().forEach(e -> entries.put(e.path(), known.get(e.path())));
-        try {
-            for (Entry e : ParallelHash.hashAll(dir, toHash)) {
-                entries.put(e.path(), e);
-            }
-        } catch (IOException e) {
-            throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
-        }
-        return entries;
     }
 
     /** Directories (size -1) and regular files (their size, not hashed yet); refuses symlinks and special files. */

@@ -101,8 +101,10 @@ public final class CheckpointService {
                     usable.version(), t.limits(), t.volumes(), t.spec());
             metadata.save(dir);
             phases.mark("metadata");
-            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, Map.of());
-            phases.mark("sign");
+            BulkSync sync = BulkSync.start(dir);
+            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync);
+            phases.mark("hash + sign");
+            phases.parallel("sync (parallel)", sync.millis());
             return new Checkpoint(dir, metadata, signed.digest(), signed.sizeBytes(),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros(), phases.snapshot());
         } finally {

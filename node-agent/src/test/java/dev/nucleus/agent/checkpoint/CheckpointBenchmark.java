@@ -25,7 +25,7 @@ public final class CheckpointBenchmark {
     private static final String BIG = "import os,time\nb=os.urandom(256<<20)\ni=0\n"
             + "while True:\n i+=1\n open('/data/count','w').write(str(i))\n time.sleep(0.05)\n";
 
-    private record Sample(double dumpMs, double restoreMs, long imageBytes, Map<String, Long> phases) {
+    private record Sample(double dumpMs, double restoreMs, long imageBytes, Map<String, Long> phases, double syncMs) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -48,6 +48,8 @@ public final class CheckpointBenchmark {
                 }
                 rows.add(row(w[0] + ", Nucleus", nucleus));
                 rows.add(row(w[0] + ", raw criu", raw));
+                rows.add(row(w[0] + ", raw criu + fdatasync of the images", raw.stream().map(x -> new Sample(
+                        x.dumpMs() + x.syncMs(), x.restoreMs(), x.imageBytes(), x.phases(), 0)).toList()));
                 phaseRows.add(phaseRow(w[0], nucleus));
             }
         } finally {
@@ -103,7 +105,7 @@ public final class CheckpointBenchmark {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         c.phaseMillis().forEach((k, v) -> phases.put("dump: " + k, v));
         restored.phaseMillis().forEach((k, v) -> phases.put("restore: " + k, v));
-        return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)), phases);
+        return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)), phases, 0);
     }
 
     /** The same sandbox, the same externals, the root layout prepared outside the timing: just the two commands. */
@@ -122,6 +124,10 @@ public final class CheckpointBenchmark {
         exec(0, concat(env, bin, "dump", "-t", Long.toString(r.initPid()), "-D", images.toString(), "-o", "dump.log",
                 "--external", "mnt[/data]:data", "--external", "mnt[]"));
         double dumpMs = (System.nanoTime() - t0) / 1e6;
+        // The peer with durability: what it takes to get raw criu's images onto the disk (Nucleus syncs its own).
+        t0 = System.nanoTime();
+        syncTree(images);
+        double syncMs = (System.nanoTime() - t0) / 1e6;
         s.runtime.await(name, Duration.ofSeconds(30));
         Path pid = tmp.resolve(name + ".pid");
         t0 = System.nanoTime();
@@ -134,7 +140,21 @@ public final class CheckpointBenchmark {
         // Raw criu restored the tree into the original cgroups; they can only go once it is dead.
         CounterProcess.awaitGone(restored, Duration.ofSeconds(10));
         s.runtime.remove(name);
-        return new Sample(dumpMs, restoreMs, imageBytes, Map.of());
+        return new Sample(dumpMs, restoreMs, imageBytes, Map.of(), syncMs);
+    }
+
+    /** fdatasync of every file, then fsync of the directory: raw criu's images made durable. */
+    private static void syncTree(Path images) throws Exception {
+        try (var files = Files.list(images)) {
+            for (Path f : files.toList()) {
+                try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ)) {
+                    ch.force(false);
+                }
+            }
+        }
+        try (var ch = java.nio.channels.FileChannel.open(images, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     private static long imageBytes(Path images) throws Exception {

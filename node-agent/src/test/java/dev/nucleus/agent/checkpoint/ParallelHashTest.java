@@ -53,14 +53,4 @@ class ParallelHashTest {
                     assertThat(e.getMessage()).contains("images/pages-1.img");
                 });
     }
-
-    @Test
-    void aKnownHashIsReusedOnlyWhenTheSizeStillMatches() throws Exception {
-        Files.write(dir.resolve("a.img"), new byte[] {1, 2, 3, 4, 5});
-        CheckpointManifest.Entry stale = new CheckpointManifest.Entry("a.img", 3, "0".repeat(64));
-        CheckpointManifest.sign(dir, CheckpointKey.of(new byte[32]), java.util.Map.of("a.img", stale));
-        assertThat(Files.readString(dir.resolve(CheckpointManifest.MANIFEST)))
-                .contains("F " + HexFormat.of().formatHex(ParallelHash.sha256().digest(new byte[] {1, 2, 3, 4, 5}))
-                        + " 5 a.img");
-    }
 }
