@@ -33,8 +33,8 @@ final class RootArchive {
     }
 
     /**
-     * Archives the root of {@code pid} into {@code archive}. Like CRIU's images it is not fsync'ed on its own: the
-     * signed manifest pins its hash, so a copy that did not reach the disk is refused on restore, never used.
+     * Archives the root of {@code pid} into {@code archive}. Like CRIU's images it is not fsync'ed here: the
+     * checkpoint's {@link BulkSync} syncs it with the images before the manifest is signed.
      */
     static void write(long pid, Path archive) throws CheckpointException {
         Path root = Path.of("/proc", Long.toString(pid), "root", ".");  // "." so the magic link itself is followed
