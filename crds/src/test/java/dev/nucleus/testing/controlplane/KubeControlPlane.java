@@ -239,6 +239,30 @@ public final class KubeControlPlane implements AutoCloseable {
         }
     }
 
+    /**
+     * Freezes the API server (SIGSTOP): it keeps its port and connections but answers nothing, as a partitioned or
+     * wedged server does, until {@link #resumeApiServer()}. etcd and the controller manager run on. For tests of
+     * what a client does while its API server is gone; the plane is shared by the test JVM, so resume in a finally.
+     */
+    public void pauseApiServer() {
+        signalApiServer("STOP");
+    }
+
+    /** Lets a paused API server run again (SIGCONT); requests that waited meanwhile are then answered. */
+    public void resumeApiServer() {
+        signalApiServer("CONT");
+    }
+
+    private void signalApiServer(String signal) {
+        String certDir = "--cert-dir " + testDir;
+        ProcessHandle server = ProcessHandle.current().descendants()
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(certDir)).orElse(false))
+                .filter(p -> p.info().command().map(c -> c.endsWith("kube-apiserver")).orElse(false))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no kube-apiserver of this control plane is running"));
+        run(List.of("kill", "-" + signal, Long.toString(server.pid())), Map.of()).orThrow();
+    }
+
     /** Stops the controller manager, then the API server and etcd, and removes every file this started. */
     @Override
     public synchronized void close() {

@@ -73,6 +73,18 @@ class KubeControlPlaneTest {
     }
 
     @Test
+    void aPausedApiServerAnswersNothingUntilResumed(KubeControlPlane plane) {
+        try {
+            plane.pauseApiServer();
+            CommandResult paused = plane.kubectl("get", "namespaces", "--request-timeout=2s");
+            assertThat(paused.exitCode()).isNotZero();
+        } finally {
+            plane.resumeApiServer();
+        }
+        assertThat(plane.kubectl("get", "namespace", "default", "-o", "name").orThrow().stdout()).contains("namespace/default");
+    }
+
+    @Test
     void quarkusClientPropertiesReachTheServerAsAdmin(KubeControlPlane plane) {
         Map<String, String> props = plane.quarkusClientProperties();
         Config config = new ConfigBuilder(Config.empty())
