@@ -57,6 +57,7 @@ class AgentBenchmark {
       int threadsIdle = AgentFigures.threads(agentPid);
       String metricsIdle = n.agentMetrics();
       Map<String, Long> kindsBefore = AgentFigures.meminfo();
+      long harnessBefore = AgentFigures.harnessPss(agentPid);
       long usedBefore = NodeMemory.usedBytes();
       String loadBefore = loadAverage();
 
@@ -92,6 +93,7 @@ class AgentBenchmark {
       int threadsBusy = AgentFigures.threads(agentPid);
       String metricsSettled = n.agentMetrics();
       Map<String, Long> kindsRunning = AgentFigures.meminfo();
+      long harnessRunning = AgentFigures.harnessPss(agentPid);
       long usedRunning = NodeMemory.usedBytes();
       String loadAfter = loadAverage();
       List<String> ids = n.kubectl("get", "nsb", "-n", NS, "-o",
@@ -105,7 +107,10 @@ class AgentBenchmark {
           + String.format("| agent PSS idle / threads idle / with %d running | %.1f MiB / %d / %d |%n", COUNT,
               agentIdlePss / 1024.0 / 1024.0, threadsIdle, threadsBusy)
           + String.format("| per sandbox: node memory growth by kind (MiB) | %s |%n",
-              AgentFigures.growthPer(kindsBefore, kindsRunning, COUNT));
+              AgentFigures.growthPer(kindsBefore, kindsRunning, COUNT))
+          + overhead(agentBusy - agentIdle, footprint, harnessRunning - harnessBefore,
+              AgentFigures.kernelBytes(kindsRunning) - AgentFigures.kernelBytes(kindsBefore),
+              usedRunning - usedBefore);
       Files.writeString(Repo.logs().resolve("agent-bench.md"), report);
       System.out.println(report);
 
@@ -240,6 +245,21 @@ class AgentBenchmark {
     out.append(String.format("| agent: status patches per sandbox until all Running / per second afterwards | %.2f / %.2f |%n",
         patch1.countSince(patch0) / (double) COUNT, patch2.countSince(patch1) / (double) SETTLE.toSeconds()));
     return out.toString();
+  }
+
+  /**
+   * What one sandbox costs the node beyond its workload, from parts that can be attributed: the agent's growth, the
+   * sandbox's init and monitor, and kernel memory (slab, page tables, kernel stacks, per-cpu); and what is left of
+   * the node's growth once the workload, the agent and the control plane with this harness are taken out.
+   */
+  private static String overhead(long agentGrowth, Footprint f, long harnessGrowth, long kernelGrowth, long nodeGrowth) {
+    double mib = 1024.0 * 1024.0 * COUNT;
+    long attributed = agentGrowth + f.launcherPss() + kernelGrowth;
+    long unexplained = nodeGrowth - f.workloadPss() - agentGrowth - harnessGrowth;
+    return String.format("| per sandbox: control plane + harness growth (excluded) | %.3f MiB |%n", harnessGrowth / mib)
+        + String.format("| per sandbox beyond the workload: agent %.3f + init/monitor %.3f + kernel %.3f = %.3f MiB"
+            + " | node growth less workload, agent, control plane: %.3f MiB |%n", agentGrowth / mib,
+            f.launcherPss() / mib, kernelGrowth / mib, attributed / mib, unexplained / mib);
   }
 
   private long[] latencies(Map<String, Long> seen) {

@@ -80,6 +80,30 @@ final class AgentFigures {
     }
   }
 
+  /**
+   * PSS of everything this benchmark runs besides the node agent: this JVM and its descendants (etcd, the API
+   * server, the controller manager, the operator, kubectl) except the agent and its descendants (the sandboxes'
+   * monitors and sandboxes). Their growth under the burst is the control plane's, not a sandbox's.
+   */
+  static long harnessPss(long agentPid) {
+    java.util.Set<Long> agentTree = new java.util.HashSet<>();
+    agentTree.add(agentPid);
+    ProcessHandle.of(agentPid).ifPresent(a -> a.descendants().forEach(d -> agentTree.add(d.pid())));
+    long pss = NodeMemory.pssBytes(ProcessHandle.current().pid());
+    for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+      if (!agentTree.contains(p.pid())) {
+        pss += NodeMemory.pssBytes(p.pid());
+      }
+    }
+    return pss;
+  }
+
+  /** Kernel memory of the node: slab, page tables, kernel stacks and per-cpu areas, from a {@link #meminfo()}. */
+  static long kernelBytes(Map<String, Long> kinds) {
+    return List.of("SReclaimable", "SUnreclaim", "PageTables", "KernelStack", "Percpu").stream()
+        .mapToLong(k -> kinds.getOrDefault(k, 0L)).sum();
+  }
+
   /** The {@link #MEMINFO_KINDS} fields of /proc/meminfo, in bytes. */
   static Map<String, Long> meminfo() {
     Map<String, Long> kinds = new LinkedHashMap<>();

@@ -8,9 +8,9 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,25 +24,30 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Deletion handshake, agent restarts and untrusted state, against fabric8's CRUD API server. The same
- * fake engine instance is handed to the next agent, as real sandboxes outlive the agent process.
+ * Deletion handshake, agent restarts and untrusted state, against the real API server (the test JVM's control plane,
+ * the committed CRDs). The same fake engine instance is handed to the next agent, as real sandboxes outlive the
+ * agent process.
  */
-@EnableKubernetesMockClient(crud = true)
+@ExtendWith(KubeControlPlaneExtension.class)
 class AgentRestartTest {
   static final String NS = "team-b";
   static final Duration WAIT = Duration.ofSeconds(60); // generous: the build machine is shared
-  KubernetesMockServer server;
+  KubeControlPlane plane;
   KubernetesClient client;
   @TempDir Path state;
   final FakeEngine engine = new FakeEngine();
   NodeAgent agent;
 
   @BeforeEach
-  void crds() throws Exception {
-    MockCluster.installCrds(client);
+  void cluster(KubeControlPlane plane) {
+    this.plane = plane;
+    client = plane.newClient();
+    ControlPlaneCluster.install(plane, client);
+    ControlPlaneCluster.namespace(client, NS);
   }
 
   @AfterEach
@@ -50,6 +55,8 @@ class AgentRestartTest {
     if (agent != null) {
       agent.close();
     }
+    ControlPlaneCluster.wipe(client);
+    client.close();
   }
 
   void startAgent() throws Exception {
@@ -268,13 +275,19 @@ class AgentRestartTest {
           .containsPattern("nucleus_agent_lease_renewals_total [1-9]")
           .containsPattern("process_resident_memory_bytes [1-9][0-9]+");
     });
-    server.shutdown(); // the API server goes away: the Lease goes stale and health says so
-    await().atMost(WAIT).untilAsserted(() -> {
-      HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(health.statusCode()).isEqualTo(503);
-      assertThat(health.body()).contains("Lease nucleus-agent-" + MockCluster.NODE);
-    });
+    plane.pauseApiServer(); // the API server stops answering: the Lease goes stale and health says so
+    try {
+      await().atMost(WAIT).untilAsserted(() -> {
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(503);
+        assertThat(health.body()).contains("Lease nucleus-agent-" + MockCluster.NODE);
+      });
+    } finally {
+      plane.resumeApiServer();
+    }
+    await().atMost(WAIT).untilAsserted(() -> assertThat(http.send(HttpRequest.newBuilder(base.resolve("/healthz"))
+        .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200)); // and recovers with it
   }
 
 }
