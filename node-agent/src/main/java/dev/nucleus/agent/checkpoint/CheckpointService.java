@@ -101,7 +101,7 @@ public final class CheckpointService {
                     usable.version(), t.limits(), t.volumes(), t.spec());
             metadata.save(dir);
             phases.mark("metadata");
-            BulkSync sync = BulkSync.start(dir);
+            BulkSync sync = BulkSync.start(dir);  // after the metadata's temp file is renamed: it walks the tree
             CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync);
             phases.mark("hash + sign");
             phases.parallel("sync (parallel)", sync.millis());
@@ -144,7 +144,7 @@ public final class CheckpointService {
         refuseUnrestorable(m, req);
         requireCriu();
         phases.mark("verify");
-        PageCheck pages = PageCheck.start(verified);
+        PageCheck pages = new PageCheck(verified);
         try {
             return restoreVerified(req, monitor, m, verified.digest(), pages, phases, start, List.of());
         } catch (CheckpointException e) {
@@ -170,6 +170,7 @@ public final class CheckpointService {
             cg = cgroups.create(req.sandboxId(), m.resourceLimits());
             phases.mark("cgroups");
             CriuRestore restore = criuRestore(req, m, cg, withVerdict(req, criuArgs));
+            pages.start();
             long pid = restoreGated(monitor, restore, m, digest, gate, pages);
             phases.mark("criu restore");
             phases.parallel("pages (parallel)", pages.millis());

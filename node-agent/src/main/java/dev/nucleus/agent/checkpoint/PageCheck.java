@@ -13,28 +13,37 @@ import java.util.concurrent.ExecutionException;
 final class PageCheck {
 
     private final CompletableFuture<Void> future = new CompletableFuture<>();
+    private final CheckpointManifest.Verified verified;
     private volatile long millis = -1;
+    private boolean started;
 
-    private PageCheck() {
+    /** A check of the deferred files of {@code verified}, started by {@link #start()}. */
+    PageCheck(CheckpointManifest.Verified verified) {
+        this.verified = verified;
     }
 
-    /** Starts hashing the deferred files of {@code verified} on a daemon thread. */
-    static PageCheck start(CheckpointManifest.Verified verified) {
-        PageCheck check = new PageCheck();
+    /**
+     * Starts hashing on a daemon thread, once (a retried restore reuses the running or finished check). Called just
+     * before criu starts: earlier it would only compete with the root extraction for the CPU.
+     */
+    synchronized void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         Thread t = new Thread(() -> {
             long start = System.nanoTime();
             try {
                 verified.verifyDeferred();
-                check.millis = (System.nanoTime() - start) / 1_000_000;
-                check.future.complete(null);
+                millis = (System.nanoTime() - start) / 1_000_000;
+                future.complete(null);
             } catch (CheckpointException | RuntimeException e) {
-                check.millis = (System.nanoTime() - start) / 1_000_000;
-                check.future.completeExceptionally(e);
+                millis = (System.nanoTime() - start) / 1_000_000;
+                future.completeExceptionally(e);
             }
         }, "restore-page-check");
         t.setDaemon(true);
         t.start();
-        return check;
     }
 
     CompletableFuture<Void> future() {
@@ -46,8 +55,9 @@ final class PageCheck {
         return millis;
     }
 
-    /** Waits for the outcome: empty when every page image matched, else the refusal (DigestMismatch, IoFailed). */
+    /** Waits for the outcome (starting the check if nobody did): empty when every page image matched, else the refusal (DigestMismatch, IoFailed). */
     Optional<CheckpointException> failure() {
+        start();
         try {
             future.get();
             return Optional.empty();

@@ -160,8 +160,7 @@ class RestoreMonitorNativeTest {
         String name = "gate-" + ProcessHandle.current().pid();
         // A counter that, once running, rewrites /data/count within microseconds: any moment of a released task shows.
         SandboxRecord r = sandboxes.startBusyCounter(name, data, MEMORY);
-        CounterFile counter = new CounterFile(data.resolve("count"));
-        counter.await(v -> v >= 1000);
+        awaitBusyCount(data.resolve("count"), 1000);
         service.checkpoint(new CheckpointTarget(name, name, r.initPid(), r.command(), ResourceLimits.of(MEMORY, 0, 64, null),
                 List.of(new ExternalMount("data", "/data", data.toString())), null, false, false, false),
                 tmp.resolve("ckpt"), false);
@@ -196,7 +195,7 @@ class RestoreMonitorNativeTest {
         CheckpointService.Restored good = restore(service, tmp.resolve("ckpt"), name + "-g", Map.of());
         String dumped = new String(atDump, java.nio.charset.StandardCharsets.US_ASCII).trim();  // empty if cut mid-write
         long last = dumped.isEmpty() ? 0 : Long.parseLong(dumped);
-        counter.await(v -> v > last + 1000);
+        awaitBusyCount(data.resolve("count"), last + 1000);
         assertThat(good.phaseMillis()).containsKeys("verify", "criu restore", "pages (parallel)");
     }
 
@@ -215,6 +214,21 @@ class RestoreMonitorNativeTest {
                     assertThat(e.getMessage()).contains(bogus + " --version fails");
                 });
         assertNothingLeft(name + "-r");
+    }
+
+    /** The busy counter truncates its file before each write: an empty read just means "look again". */
+    private static void awaitBusyCount(Path file, long atLeast) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long v = -1;
+        while (System.nanoTime() < deadline) {
+            String s = Files.exists(file) ? Files.readString(file).trim() : "";
+            v = s.isEmpty() ? v : Long.parseLong(s);
+            if (v >= atLeast) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("busy counter at " + v + ", expected at least " + atLeast);
     }
 
     private void refused(String id, Reason reason, String named, Damage damage) throws Exception {
