@@ -63,17 +63,27 @@ public final class NodeReservations {
     return bySandbox.size();
   }
 
-  /** The agents as placement should see them: Lease load plus reservations the Lease does not reflect yet. */
+  /**
+   * The agents as placement should see them: Lease load plus reservations the Lease does not reflect yet. Sums per
+   * node first, so a burst of N placements costs one copy per node instead of one per reservation.
+   */
   synchronized Map<String, AgentNode> withReservations(Map<String, AgentNode> agents, String except) {
-    Map<String, AgentNode> loaded = new HashMap<>(agents);
+    Map<String, long[]> extra = new HashMap<>(); // node -> {sandboxes, memory bytes}
     bySandbox.forEach((sandbox, r) -> {
-      AgentNode agent = loaded.get(r.node());
+      AgentNode agent = agents.get(r.node());
       if (agent == null || sandbox.equals(except) || reflected(r, agent)) {
         return;
       }
-      loaded.put(r.node(), new AgentNode(agent.nodeName(), agent.landlockAbi(), agent.cgroupMode(),
-          agent.criuUsable(), agent.runscUsable(), agent.kernel(), agent.sandboxesRunning() + 1,
-          agent.memoryCommittedBytes() + r.memoryBytes(), agent.memoryAllocatableBytes(), agent.nodeLabels(),
+      long[] sum = extra.computeIfAbsent(r.node(), n -> new long[2]);
+      sum[0]++;
+      sum[1] += r.memoryBytes();
+    });
+    Map<String, AgentNode> loaded = new HashMap<>(agents);
+    extra.forEach((node, sum) -> {
+      AgentNode agent = agents.get(node);
+      loaded.put(node, new AgentNode(agent.nodeName(), agent.landlockAbi(), agent.cgroupMode(),
+          agent.criuUsable(), agent.runscUsable(), agent.kernel(), agent.sandboxesRunning() + (int) sum[0],
+          agent.memoryCommittedBytes() + sum[1], agent.memoryAllocatableBytes(), agent.nodeLabels(),
           agent.renewTime(), agent.leaseDuration()));
     });
     return loaded;
