@@ -722,6 +722,12 @@ int main(int argc, char **argv) {
   }
   close(go[0]); close(errp[1]); close(pipes[0][1]); close(pipes[1][1]); close(vp[1]);
 
+  // Both pids go to the agent at once: it records the sandbox while the cgroup joins (each a migration that waits
+  // for an RCU grace period) and the init's setup run. The init does nothing before its "go"; "ok" follows the exec.
+  char line[1100];
+  int m = snprintf(line, sizeof line, "started\t%d\t%d\t%s\n", getpid(), init, into ? "clone-into-cgroup" : "cgroup-procs");
+  if (write(1, line, m) < 0) {}
+
   // Join the cgroups for the child before it runs a single step: every process of the sandbox is charged and killable.
   char pidstr[32], path[4096];
   snprintf(pidstr, sizeof pidstr, "%d", init);
@@ -742,10 +748,6 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "/proc/%d/uid_map", init);
     write_file("userns", path, p.uidmap, strlen(p.uidmap));
   }
-  // Both pids go to the agent now, so it records the sandbox while the init sets itself up; "ok" follows the exec.
-  char line[1100];
-  int m = snprintf(line, sizeof line, "started\t%d\t%d\t%s\n", getpid(), init, into ? "clone-into-cgroup" : "cgroup-procs");
-  if (write(1, line, m) < 0) {}
   if (write(go[1], "g", 1) != 1) { kill(init, SIGKILL); die("sync", "write", "go"); }
   close(go[1]);
 
