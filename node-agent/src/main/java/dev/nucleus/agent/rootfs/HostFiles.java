@@ -15,12 +15,4 @@ public interface HostFiles {
 
     /** The path with every symlink and {@code ..} resolved; the file must exist. */
     Path realPath(Path path) throws IOException;
-
-    /**
-     * A value that changes whenever an entry of directory {@code dir} is created, removed, renamed or replaced
-     * (device, inode, mtime and ctime of the directory), or empty when it cannot be told: then nothing is cached.
-     */
-    default java.util.Optional<String> changeStamp(Path dir) {
-        return java.util.Optional.empty();
-    }
 }

@@ -44,27 +44,9 @@ public final class MountPlanner {
         {"random", "1", "8"}, {"urandom", "1", "9"}, {"tty", "5", "0"}};
 
     private final HostFiles host;
-    private final HostFiles system;
 
     public MountPlanner(HostFiles host) {
-        this(host, host);
-    }
-
-    /**
-     * {@code system} answers for {@link #hostSystemPaths()} only (it may be {@link HostSystemFacts}' cache);
-     * everything a launch brings (rootfs.path, volumes) and /proc is looked up through {@code host}.
-     */
-    public MountPlanner(HostFiles host, HostFiles system) {
         this.host = host;
-        this.system = system;
-    }
-
-    /** The host paths whose kind and link target the {@code rootfs.host} plan depends on, apart from /proc. */
-    public static List<Path> hostSystemPaths() {
-        List<Path> paths = new ArrayList<>();
-        HOST_SYSTEM_DIRS.forEach(d -> paths.add(Path.of("/", d)));
-        HOST_ETC_ALLOWLIST.forEach(e -> paths.add(Path.of("/etc").resolve(e)));
-        return paths;
     }
 
     /** Inputs of one sandbox's mount plan. Volumes must already be validated by {@link VolumeValidator}. */
@@ -109,8 +91,8 @@ public final class MountPlanner {
     private void hostSystem(Plan p) throws InvalidMountException {
         for (String d : HOST_SYSTEM_DIRS) {
             Path src = Path.of("/", d);
-            switch (system.kind(src)) {
-                case SYMLINK -> p.ops.add(new MountOp.Symlink(readLink(system, src), p.at("/" + d)));
+            switch (host.kind(src)) {
+                case SYMLINK -> p.ops.add(new MountOp.Symlink(readLink(src), p.at("/" + d)));
                 case DIRECTORY -> p.bindReadOnly(src.toString(), "/" + d, true);
                 default -> { }
             }
@@ -121,11 +103,11 @@ public final class MountPlanner {
         p.mkdir("/etc", 0755);
         for (String e : HOST_ETC_ALLOWLIST) {
             Path src = Path.of("/etc").resolve(e);
-            if (e.contains("/") && system.kind(src) != HostFiles.Kind.MISSING) {
+            if (e.contains("/") && host.kind(src) != HostFiles.Kind.MISSING) {
                 p.mkdir("/etc/" + e.substring(0, e.lastIndexOf('/')), 0755);
             }
-            switch (system.kind(src)) {
-                case SYMLINK -> p.ops.add(new MountOp.Symlink(readLink(system, src), p.at("/etc/" + e)));
+            switch (host.kind(src)) {
+                case SYMLINK -> p.ops.add(new MountOp.Symlink(readLink(src), p.at("/etc/" + e)));
                 case DIRECTORY -> p.bindReadOnly(src.toString(), "/etc/" + e, true);
                 case FILE -> p.bindReadOnly(src.toString(), "/etc/" + e, false);
                 default -> { }
@@ -233,9 +215,9 @@ public final class MountPlanner {
         return s;
     }
 
-    private static String readLink(HostFiles files, Path p) throws InvalidMountException {
+    private String readLink(Path p) throws InvalidMountException {
         try {
-            return files.readLink(p);
+            return host.readLink(p);
         } catch (IOException e) {
             throw new InvalidMountException("rootfs.host", "cannot read symlink " + p + ": " + e.getMessage());
         }

@@ -21,19 +21,12 @@ public final class LaunchPlanner {
     static final long LOG_LIMIT_BYTES = 16L << 20;
 
     private final HostFiles host;
-    private final HostFiles system;
     private final Path stateRoot;
     private final Path launcher;
 
     /** {@code launcher} is the binary the sandbox's init runs from (bound read-only into the sandbox). */
     public LaunchPlanner(HostFiles host, Path stateRoot, Path launcher) {
-        this(host, host, stateRoot, launcher);
-    }
-
-    /** {@code system} answers for the host system paths only ({@link MountPlanner#hostSystemPaths()}), e.g. a cache. */
-    public LaunchPlanner(HostFiles host, HostFiles system, Path stateRoot, Path launcher) {
         this.host = host;
-        this.system = system;
         this.stateRoot = stateRoot;
         this.launcher = launcher;
     }
@@ -69,7 +62,7 @@ public final class LaunchPlanner {
         if (!cwd.startsWith("/")) {
             throw new InvalidMountException("workingDir", "must be an absolute path inside the sandbox, got " + cwd);
         }
-        var mounts = new MountPlanner(host, system).plan(new MountPlanner.Request(c.rootfs(), paths.rootMount(),
+        var mounts = new MountPlanner(host).plan(new MountPlanner.Request(c.rootfs(), paths.rootMount(),
                 paths.overlayUpper(), paths.overlayWork(), c.hostname(), c.userNamespace(), TMP_BYTES, volumes, launcher));
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.hostname(), c.uid()).entrySet()) {

