@@ -15,9 +15,9 @@ public final class LaunchPhases {
             "launch plan (LaunchPlanner, cached seccomp/Landlock)",
             "root directories, PlanEncoder",
             "launcher spawned, plan written",
-            "launcher: decode, clone, cgroup join → `started`",
-            "record + state file (temp, fsync, rename), overlapping the init's setup",
-            "rest of the init's setup → exec → `ok`");
+            "launcher: plan read and decoded, logs and pipes opened, clone → `started`",
+            "record + state file (temp, fsync, rename), meanwhile: cgroup joins, the init's setup",
+            "what is left of the cgroup joins and the init's setup → exec → `ok`");
 
     private final long[] marks = new long[STEPS.size() + 1];
     private int next;
