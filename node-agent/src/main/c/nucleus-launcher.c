@@ -611,6 +611,22 @@ static int restore_main(struct plan *p) {
   return monitor(p, init, sfd, logs, vp[0]);  // without a recorded verdict pipe: the init's own exit status
 }
 
+// Start time in clock ticks since boot (/proc/PID/stat field 22): with the pid, what the agent records to tell a process
+// from a later one with a recycled pid. Read here, before the init's "go", where neither process can have exited.
+static unsigned long long start_time(pid_t pid) {
+  char path[64], buf[1024], *f;
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  if (n <= 0) die("monitor", "read", path);
+  buf[n] = 0;
+  f = strrchr(buf, ')');  // comm may hold spaces and ')': count fields from the last ')', which ends field 2
+  for (int field = 2; f && field < 22; field++) f = strchr(f + 1, ' ');
+  if (!f) { errno = EINVAL; die("monitor", "parse", path); }
+  return strtoull(f + 1, NULL, 10);
+}
+
 // Creates the init in its new namespaces. With a cgroup v2 directory in the plan, clone3(CLONE_INTO_CGROUP) makes the
 // kernel create it inside that cgroup: no migration, so no cgroup_threadgroup_rwsem write and its RCU grace period
 // (docs/benchmarks.md). A kernel without it (before 5.7: ENOSYS, E2BIG or EINVAL) gets the same wall the old way: the
@@ -725,7 +741,8 @@ int main(int argc, char **argv) {
   // Both pids go to the agent at once: it records the sandbox while the cgroup joins (each a migration that waits
   // for an RCU grace period) and the init's setup run. The init does nothing before its "go"; "ok" follows the exec.
   char line[1100];
-  int m = snprintf(line, sizeof line, "started\t%d\t%d\t%s\n", getpid(), init, into ? "clone-into-cgroup" : "cgroup-procs");
+  int m = snprintf(line, sizeof line, "started\t%d\t%d\t%s\t%llu\t%llu\n", getpid(), init,
+                   into ? "clone-into-cgroup" : "cgroup-procs", start_time(getpid()), start_time(init));
   if (write(1, line, m) < 0) {}
 
   // Join the cgroups for the child before it runs a single step: every process of the sandbox is charged and killable.

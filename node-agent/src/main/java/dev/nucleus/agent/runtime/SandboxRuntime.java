@@ -165,8 +165,11 @@ public final class SandboxRuntime implements AutoCloseable {
                 // Recorded while the init sets itself up (the launcher's mounts, Landlock, seccomp run meanwhile on the
                 // other side of the pipe); launch() returns only after the exec AND the durable state file, so an agent
                 // that dies after it returned finds the sandbox to adopt. A failure below deletes it again.
+                // The launcher read both start times before releasing the init: neither can have exited by then.
+                long monitorStart = pids.length > 5 ? Long.parseLong(pids[4]) : kernel.startTime(monitorPid).orElse(-1);
+                long initStart = pids.length > 5 ? Long.parseLong(pids[5]) : kernel.startTime(initPid).orElse(-1);
                 SandboxRecord record = new SandboxRecord(name, config.command(), System.currentTimeMillis(),
-                        monitorPid, kernel.startTime(monitorPid).orElse(-1), initPid, kernel.startTime(initPid).orElse(-1),
+                        monitorPid, monitorStart, initPid, initStart,
                         cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
                         EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), pids.length > 3 && pids[3].equals("clone-into-cgroup")),
                         restartCount);

@@ -92,6 +92,19 @@ class ZygoteNativeTest {
     }
 
     @Test
+    void aWorkloadThatExitsAtOnceStillLeavesBothStartTimesInItsRecord() throws Exception {
+        // the monitor is not this JVM's child: once it exited, /proc has nothing left to read its start time from
+        for (int i = 0; i < 30; i++) {
+            SandboxRecord r = rt.launch(LifecycleNativeTest.unconfined(name("quick"), List.of("/bin/sh", "-c", "exit 7")));
+            assertThat(r.monitorStartTime()).isPositive();
+            assertThat(r.initStartTime()).isPositive();
+            assertThat(rt.await(r.name(), Duration.ofSeconds(30)).orElseThrow().exitCode()).isEqualTo(7);
+            assertThat(rt.read(r.name()).monitorStartTime()).isEqualTo(r.monitorStartTime());
+            rt.remove(r.name());
+        }
+    }
+
+    @Test
     void sandboxesOutliveTheJvmThatOwnedTheZygote() throws Exception {
         String name = name("orphan");
         Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
