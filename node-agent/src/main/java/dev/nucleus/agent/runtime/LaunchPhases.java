@@ -14,7 +14,7 @@ public final class LaunchPhases {
             "cgroups (directories, limits)",
             "launch plan (LaunchPlanner, cached seccomp/Landlock)",
             "root directories, PlanEncoder",
-            "launcher spawned, plan written",
+            "launcher started (forked by the zygote, or spawned), plan written",
             "launcher: plan read and decoded, logs and pipes opened, clone → `started`",
             "record + state file (temp, fsync, rename), meanwhile: cgroup joins, the init's setup",
             "what is left of the cgroup joins and the init's setup → exec → `ok`");
