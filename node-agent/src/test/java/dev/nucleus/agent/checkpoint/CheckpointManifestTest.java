@@ -42,6 +42,49 @@ class CheckpointManifestTest {
     }
 
     @Test
+    void deferredPageImagesAreCheckedForSizeFirstAndForContentLater() throws Exception {
+        CheckpointManifest.sign(dir, key);
+        Path pages = dir.resolve("images/pages-1.img");
+        byte[] b = Files.readAllBytes(pages);
+        b[b.length / 2] ^= 0x55;
+        Files.write(pages, b);
+
+        // The same-size tampered page image passes the check before criu, and is named by the deferred check.
+        CheckpointManifest.Verified v = CheckpointManifest.verifyExcept(dir, key, CheckpointService.PAGE_DATA);
+        assertThat(v.deferred()).extracting(CheckpointManifest.Entry::path).containsExactly("images/pages-1.img");
+        assertThatThrownBy(v::verifyDeferred).isInstanceOfSatisfying(CheckpointException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.DigestMismatch);
+            assertThat(e.getMessage()).contains("images/pages-1.img");
+        });
+
+        // Every other file is checked before criu: a changed structure image is refused there.
+        b[b.length / 2] ^= 0x55;
+        Files.write(pages, b);
+        Files.writeString(dir.resolve("images/core-1.img"), "CORE");
+        assertThatThrownBy(() -> CheckpointManifest.verifyExcept(dir, key, CheckpointService.PAGE_DATA))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.DigestMismatch);
+                    assertThat(e.getMessage()).contains("images/core-1.img");
+                });
+
+        // A page image of another size is refused before criu too.
+        Files.writeString(dir.resolve("images/core-1.img"), "core");
+        Files.write(pages, Arrays.copyOf(b, b.length + 1));
+        assertThatThrownBy(() -> CheckpointManifest.verifyExcept(dir, key, CheckpointService.PAGE_DATA))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.DigestMismatch);
+                    assertThat(e.getMessage()).contains("images/pages-1.img", "found " + (b.length + 1) + " bytes");
+                });
+    }
+
+    @Test
+    void onlyPagesImagesAreDeferred() {
+        assertThat(CheckpointService.PAGE_DATA).accepts("images/pages-1.img", "images/pages-42.img")
+                .rejects("images/pagemap-1.img", "images/pages-shmem-1.img", "pages-1.img", "images/pages-1.img.x",
+                        "images/x/pages-1.img", "rootfs.tar", "metadata.json");
+    }
+
+    @Test
     void anotherNodeWithTheSameClusterKeyVerifies() throws Exception {
         CheckpointManifest.sign(dir, key);
         Path secret = tmp.resolve("secret-key");
