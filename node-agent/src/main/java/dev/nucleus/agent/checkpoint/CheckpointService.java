@@ -187,8 +187,8 @@ public final class CheckpointService {
     }
 
     /**
-     * criu under the monitor, with the gate as its post-restore hook. A refused gate is reported as the page
-     * check's own failure (DigestMismatch naming the image); a gate that was never opened by criu's hook while criu
+     * criu under the monitor, with the gate as its post-restore hook. A failed restore with a failed page check
+     * is reported as the page check's own failure (DigestMismatch naming the image); a gate that was never opened by criu's hook while criu
      * still succeeded is refused (fail closed: the tasks must not run unverified).
      */
     private long restoreGated(RestoreMonitor monitor, CriuRestore restore, CheckpointMetadata m, String digest,
@@ -201,7 +201,9 @@ public final class CheckpointService {
         } catch (CheckpointException e) {
             CheckpointException failure = e.criuLog().isEmpty() ? e.withCriuLog(CriuRunner.logTail(restore.logFile())) : e;
             gate.close();
-            Optional<CheckpointException> refused = gate.consulted() ? pages.failure() : Optional.empty();
+            // A page image that failed its digest explains any criu failure, whether or not criu got as far as
+            // asking the gate: report the tampered file, not criu's symptom of it (waits for the check to finish).
+            Optional<CheckpointException> refused = pages.failure();
             if (refused.isPresent()) {
                 throw refused.get().withCriuLog(failure.criuLog());
             }

@@ -30,7 +30,6 @@ final class RestoreGate implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private final Thread answerer;
-    private volatile boolean consulted;
     private volatile boolean released;
     private volatile long waitedMillis = -1;
 
@@ -71,7 +70,6 @@ final class RestoreGate implements AutoCloseable {
 
     private void answer(CompletableFuture<Void> pages) {
         try (SocketChannel hook = server.accept()) {
-            consulted = true;
             long asked = System.nanoTime();
             boolean ok;
             try {
@@ -88,11 +86,6 @@ final class RestoreGate implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Whether criu's hook asked (criu got as far as post-restore). */
-    boolean consulted() {
-        return consulted;
     }
 
     /** How long criu's hook waited for the answer (the page check still running), or -1 if it never asked. */

@@ -211,7 +211,7 @@ class CheckpointCliNativeTest {
         b[b.length / 2] ^= 0x55;
         Files.write(pages, b);
         CliResult tampered = nucleus("restore", tmp.resolve("ckpt").toString(), "--name", "c2-r");
-        assertThat(tampered.code()).isEqualTo(2);
+        assertThat(tampered.code()).as(tampered.err()).isEqualTo(2);
         assertThat(tampered.err()).startsWith("nucleus: DigestMismatch: ").contains(pages.getFileName().toString())
                 .hasLineCount(1);
         assertThat(tmp.resolve("state/sandboxes/c2-r")).doesNotExist();
