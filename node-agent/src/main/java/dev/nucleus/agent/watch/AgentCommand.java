@@ -77,7 +77,9 @@ public final class AgentCommand implements Callable<Integer> {
     NodeAdvertisement advertisement = NodeAdvertisement.of(capabilities, memoryTotalBytes());
     CgroupManager cgroups = CgroupManager.system(cgroupRoot);
     NodePolicies policies = NodePolicies.system(cgroupRoot);
-    SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), policies);
+    // Launchers fork from a zygote: no JVM spawn per launch, and no JVM thread waiting on each sandbox's monitor
+    // (a spawned launcher is this JVM's child, which the JDK reaps with one thread per live child).
+    SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), policies, true);
     CheckpointEngine criu;
     RuntimeEngine engine;
     try {
@@ -89,6 +91,7 @@ public final class AgentCommand implements Callable<Integer> {
       engine = new RuntimeEngine(runtime, policies, id -> usageOf(cgroups, id), service);
     } catch (CheckpointException e) {
       System.err.println("nucleus agent: checkpoint signing key: " + e.getMessage());
+      runtime.close();
       return 1;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
@@ -97,13 +100,19 @@ public final class AgentCommand implements Callable<Integer> {
       agent = NodeAgent.start(client, config, engine, criu, () -> advertisement, Clock.systemUTC());
     } catch (IOException | EngineException | RuntimeException e) {
       client.close();
+      runtime.close();
       System.err.println("nucleus agent: " + e.getMessage());
       return 1;
     }
-    // The hook stops the agent, never the sandboxes: they run on and the next agent adopts them.
+    // The hook stops the agent and its zygote, never the sandboxes: they run on and the next agent adopts them.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();
       client.close();
+      try {
+        runtime.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }, "nucleus-agent-shutdown"));
     Thread.currentThread().join();
     return 0;

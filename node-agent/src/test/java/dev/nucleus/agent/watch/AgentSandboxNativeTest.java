@@ -40,6 +40,7 @@ class AgentSandboxNativeTest {
   KubernetesClient client;
   Path stateRoot;
   NodeAgent agent;
+  SandboxRuntime agentRuntime;
 
   @BeforeEach
   void setUp(KubeControlPlane plane) throws Exception {
@@ -56,6 +57,7 @@ class AgentSandboxNativeTest {
     if (agent != null) {
       agent.close();
     }
+    closeAgentRuntime();
     ControlPlaneCluster.wipe(client);
     client.close();
     SandboxRuntime runtime = runtime();
@@ -64,6 +66,14 @@ class AgentSandboxNativeTest {
     }
     try (var s = Files.walk(stateRoot)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Stops the agent's zygote (as the agent's shutdown does); its sandboxes run on. */
+  void closeAgentRuntime() throws InterruptedException {
+    if (agentRuntime != null) {
+      agentRuntime.close();
+      agentRuntime = null;
     }
   }
 
@@ -78,9 +88,16 @@ class AgentSandboxNativeTest {
 
   /** Every cgroup directory named after the sandbox anywhere under /sys/fs/cgroup. */
   static List<Path> cgroupDirectoriesOf(String sandboxId) throws Exception {
-    try (var dirs = Files.find(Path.of("/sys/fs/cgroup"), 8,
-        (p, a) -> a.isDirectory() && p.getFileName() != null && p.getFileName().toString().equals(sandboxId))) {
-      return dirs.toList();
+    for (int attempt = 1; ; attempt++) {
+      try (var dirs = Files.find(Path.of("/sys/fs/cgroup"), 8,
+          (p, a) -> a.isDirectory() && p.getFileName() != null && p.getFileName().toString().equals(sandboxId))) {
+        return dirs.toList();
+      } catch (java.io.UncheckedIOException e) {
+        // Another test's cgroup vanished while the walk listed it (the machine is shared): walk again.
+        if (attempt == 5 || !(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -88,9 +105,12 @@ class AgentSandboxNativeTest {
     return SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT));
   }
 
+  /** As `nucleus agent` runs it: launchers forked from a zygote. */
   void startAgent() throws Exception {
     CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
-    RuntimeEngine engine = new RuntimeEngine(runtime(), NodePolicies.system(CGROUP_ROOT), id -> {
+    NodePolicies policies = NodePolicies.system(CGROUP_ROOT);
+    agentRuntime = SandboxRuntime.open(stateRoot, policies, true);
+    RuntimeEngine engine = new RuntimeEngine(agentRuntime, policies, id -> {
       try {
         return Optional.of(cgroups.open(id).usage());
       } catch (RuntimeException e) {
@@ -222,10 +242,11 @@ class AgentSandboxNativeTest {
     // before). "early" died sooner: only its directory exists, and the journal lost it.
     AssignmentJournal.open(MockCluster.config(stateRoot).journalDir()).write(new Assignment(
         new SandboxKey(NS, "late", late.getMetadata().getUid()), Assignment.Stage.ACCEPTED, null, "2026-11-30T02:00:00Z"));
-    SandboxRuntime previous = runtime();
+    SandboxRuntime previous = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT), true);
     SandboxRecord launched = previous.launch(SpecTranslator.translate(lateId, late.getSpec()));
     Files.delete(previous.stateDirectory().open(lateId).stateFile());
     previous.stateDirectory().create(earlyId);
+    previous.close(); // the previous agent's zygote went with it; the monitor it forked runs on
     assertThat(ProcessHandle.of(launched.initPid()).map(ProcessHandle::isAlive)).contains(true);
     assertThat(cgroupDirectoriesOf(lateId)).isNotEmpty();
 
@@ -258,6 +279,7 @@ class AgentSandboxNativeTest {
 
     agent.close(); // a new agent, with a new runtime instance, over the same state directory
     agent = null;
+    closeAgentRuntime();
     assertThat(ProcessHandle.of(before.getPid()).map(ProcessHandle::isAlive)).contains(true);
     startAgent();
 
