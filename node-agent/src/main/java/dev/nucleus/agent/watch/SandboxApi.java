@@ -41,15 +41,20 @@ final class SandboxApi {
     return Cache.metaNamespaceKeyFunc(sandbox);
   }
 
-  /** Sends a status merge patch built by {@link StatusPatches}; a sandbox deleted meanwhile is not an error. */
-  void patchStatus(SandboxKey key, String mergePatch) {
+  /**
+   * Sends a status merge patch built by {@link StatusPatches}; returns the object's resourceVersion after it, or null
+   * when the sandbox was deleted meanwhile (not an error).
+   */
+  String patchStatus(SandboxKey key, String mergePatch) {
     try {
-      client.resources(NucleusSandbox.class).resource(addressOf(key)).subresource("status")
+      NucleusSandbox patched = client.resources(NucleusSandbox.class).resource(addressOf(key)).subresource("status")
           .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
+      return patched == null ? null : patched.getMetadata().getResourceVersion();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;
       }
+      return null;
     }
   }
 

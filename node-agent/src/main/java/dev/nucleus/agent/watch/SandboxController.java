@@ -50,6 +50,8 @@ final class SandboxController {
   private final Map<String, NucleusSandboxStatus> sent = new ConcurrentHashMap<>();
   /** When each running sandbox's usage was last written (System.nanoTime), for {@link UsageWrites#MAX_AGE}. */
   private final Map<String, Long> usageWrittenAt = new ConcurrentHashMap<>();
+  /** The resourceVersion each UID's last status patch produced, to tell when the cache has caught up with it. */
+  private final Map<String, String> sentVersion = new ConcurrentHashMap<>();
 
   SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
       AgentMetrics metrics, Clock clock, CheckpointRegistry checkpoints, AgentEvents events,
@@ -322,6 +324,7 @@ final class SandboxController {
     lastSeen.remove(uid);
     sent.remove(uid);
     usageWrittenAt.remove(uid);
+    sentVersion.remove(uid);
   }
 
   private void record(Assignment assignment) throws IOException {
@@ -335,14 +338,19 @@ final class SandboxController {
     if (current != null && !key.uid().equals(current.getMetadata().getUid())) {
       return;
     }
-    NucleusSandboxStatus sentBefore = sent.get(key.uid());
+    NucleusSandboxStatus sentBefore = cacheHasLastWrite(key.uid(), current) ? null : sent.get(key.uid());
     NucleusSandboxStatus have = StatusPatches.overlay(current == null ? null : current.getStatus(), sentBefore);
     holdSmallUsageMoves(key.uid(), have, desired);
     Optional<String> patch = StatusPatches.mergePatchAgainst(have, desired);
     if (patch.isPresent()) {
       long begin = System.nanoTime();
-      api.patchStatus(key, patch.get());
+      String version = api.patchStatus(key, patch.get());
       metrics.observeStatusPatch(System.nanoTime() - begin);
+      if (version == null) {
+        sentVersion.remove(key.uid());
+      } else {
+        sentVersion.put(key.uid(), version);
+      }
       if (desired.getUsage() != null && !StatusPatches.sameUsage(have.getUsage(), desired.getUsage())) {
         usageWrittenAt.put(key.uid(), System.nanoTime());
       }
@@ -377,6 +385,25 @@ final class SandboxController {
     }
     NucleusSandboxStatus mine = sent.get(now.getUid());
     return mine == null || !StatusPatches.alreadyShows(after.getStatus(), mine);
+  }
+
+  /**
+   * Whether the cached object already includes this agent's last status write, or a later write of anyone's. Until
+   * then the agent's memory of what it sent is fresher than the cache; from then on the cache is the truth, also
+   * when another writer changed an agent field after us (an operator status patch computed from a view older than
+   * our Running can carry phase Scheduled), which the next reconcile then writes again. resourceVersions are etcd
+   * revisions here; one that is not a number leaves the cache in charge (at worst a field is sent twice).
+   */
+  private boolean cacheHasLastWrite(String uid, NucleusSandbox current) {
+    String mine = sentVersion.get(uid);
+    if (current == null || mine == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(current.getMetadata().getResourceVersion()) >= Long.parseLong(mine);
+    } catch (NumberFormatException e) {
+      return true;
+    }
   }
 
   /** While it runs, a usage reading that moved too little to matter keeps the written one ({@link UsageWrites}). */

@@ -124,6 +124,19 @@ class SandboxWatchTest {
   }
 
   @Test
+  void anAgentFieldALaterWriterChangedIsWrittenAgain() throws Exception {
+    String uid = client.resource(MockCluster.sandbox(NS, "clobbered", MockCluster.NODE)).create().getMetadata().getUid();
+    operatorStatus("clobbered");
+    startAgent();
+    await().atMost(Duration.ofSeconds(60)).until(() -> status("clobbered").getPhase() == SandboxPhase.Running);
+    // An operator status patch computed before it saw Running lands after it, carrying phase Scheduled.
+    ControlPlaneCluster.mergeStatus(client, NucleusSandbox.class, NS, "clobbered", "{\"status\":{\"phase\":\"Scheduled\"}}");
+    await().atMost(Duration.ofSeconds(60)).until(() -> status("clobbered").getPhase() == SandboxPhase.Running);
+    assertThat(status("clobbered").getPid()).isEqualTo(engine.facts(uid).orElseThrow().pid());
+    assertThat(engine.starts(uid)).isEqualTo(1);
+  }
+
+  @Test
   void sandboxesOfOtherNodesAreNotTouched() throws Exception {
     NucleusSandbox other = client.resource(MockCluster.sandbox(NS, "elsewhere", "node-b")).create();
     NucleusSandbox unplaced = client.resource(MockCluster.sandbox(NS, "unplaced", null)).create();
