@@ -372,6 +372,9 @@ static int init_process(char **argv) {
   pid_t workload = fork();
   if (workload < 0) die("init", "fork", argv[1]);
   if (workload == 0) {
+    // Ignored dispositions survive exec: an agent started under nohup would hand SIGHUP ignored to every workload,
+    // and a shell cannot trap a signal ignored on entry. The workload starts with every signal at its default.
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);  // EINVAL for KILL/STOP and libc's own: harmless
     if (sigprocmask(SIG_UNBLOCK, &init_signals, NULL)) die("exec", "sigprocmask", "");
     execvp(argv[1], argv + 1);  // environ is the workload's: execvp searches its PATH
     die("exec", "execve", argv[1]);

@@ -107,6 +107,24 @@ class SandboxInitNativeTest {
         assertThat(Files.readString(boxes.runtime.stateDirectory().open(c.name()).stdoutLog())).contains("got-hup\n", "got-int\n");
     }
 
+    @Test
+    void aSignalTheAgentIgnoresIsAtItsDefaultInTheWorkload() throws Exception {
+        // nohup starts the CLI with SIGHUP ignored, a disposition that survives exec into everything it starts; a
+        // shell cannot trap a signal that was ignored on entry, so only a reset in the init makes the trap fire.
+        Path state = Files.createTempDirectory("nucleus-nohup");
+        Process cli = new ProcessBuilder("nohup", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.nucleus.agent.cli.NucleusCli",
+                "--state-dir=" + state, "--cgroup-root=nucleus-test", "run", "--rm", "--", "/bin/sh", "-c",
+                "grep SigIgn /proc/self/status; trap 'echo got-hup' HUP; kill -HUP $$; echo after")
+                .redirectErrorStream(true).start();
+        String out = new String(cli.getInputStream().readAllBytes());
+        assertThat(cli.waitFor()).as(out).isZero();
+        assertThat(out).contains("got-hup\nafter\n").containsPattern("SigIgn:\\s+[0-9a-f]*[02468ace]\\n");
+        try (var left = Files.list(state.resolve("sandboxes"))) {
+            assertThat(left).as("--rm leaves no sandbox directory").isEmpty();
+        }
+    }
+
     static void awaitOutput(String name, String text) throws Exception {
         Path log = boxes.stateRoot.resolve("sandboxes").resolve(name).resolve("stdout.log");
         for (int i = 0; i < 3000 && !(Files.exists(log) && Files.readString(log).contains(text)); i++) {
