@@ -157,7 +157,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 phases.mark();
                 process = run.process();  // a forked launcher's handle exists once it said who it is
                 String[] pids = started.split("\t");
-                if (pids.length < 3 || !pids[0].equals("started")) {
+                if (pids.length != 6 || !pids[0].equals("started")) {
                     throw LaunchException.fromReport(started);
                 }
                 long monitorPid = Long.parseLong(pids[1]);
@@ -166,12 +166,12 @@ public final class SandboxRuntime implements AutoCloseable {
                 // other side of the pipe); launch() returns only after the exec AND the durable state file, so an agent
                 // that dies after it returned finds the sandbox to adopt. A failure below deletes it again.
                 // The launcher read both start times before releasing the init: neither can have exited by then.
-                long monitorStart = pids.length > 5 ? Long.parseLong(pids[4]) : kernel.startTime(monitorPid).orElse(-1);
-                long initStart = pids.length > 5 ? Long.parseLong(pids[5]) : kernel.startTime(initPid).orElse(-1);
+                long monitorStart = Long.parseLong(pids[4]);
+                long initStart = Long.parseLong(pids[5]);
                 SandboxRecord record = new SandboxRecord(name, config.command(), System.currentTimeMillis(),
                         monitorPid, monitorStart, initPid, initStart,
                         cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
-                        EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), pids.length > 3 && pids[3].equals("clone-into-cgroup")),
+                        EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), pids[3].equals("clone-into-cgroup")),
                         restartCount);
                 AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
                 phases.mark();

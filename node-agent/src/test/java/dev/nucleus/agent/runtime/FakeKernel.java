@@ -90,7 +90,7 @@ final class FakeKernel implements Kernel {
         lastPlan = plan;
         java.util.Deque<String> lines = new java.util.ArrayDeque<>();
         if (!failBeforeStart) {
-            lines.add("started\t4000\t4242");
+            lines.add("started\t4000\t4242\tcgroup-procs\t1\t2");  // the launcher's pids, how, start times
             startTimes.put(4000L, 1L);
             startTimes.put(4242L, 2L);
         }
