@@ -27,6 +27,14 @@ public final class AtomicFiles {
 
     /** Writes {@code bytes} to {@code target} atomically; a symlink at the temp path is refused, never followed. */
     public static void write(Path target, byte[] bytes) throws CheckpointException {
+        write(target, bytes, true);
+    }
+
+    /**
+     * Like {@link #write(Path, byte[])}; without {@code syncDirectory} the rename is not yet durable: the caller
+     * fsyncs the same directory after a later write there (one journal commit for both renames).
+     */
+    static void write(Path target, byte[] bytes, boolean syncDirectory) throws CheckpointException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
             clearStaleTemp(tmp);
@@ -41,9 +49,30 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(target.toAbsolutePath().getParent());
+            if (syncDirectory) {
+                fsyncDirectory(target.toAbsolutePath().getParent());
+            }
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new CheckpointException(Reason.SymlinkRefused, "temp file " + tmp + " appeared while writing", e);
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates {@code target} (O_CREAT|O_EXCL|O_NOFOLLOW, 0600) with {@code bytes}, not synced: for a file of a
+     * checkpoint tree, which the checkpoint's sync makes durable with the images before it is signed.
+     */
+    static void writeNew(Path target, byte[] bytes) throws CheckpointException {
+        try (FileChannel ch = FileChannel.open(target,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new CheckpointException(Reason.OutputNotEmpty, target + " appeared while writing the checkpoint", e);
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot write " + target + ": " + e.getMessage(), e);
         }

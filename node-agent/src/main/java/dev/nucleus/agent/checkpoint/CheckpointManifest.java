@@ -67,7 +67,10 @@ public final class CheckpointManifest {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
         }
         byte[] manifest = render(entries);
-        AtomicFiles.write(dir.resolve(MANIFEST), manifest);
+        // Both files are fsync'ed before their renames; the directory once, after the signature's rename: one commit
+        // for both names before this returns. A journaling filesystem commits the earlier rename no later than the
+        // later one; anywhere else a crash that kept the signature but lost the manifest is refused (ManifestMissing).
+        AtomicFiles.write(dir.resolve(MANIFEST), manifest, false);
         if (durable != null) {
             durable.await();
         }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
@@ -81,14 +83,22 @@ public final class CheckpointService {
         prepareEmptyDirectory(dir);
         phases.mark("checks");
         boolean keep = false;
+        CompletableFuture<CheckpointMetadata> metadata = null;
         try {
             Path images = dir.resolve(IMAGES);
             AtomicFiles.createPrivateDirectory(images);
-            AtomicFiles.write(dir.resolve(STDIO_FILE), SandboxProcesses.stdioPipes(t.initPid())
-                    .getBytes(StandardCharsets.US_ASCII));
-            archiveRoot(t.initPid(), dir.resolve(ROOTFS_ARCHIVE));
+            Path stdio = dir.resolve(STDIO_FILE);
+            Path archive = dir.resolve(ROOTFS_ARCHIVE);
+            // Neither is synced here: EarlySync starts on them with criu, BulkSync finishes before the signature.
+            AtomicFiles.writeNew(stdio, SandboxProcesses.stdioPipes(t.initPid()).getBytes(StandardCharsets.US_ASCII));
+            archiveRoot(t.initPid(), archive);
             phases.mark("root archive");
-            CriuResult r = dump(t, images, leaveRunning);
+            // What criu runs alongside: the metadata (nothing in it comes from the dump) and the images' writeback.
+            metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
+            CriuResult r;
+            try (EarlySync early = EarlySync.start(List.of(archive, stdio), images)) {
+                r = dump(t, images, leaveRunning);
+            }
             phases.mark("criu dump");
             if (!r.succeeded()) {
                 throw criuFailure("checkpoint of " + t.name(), r);
@@ -96,21 +106,43 @@ public final class CheckpointService {
             // From here the images may be the only copy of a stopped sandbox: a failure keeps them (unsigned, so
             // no restore accepts them) for an operator to inspect, instead of deleting them.
             keep = true;
-            CheckpointMetadata metadata = new CheckpointMetadata(t.sandboxId(), t.name(), t.initPid(), t.command(),
-                    System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
-                    usable.version(), t.limits(), t.volumes(), t.spec());
-            metadata.save(dir);
+            CheckpointMetadata m = await(metadata);
             phases.mark("metadata");
             BulkSync sync = BulkSync.start(dir);  // after the metadata's temp file is renamed: it walks the tree
             CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync);
             phases.mark("hash + sign");
             phases.parallel("sync (parallel)", sync.millis());
-            return new Checkpoint(dir, metadata, signed.digest(), signed.sizeBytes(),
+            return new Checkpoint(dir, m, signed.digest(), signed.sizeBytes(),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros(), phases.snapshot());
         } finally {
             if (!keep) {
+                if (metadata != null) {
+                    metadata.handle((m, e) -> null).join();  // its write must not land in a deleted directory
+                }
                 CriuRunner.deleteTree(dir);
             }
+        }
+    }
+
+    /** metadata.json, written (atomically, fsync'ed) while criu dumps; checkpoint_at is when the dump began. */
+    private CheckpointMetadata saveMetadata(CheckpointTarget t, Path dir) {
+        CheckpointMetadata m = new CheckpointMetadata(t.sandboxId(), t.name(), t.initPid(), t.command(),
+                System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
+                usable.version(), t.limits(), t.volumes(), t.spec());
+        try {
+            m.save(dir);
+        } catch (CheckpointException e) {
+            throw new CompletionException(e);
+        }
+        return m;
+    }
+
+    private static CheckpointMetadata await(CompletableFuture<CheckpointMetadata> metadata) throws CheckpointException {
+        try {
+            return metadata.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof CheckpointException c ? c : new CheckpointException(Reason.IoFailed,
+                    "cannot write the metadata: " + e.getCause(), e.getCause());
         }
     }
 
