@@ -30,6 +30,7 @@ public final class CheckpointBenchmark {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
         Path tmp = Files.createTempDirectory("nucleus-ckpt-bench");
         List<String> rows = new ArrayList<>();
         List<String> phaseRows = new ArrayList<>();
@@ -42,6 +43,10 @@ public final class CheckpointBenchmark {
             for (String[] w : new String[][] {{"small (sh counter)", "sh"}, {"256 MiB resident (python3)", "py"}}) {
                 List<Sample> nucleus = new ArrayList<>();
                 List<Sample> raw = new ArrayList<>();
+                // One uncounted round first: the agent is a long-running JVM, so class loading, the first JIT
+                // compilations (which run beside criu on the same 2 cores) and criu's probe are not what is measured.
+                runNucleus(sandboxes, service, tmp, w[1], -1);
+                runRaw(sandboxes, criu, tmp, w[1], -1);
                 for (int i = 0; i < runs; i++) {
                     nucleus.add(runNucleus(sandboxes, service, tmp, w[1], i));
                     raw.add(runRaw(sandboxes, criu, tmp, w[1], i));
@@ -55,6 +60,9 @@ public final class CheckpointBenchmark {
         } finally {
             CriuRunner.deleteTree(tmp);
         }
+        System.out.println("Load average before: " + loadBefore + "; after: "
+                + Files.readString(Path.of("/proc/loadavg")).strip() + "; " + runs + " iterations per row after one warm-up round");
+        System.out.println();
         System.out.println("| workload | dump median (ms) | restore median (ms) | image size | dump MiB/s | restore MiB/s |");
         System.out.println("|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
@@ -87,7 +95,7 @@ public final class CheckpointBenchmark {
 
     private static Sample runNucleus(LauncherSandboxes s, CheckpointService service, Path tmp, String kind, int i)
             throws Exception {
-        String name = "bn-" + kind + "-" + i;
+        String name = "bn-" + kind + "-" + (i < 0 ? "warm" : i);
         Path data = Files.createDirectories(tmp.resolve(name + "-data"));
         SandboxRecord r = start(s, data, kind, name);
         CheckpointTarget t = new CheckpointTarget(name, name, r.initPid(), r.command(), ResourceLimits.of(768L << 20, 0, 64, null),
@@ -110,7 +118,7 @@ public final class CheckpointBenchmark {
 
     /** The same sandbox, the same externals, the root layout prepared outside the timing: just the two commands. */
     private static Sample runRaw(LauncherSandboxes s, CriuRunner criu, Path tmp, String kind, int i) throws Exception {
-        String name = "br-" + kind + "-" + i;
+        String name = "br-" + kind + "-" + (i < 0 ? "warm" : i);
         Path data = Files.createDirectories(tmp.resolve(name + "-data"));
         SandboxRecord r = start(s, data, kind, name);
         Path images = Files.createDirectories(tmp.resolve(name + "-img"));
