@@ -11,7 +11,9 @@ import dev.nucleus.operator.config.OperatorConfig;
 import dev.nucleus.operator.config.OperatorInstance;
 import dev.nucleus.operator.events.EventRecorder;
 import dev.nucleus.operator.metrics.OperatorMetrics;
+import dev.nucleus.operator.model.NodeReservations;
 import dev.nucleus.operator.sandbox.NucleusSandboxReconciler;
+import dev.nucleus.operator.sandbox.SandboxTeardownReconciler;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.NonExitingLeaderElection;
 import dev.nucleus.operator.testing.RealControlPlane;
@@ -43,7 +45,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two replicas on one real API server with leader election on: the Quarkus application under test (replica A) and a
- * second JOSDK Operator running the same sandbox reconciler (replica B). Only the Lease holder reconciles; when the
+ * second JOSDK Operator running the same sandbox controllers (replica B). Only the Lease holder reconciles; when the
  * leader stops, the standby takes the Lease and places new sandboxes. Who acted is read from the server: the Lease
  * holder, the Events' reportingInstance and the status writer in managedFields (B's client has its own user agent).
  */
@@ -133,8 +135,10 @@ class LeaderHandoverTest {
         .build();
     Clock clock = Clock.systemUTC();
     OperatorInstance instance = new OperatorInstance(B);
-    var reconciler = new NucleusSandboxReconciler(config, new EventRecorder(clientB, clock, instance),
-        new OperatorMetrics(new SimpleMeterRegistry()), clock);
+    var events = new EventRecorder(clientB, clock, instance);
+    var reservations = new NodeReservations();
+    var reconciler = new NucleusSandboxReconciler(config, events, new OperatorMetrics(new SimpleMeterRegistry()),
+        reservations, clock);
     // JOSDK's metrics hook sees every reconciliation B starts (a Reconciler subclass here would be picked up by QOSDK).
     Metrics countReconciles = new Metrics() {
       @Override
@@ -146,6 +150,7 @@ class LeaderHandoverTest {
         .withMetrics(countReconciles)
         .withLeaderElectionConfiguration(OperatorBeans.leaderElection(config, instance, false)));
     operator.register(reconciler);
+    operator.register(new SandboxTeardownReconciler(config, events, reservations, clock));
     operator.start();
     return operator;
   }

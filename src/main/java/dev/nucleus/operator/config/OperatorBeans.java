@@ -1,12 +1,23 @@
 package dev.nucleus.operator.config;
 
+import dev.nucleus.operator.model.NodeReservations;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 
-/** CDI producers: the clock the model is handed, this replica's identity, and the leader-election Lease. */
+/**
+ * CDI producers: the clock the model is handed, the placements not yet reported by agents, this replica's identity,
+ * and the leader-election Lease.
+ */
 public class OperatorBeans {
+
+  /** Shared by the placing and the teardown controller of sandboxes: one places, both may release. */
+  @Produces
+  @Singleton
+  NodeReservations reservations() {
+    return new NodeReservations();
+  }
 
   @Produces
   @Singleton

@@ -8,14 +8,16 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * JSON merge patches: status patches carry only operator-owned fields (so an agent's concurrent write survives),
- * label patches only the labels that differ. A status patch goes to the status subresource, which ignores
- * metadata, so a placement is two writes: the label, then the status.
+ * label patches only the labels that differ (and the finalizer when it is missing). A status patch goes to the
+ * status subresource, which ignores metadata, so a placement is two writes: label and finalizer, then the status.
  */
 public final class Patches {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +37,17 @@ public final class Patches {
 
   /** Sets (or, for null values, removes) labels that differ from the resource's current ones. */
   public static <T extends HasMetadata> T labels(Context<T> context, T resource, Map<String, String> wanted) {
+    return metadata(context, resource, wanted, null);
+  }
+
+  /**
+   * Sets labels as {@link #labels} does and, in the same merge patch, adds {@code finalizer} when the resource lacks
+   * it. RFC 7386 replaces the finalizers list whole, so that patch carries the resource's resourceVersion: a list
+   * another writer changed meanwhile makes it fail with a conflict (and the pass retry) instead of being lost. The
+   * API server refuses a new finalizer on an object being deleted, so a late patch cannot hold one back either.
+   */
+  public static <T extends HasMetadata> T metadata(Context<T> context, T resource, Map<String, String> wanted,
+      String finalizer) {
     Map<String, String> current = resource.getMetadata().getLabels() == null ? Map.of()
         : resource.getMetadata().getLabels();
     Map<String, Object> diff = new HashMap<>();
@@ -43,11 +56,21 @@ public final class Patches {
         diff.put(k, v);
       }
     });
-    if (diff.isEmpty()) {
+    Map<String, Object> metadata = new HashMap<>();
+    if (!diff.isEmpty()) {
+      metadata.put("labels", diff);
+    }
+    if (finalizer != null && !resource.hasFinalizer(finalizer)) {
+      List<String> finalizers = new ArrayList<>(resource.getMetadata().getFinalizers() == null ? List.of()
+          : resource.getMetadata().getFinalizers());
+      finalizers.add(finalizer);
+      metadata.put("finalizers", finalizers);
+      metadata.put("resourceVersion", resource.getMetadata().getResourceVersion());
+    }
+    if (metadata.isEmpty()) {
       return resource;
     }
-    return remember(context, resource, patch(context.getClient(), resource, Map.of("metadata", Map.of("labels", diff)),
-        false));
+    return remember(context, resource, patch(context.getClient(), resource, Map.of("metadata", metadata), false));
   }
 
   /**

@@ -28,11 +28,10 @@ import dev.nucleus.operator.model.SandboxValidator.RestoreSource;
 import dev.nucleus.operator.model.SpecProblem;
 import dev.nucleus.operator.placement.AgentDirectory;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -49,24 +48,26 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Reconciles NucleusSandbox: validate, place on a live capable agent, follow what the agent reports, notice node
- * loss, and hold the teardown finalizer until the agent confirms. Decisions live in the pure model package.
+ * Reconciles NucleusSandbox: validate, place on a live capable agent (adding the teardown finalizer with the node
+ * label, one write), follow what the agent reports, notice node loss. Decisions live in the pure model package;
+ * deleted sandboxes are {@link SandboxTeardownReconciler}'s (JOSDK does not call this controller for them).
  */
-@ControllerConfiguration(name = "nucleussandbox", finalizerName = NucleusNames.TEARDOWN_FINALIZER,
-    generationAwareEventProcessing = false)
-public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cleaner<NucleusSandbox> {
+@ControllerConfiguration(name = "nucleussandbox", generationAwareEventProcessing = false)
+public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox> {
   private final OperatorConfig config;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
-  private final NodeReservations reservations = new NodeReservations();
+  private final NodeReservations reservations;
   private AgentDirectory<NucleusSandbox> agents;
   private InformerEventSource<NucleusCheckpoint, NucleusSandbox> checkpoints;
 
-  public NucleusSandboxReconciler(OperatorConfig config, EventRecorder events, OperatorMetrics metrics, Clock clock) {
+  public NucleusSandboxReconciler(OperatorConfig config, EventRecorder events, OperatorMetrics metrics,
+      NodeReservations reservations, Clock clock) {
     this.config = config;
     this.events = events;
     this.metrics = metrics;
+    this.reservations = reservations;
     this.clock = clock;
   }
 
@@ -106,8 +107,7 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
     var observation = new SandboxObservation(generation(sandbox), false, problems, outcome.nodeName(),
         outcome.unschedulableMessage(), outcome.nodeLostMessage(), outcome.replaced());
     var update = SandboxStatusAggregator.aggregate(status, observation, now);
-    NucleusSandbox latest = outcome.nodeName() == null ? sandbox
-        : Patches.labels(context, sandbox, Map.of(NucleusNames.NODE_LABEL, outcome.nodeName()));
+    NucleusSandbox latest = outcome.nodeName() == null ? sandbox : label(context, sandbox, outcome.nodeName());
     if (update.changed()) {
       Patches.status(context, latest, update.mergePatch());
       TransitionEvents.emit(events, sandbox, update.transitions());
@@ -116,27 +116,22 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox>, Cle
     return requeue(sandbox, problems, outcome, update.status(), live, now);
   }
 
-  @Override
-  public DeleteControl cleanup(NucleusSandbox sandbox, Context<NucleusSandbox> context) {
-    reservations.release(sandbox.getMetadata().getUid());
-    var status = sandbox.getStatus();
-    String node = status == null ? null : status.getNodeName();
-    Optional<AgentNode> agent = node == null ? Optional.empty() : agents.agent(node);
-    Instant now = clock.instant();
-    if (SandboxLifecycle.teardownConfirmed(sandbox.getMetadata(), node)
-        || agent.map(a -> a.isLostPastGrace(now, config.leaseGracePeriod())).orElse(true)) {
-      events.normal(sandbox, Reasons.FINALIZED, node == null ? "never placed: nothing to tear down"
-          : "teardown on node " + node + " complete or node lost; removing finalizer");
-      return DeleteControl.defaultDelete();
+  /**
+   * Labels the sandbox with its node and adds the teardown finalizer in the same patch: from the moment an agent can
+   * select the sandbox, its deletion waits for that agent. A patch that fails (the sandbox was deleted meanwhile, or
+   * changed under the finalizer list's resourceVersion) gives the reservation back; the pass is retried.
+   */
+  private NucleusSandbox label(Context<NucleusSandbox> context, NucleusSandbox sandbox, String node) {
+    try {
+      return Patches.metadata(context, sandbox, Map.of(NucleusNames.NODE_LABEL, node),
+          NucleusNames.TEARDOWN_FINALIZER);
+    } catch (KubernetesClientException e) {
+      var status = sandbox.getStatus();
+      if (status == null || !node.equals(status.getNodeName())) {
+        reservations.release(sandbox.getMetadata().getUid());
+      }
+      throw e;
     }
-    var observation = new SandboxObservation(generation(sandbox), true, List.of(), node, null, null, false);
-    var update = SandboxStatusAggregator.aggregate(status, observation, now);
-    if (update.changed()) {
-      Patches.status(context, sandbox, update.mergePatch());
-      TransitionEvents.emit(events, sandbox, update.transitions());
-    }
-    Duration untilLost = Duration.between(now, agent.get().lostAt(config.leaseGracePeriod())).plusSeconds(1);
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(Math.max(1000, untilLost.toMillis()));
   }
 
   /** Places or keeps the sandbox, counting the placements the agents' Leases do not show yet. */

@@ -26,6 +26,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -33,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -196,6 +199,76 @@ class NucleusSandboxReconcilerTest {
   }
 
   @Test
+  void placementWritesTheFinalizerWithTheLabelInOnePatchThenTheStatus() {
+    agents.start("worker", capabilities(7, true, 0, "{}"));
+    List<NucleusSandbox> versions = new CopyOnWriteArrayList<>();
+    try (var watch = client.resources(NucleusSandbox.class).inNamespace(NS).withName("watched")
+        .watch(new Watcher<>() {
+          @Override
+          public void eventReceived(Action action, NucleusSandbox sandbox) {
+            versions.add(sandbox);
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {}
+        })) {
+      create("watched", s -> {});
+      awaitPlacedOn("watched", "worker");
+      await().atMost(WAIT).until(() -> versions.stream().anyMatch(v -> nodeOf(v) != null));
+    }
+
+    // Every stored version is one write: create, metadata (finalizer + label together), status (node, conditions).
+    assertThat(labelsOf(versions.get(0))).doesNotContainKey(NucleusNames.NODE_LABEL);
+    assertThat(versions.get(1).getMetadata().getLabels()).containsEntry(NucleusNames.NODE_LABEL, "worker");
+    assertThat(versions.get(1).getMetadata().getFinalizers()).containsExactly(NucleusNames.TEARDOWN_FINALIZER);
+    assertThat(nodeOf(versions.get(1))).isNull();
+    assertThat(nodeOf(versions.get(2))).isEqualTo("worker");
+    assertThat(versions).filteredOn(v -> labelsOf(v).containsKey(NucleusNames.NODE_LABEL))
+        .allSatisfy(v -> assertThat(v.getMetadata().getFinalizers()).contains(NucleusNames.TEARDOWN_FINALIZER));
+  }
+
+  @Test
+  void aSandboxNeverPlacedHoldsNoFinalizerAndIsGoneAtOnce() {
+    agents.start("old", capabilities(3, false, 0, "{}"));
+    create("nowhere", s -> s.setSecurity(new Security().setLandlock(new Landlock().setTcpBind(List.of(8080)))));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(condition("nowhere", ConditionTypes.SCHEDULED).getReason())
+        .isEqualTo(Reasons.UNSCHEDULABLE));
+    assertThat(get("nowhere").getMetadata().getFinalizers()).isNullOrEmpty();
+
+    client.resource(get("nowhere")).delete();
+
+    await().atMost(WAIT).until(() -> get("nowhere") == null);
+  }
+
+  @Test
+  void aSandboxBeingDeletedIsNeverPlaced() {
+    var held = new NucleusSandbox();
+    held.setMetadata(new ObjectMetaBuilder().withName("held").withNamespace(NS)
+        .withFinalizers("test.nucleus.dev/hold").build());
+    held.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/true")));
+    client.resource(held).create();
+    client.resource(held).delete();
+    await().atMost(WAIT).until(() -> get("held").getMetadata().getDeletionTimestamp() != null);
+
+    agents.start("worker", capabilities(7, true, 0, "{}"));
+    create("after", s -> {});
+    awaitPlacedOn("after", "worker"); // the operator has seen the agent
+
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).untilAsserted(() -> {
+      var deleting = get("held");
+      assertThat(labelsOf(deleting)).doesNotContainKey(NucleusNames.NODE_LABEL);
+      assertThat(deleting.getMetadata().getFinalizers()).containsExactly("test.nucleus.dev/hold");
+      assertThat(nodeOf(deleting)).isNull();
+    });
+    var deleting = get("held");
+    client.resource(deleting).edit(sb -> {
+      sb.getMetadata().setFinalizers(List.of());
+      return sb;
+    });
+    await().atMost(WAIT).until(() -> get("held") == null);
+  }
+
+  @Test
   void deletionWaitsForTheAgentsTeardown() {
     agents.start("worker", capabilities(7, true, 0, "{}"));
     create("victim", s -> {});
@@ -217,6 +290,25 @@ class NucleusSandboxReconcilerTest {
   }
 
   @Test
+  void aDeletedSandboxWhoseNodeIsLostIsReleasedWithoutConfirmation() {
+    agents.start("fading", capabilities(7, true, 0, "{}"));
+    create("orphan", s -> {});
+    var placed = awaitPlacedOn("orphan", "fading");
+    client.resource(placed).delete();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get("orphan").getStatus().getPhase())
+        .isEqualTo(SandboxPhase.Terminating));
+    // The agent still renews: without its confirmation the finalizer holds.
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> get("orphan") != null);
+
+    agents.stop("fading");
+
+    // Lease of 4 s plus the tests' 3 s grace: nobody is left to confirm, so the finalizer goes.
+    await().atMost(WAIT).until(() -> get("orphan") == null);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(eventsFor("orphan"))
+        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo(Reasons.FINALIZED)));
+  }
+
+  @Test
   void aFinishedSandboxIsDeletedAfterItsTtl() {
     agents.start("worker", capabilities(7, true, 0, "{}"));
     var sandbox = create("brief", s -> s.setLifecycle(new Lifecycle().setTtlSecondsAfterFinished(1L)));
@@ -232,5 +324,14 @@ class NucleusSandboxReconcilerTest {
     });
     agents.confirmTeardown(get("brief"), "worker");
     await().atMost(WAIT).until(() -> get("brief") == null);
+  }
+
+  private static String nodeOf(NucleusSandbox sandbox) {
+    return sandbox.getStatus() == null ? null : sandbox.getStatus().getNodeName();
+  }
+
+  private static Map<String, String> labelsOf(NucleusSandbox sandbox) {
+    var labels = sandbox.getMetadata().getLabels();
+    return labels == null ? Map.of() : labels;
   }
 }
