@@ -83,6 +83,36 @@ class NodeReservationsTest {
     var renewedAfter = Map.of("a", agent("a", GIB, 64 * GIB, started.plusSeconds(2)));
     assertThat(reservations.withReservations(renewedAfter, "other").get("a").memoryCommittedBytes())
         .as("counted once, by the Lease").isEqualTo(GIB);
+    assertThat(reservations.size()).as("a reflected reservation has done its job").isZero();
+  }
+
+  @Test
+  void runningSumsFollowPlacementsStartsMovesAndReleases() {
+    var reservations = new NodeReservations();
+    var agents = Map.of("a", agent("a", 0, 64 * GIB, NOW), "b", agent("b", 0, 64 * GIB, NOW));
+    for (int i = 0; i < 4; i++) {
+      placeNew(reservations, "sb-" + i, GIB, agents);
+    }
+    var seen = reservations.withReservations(agents, "other");
+    assertThat(seen.get("a").memoryCommittedBytes() + seen.get("b").memoryCommittedBytes()).isEqualTo(4 * GIB);
+    assertThat(seen.get("a").sandboxesRunning()).isEqualTo(2);
+
+    reservations.started("sb-0", NOW.plusSeconds(1)); // started, not yet in a Lease: still counted
+    reservations.release("sb-1");
+    String node2 = placeNew(reservations, "sb-2", GIB, agents).nodeName(); // scheduled again: still one reservation
+    seen = reservations.withReservations(agents, "other");
+    assertThat(seen.get("a").memoryCommittedBytes() + seen.get("b").memoryCommittedBytes()).isEqualTo(3 * GIB);
+    assertThat(reservations.size()).isEqualTo(3);
+    assertThat(reservations.withReservations(agents, "sb-2").get(node2).memoryCommittedBytes())
+        .as("its own reservation is not counted against it")
+        .isEqualTo(seen.get(node2).memoryCommittedBytes() - GIB);
+
+    for (String sb : new String[] {"sb-0", "sb-2", "sb-3"}) {
+      reservations.release(sb);
+    }
+    seen = reservations.withReservations(agents, "other");
+    assertThat(seen.get("a").memoryCommittedBytes() + seen.get("b").memoryCommittedBytes()).isZero();
+    assertThat(seen.get("a").sandboxesRunning() + seen.get("b").sandboxesRunning()).isZero();
   }
 
   @Test
