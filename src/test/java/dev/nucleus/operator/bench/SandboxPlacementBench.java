@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.client.WatcherException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.nio.file.Path;
@@ -27,13 +29,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * On demand only ({@code -Dgroups=bench -Doperator.excludedGroups=none}): 1,000 sandboxes created at once against the
  * real API server with three fake agents; measures create→Scheduled per sandbox from the client's side (create call start to
- * the watch event that shows status.nodeName) and the total time until the last one is placed.
+ * the watch event that shows status.nodeName) and the total time until the last one is placed, and where the
+ * machine's CPU went meanwhile ({@link CpuShares}).
  */
 @QuarkusTest
 @WithTestResource(RealControlPlane.class)
@@ -41,6 +45,7 @@ import org.junit.jupiter.api.Test;
 class SandboxPlacementBench {
   private static final int COUNT = Integer.getInteger("bench.count", 1000);
   private static final String NS = "bench";
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   @Inject
   KubernetesClient client;
@@ -74,6 +79,8 @@ class SandboxPlacementBench {
         public void onClose(WatcherException cause) {}
       });
       ExecutorService creators = Executors.newFixedThreadPool(16);
+      LongAdder creatorNanos = new LongAdder();
+      CpuShares cpu = CpuShares.start();
       long start = System.nanoTime();
       for (int i = 0; i < COUNT; i++) {
         String name = "sb-" + i;
@@ -85,8 +92,10 @@ class SandboxPlacementBench {
           // 1,000 x 32Mi fits, 1,000 x 64Mi would not and a third would rightly stay Unschedulable).
           sb.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/true"))
               .setResources(new Resources().setMemory("32Mi")));
+          long cpuBefore = THREADS.getCurrentThreadCpuTime();
           createdAt.put(name, System.nanoTime());
           client.resource(sb).create();
+          creatorNanos.add(THREADS.getCurrentThreadCpuTime() - cpuBefore);
         });
       }
       creators.shutdown();
@@ -94,11 +103,12 @@ class SandboxPlacementBench {
       long created = System.nanoTime();
       assertThat(done.await(20, TimeUnit.MINUTES)).as("all %d sandboxes scheduled", COUNT).isTrue();
       long end = System.nanoTime();
+      String cpuShares = cpu.report(creatorNanos.sum());
       watch.close();
       String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
       report(createdAt, scheduledAt, start, created, end,
           "per_node=" + new TreeMap<>(perNode) + " loadavg_before=[" + loadBefore + "] loadavg_after=["
-              + loadAfter + "]");
+              + loadAfter + "] " + cpuShares);
     }
   }
 
