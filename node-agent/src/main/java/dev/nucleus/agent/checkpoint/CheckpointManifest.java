@@ -56,13 +56,21 @@ public final class CheckpointManifest {
      * Like {@link #sign(Path, CheckpointKey)}; the signature, which makes the checkpoint valid, is written only once
      * {@code durable} (when not null) has the tree on disk.
      */
-    static Signed sign(Path dir, CheckpointKey key, BulkSync durable)
+    static Signed sign(Path dir, CheckpointKey key, BulkSync durable) throws CheckpointException {
+        return sign(dir, key, durable, Map.of());
+    }
+
+    /**
+     * Like {@link #sign(Path, CheckpointKey, BulkSync)}, with the digests of leading pieces of large files already
+     * known ({@link PageFollower}); every other byte of the tree is read and hashed here.
+     */
+    static Signed sign(Path dir, CheckpointKey key, BulkSync durable, Map<String, List<byte[]>> knownPieces)
             throws CheckpointException {
         Map<String, Entry> entries = walk(dir);
         List<Entry> files = entries.values().stream().filter(e -> e.size() >= 0)
                 .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList();
         try {
-            ParallelHash.hashAll(dir, files).forEach(e -> entries.put(e.path(), e));
+            ParallelHash.hashAll(dir, files, knownPieces).forEach(e -> entries.put(e.path(), e));
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
         }

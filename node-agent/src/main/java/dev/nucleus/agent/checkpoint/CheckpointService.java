@@ -95,10 +95,8 @@ public final class CheckpointService {
             phases.mark("root archive");
             // What criu runs alongside: the metadata (nothing in it comes from the dump) and the images' writeback.
             metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
-            CriuResult r;
-            try (EarlySync early = EarlySync.start(List.of(archive, stdio), images)) {
-                r = dump(t, images, leaveRunning);
-            }
+            Dumped d = dump(t, dir, List.of(archive, stdio), leaveRunning);
+            CriuResult r = d.result();
             phases.mark("criu dump");
             if (!r.succeeded()) {
                 throw criuFailure("checkpoint of " + t.name(), r);
@@ -109,8 +107,9 @@ public final class CheckpointService {
             CheckpointMetadata m = await(metadata);
             phases.mark("metadata");
             BulkSync sync = BulkSync.start(dir);  // after the metadata's temp file is renamed: it walks the tree
-            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync);
+            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync, d.pieces());
             phases.mark("hash + sign");
+            phases.parallel("page pieces hashed during criu", d.pieceCount());
             phases.parallel("sync (parallel)", sync.millis());
             return new Checkpoint(dir, m, signed.digest(), signed.sizeBytes(),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros(), phases.snapshot());
@@ -146,20 +145,41 @@ public final class CheckpointService {
         }
     }
 
+    /** One criu dump: its result and the digests of the page-image pieces hashed while criu wrote them. */
+    private record Dumped(CriuResult result, Map<String, List<byte[]>> pieces, int pieceCount) {
+    }
+
     /**
      * criu dump at its default log level; a failure that left the sandbox running is dumped once more at
      * {@link CriuRunner#VERBOSE}, for the full log (and the checkpoint, if the failure was transient).
      */
-    private CriuResult dump(CheckpointTarget t, Path images, boolean leaveRunning) throws CheckpointException {
-        CriuResult r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"),
-                t.volumes(), leaveRunning, List.of("--external", "mnt[]"))));
+    private Dumped dump(CheckpointTarget t, Path dir, List<Path> written, boolean leaveRunning)
+            throws CheckpointException {
+        Dumped d = followedDump(t, dir, written, leaveRunning, List.of("--external", "mnt[]"));
+        CriuResult r = d.result();
         if (r.succeeded() || r.timedOut() || !SandboxProcesses.isRunning(t.initPid())) {
-            return r;
+            return d;
         }
+        Path images = dir.resolve(IMAGES);
         CriuRunner.deleteTree(images);
         AtomicFiles.createPrivateDirectory(images);
-        return runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"), t.volumes(),
-                leaveRunning, List.of("--external", "mnt[]", CriuRunner.VERBOSE))));
+        return followedDump(t, dir, written, leaveRunning, List.of("--external", "mnt[]", CriuRunner.VERBOSE));
+    }
+
+    /**
+     * One criu dump, followed while it runs: the files written so far and each finished image are fdatasync'ed
+     * ({@link EarlySync}) and the page images' complete pieces hashed ({@link PageFollower}), each attempt afresh.
+     */
+    private Dumped followedDump(CheckpointTarget t, Path dir, List<Path> written, boolean leaveRunning,
+            List<String> args) throws CheckpointException {
+        Path images = dir.resolve(IMAGES);
+        PageFollower pages = PageFollower.start(dir, images, PAGE_DATA);
+        CriuResult r;
+        try (pages; EarlySync early = EarlySync.start(written, images)) {
+            r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"), t.volumes(),
+                    leaveRunning, args)));
+        }
+        return new Dumped(r, pages.digests(), pages.pieces());
     }
 
     /**

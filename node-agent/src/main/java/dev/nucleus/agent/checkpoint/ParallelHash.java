@@ -11,6 +11,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +37,15 @@ final class ParallelHash {
 
     /** The entries with their hash; a file whose size changed since the walk fails, as does an unreadable one. */
     static List<CheckpointManifest.Entry> hashAll(Path root, List<CheckpointManifest.Entry> files) throws IOException {
+        return hashAll(root, files, Map.of());
+    }
+
+    /**
+     * Like {@link #hashAll(Path, List)}, with the digests of leading pieces already known by path ({@code known}:
+     * pieces 0..n-1, hashed by the {@link PageFollower} while criu appended to the file); only the others are read.
+     */
+    static List<CheckpointManifest.Entry> hashAll(Path root, List<CheckpointManifest.Entry> files,
+            Map<String, List<byte[]>> known) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "checkpoint-hash");
             t.setDaemon(true);
@@ -43,8 +55,14 @@ final class ParallelHash {
             List<List<Future<byte[]>>> pieces = new ArrayList<>();
             for (CheckpointManifest.Entry e : files) {
                 List<Future<byte[]>> parts = new ArrayList<>();
+                List<byte[]> done = e.size() > CHUNK ? known.getOrDefault(e.path(), List.of()) : List.of();
                 for (long off = 0; off == 0 || off < e.size(); off += CHUNK) {
                     long from = off;
+                    int index = (int) (off / CHUNK);
+                    if (index < done.size() && off + CHUNK <= e.size()) {
+                        parts.add(CompletableFuture.completedFuture(done.get(index)));
+                        continue;
+                    }
                     parts.add(pool.submit(() -> piece(root.resolve(e.path()), from, Math.min(CHUNK, e.size() - from),
                             e.size())));
                 }
@@ -95,6 +113,30 @@ final class ParallelHash {
             }
             if (ch.size() != fileSize) {
                 throw new IOException(file + " changed size while hashed");
+            }
+        }
+        return sha.digest();
+    }
+
+    /**
+     * SHA-256 of the {@link #CHUNK} bytes at {@code offset} of a file that may still grow, or null if {@code stop}
+     * said so first or the piece is not all there.
+     */
+    static byte[] growingPiece(Path file, long offset, BooleanSupplier stop) throws IOException {
+        MessageDigest sha = sha256();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+            for (long pos = offset, end = offset + CHUNK; pos < end; ) {
+                if (stop.getAsBoolean()) {
+                    return null;
+                }
+                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+                int n = ch.read(buf, pos);
+                if (n <= 0) {
+                    return null;
+                }
+                sha.update(buf.array(), 0, n);
+                pos += n;
             }
         }
         return sha.digest();
