@@ -318,38 +318,47 @@ static void landlock(struct plan *p) {
   close(rs);
 }
 
-static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w, int verdict_w) {
+// The monitor's "go": every cgroup of the plan joined, the id maps written.
+static void await_go(int go_r) {
   char go;
-  // 1. Wait until the monitor has put us into the sandbox's cgroups and written our id maps.
   if (read(go_r, &go, 1) != 1) { errno = ECHILD; die("sync", "read", "monitor went away"); }
   close(go_r);
-  if ((p->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) || setresuid(0, 0, 0))) die("userns", "setresuid", "0");
-  // 2. The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
-  if (p->clone_flags & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP)) die("namespaces", "unshare", "cgroup");
-  // 3. Session leader inside the pid namespace: no controlling terminal, and CRIU can dump the session.
+}
+
+static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w, int verdict_w) {
+  int userns = p->clone_flags & CLONE_NEWUSER;
+  // 1. In a user namespace nothing can be set up before the monitor wrote the id maps: wait for "go" first.
+  if (userns) await_go(go_r);
+  if (userns && (setresgid(0, 0, 0) || setresuid(0, 0, 0))) die("userns", "setresuid", "0");
+  // 2. Session leader inside the pid namespace: no controlling terminal, and CRIU can dump the session.
   if (setsid() < 0) die("session", "setsid", "");
   if (p->hostname && sethostname(p->hostname, strlen(p->hostname))) die("hostname", "sethostname", p->hostname);
   if (p->lo_up) loopback_up();
-  // 4. Mounts (the agent put "make / rprivate" first, so nothing propagates back to the host), then pivot_root.
+  // 3. Mounts (the agent put "make / rprivate" first, so nothing propagates back to the host), then pivot_root.
   for (int i = 0; i < p->op.n; i++) apply_op(p->op.v[i], p->op.len[i]);
   pivot(p->root);
   if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
-  // 5. Nothing of the agent's may leak in: only stdio and the error pipe survive.
+  // 4. Without a user namespace the mounts above ran while the monitor joined the cgroups (each v1 migration waits
+  // for an RCU grace period); no step below, and no workload, runs before every join is done.
+  if (!userns) await_go(go_r);
+  // 5. The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
+  if (p->clone_flags & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP)) die("namespaces", "unshare", "cgroup");
+  // 6. Nothing of the agent's may leak in: only stdio and the error pipe survive.
   stdio_and_close_fds(out_w, err_w, verdict_w);
   rlimits(p);
-  // 6. Privileges: bounding/ambient, then identity, then the final capability sets.
+  // 7. Privileges: bounding/ambient, then identity, then the final capability sets.
   drop_bounding_and_ambient(p->caps);
   switch_identity(p);
   set_final_caps(p);
-  // 7. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
+  // 8. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
   if (p->landlock) landlock(p);
-  // 8. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
+  // 9. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
   if (p->bpflen) {
     struct sock_fprog prog = {(unsigned short)(p->bpflen / sizeof(struct sock_filter)), (struct sock_filter *)p->bpf};
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
   }
-  // 9. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
+  // 10. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
   // mapping of the tree lives in the sandbox's mount namespace (CRIU must find them there). The forwarded signals
   // are blocked first; the mask survives exec, so none arrives before init_loop waits for it.
   char *argv[MAXV + 2] = {"nucleus-init"}, *envp[MAXV + 1] = {0};
@@ -748,7 +757,8 @@ int main(int argc, char **argv) {
                    into ? "clone-into-cgroup" : "cgroup-procs", start_time(getpid()), start_time(init));
   if (write(1, line, m) < 0) {}
 
-  // Join the cgroups for the child before it runs a single step: every process of the sandbox is charged and killable.
+  // Join the cgroups before the child runs a step after its mounts (before its first step with a user namespace):
+  // every process of the sandbox is charged and killable before any of its own code runs.
   char pidstr[32], path[4096];
   snprintf(pidstr, sizeof pidstr, "%d", init);
   snprintf(path, sizeof path, "%s/cgroup.procs", into ? p.cgroup_into : "");
@@ -768,7 +778,8 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "/proc/%d/uid_map", init);
     write_file("userns", path, p.uidmap, strlen(p.uidmap));
   }
-  if (write(go[1], "g", 1) != 1) { kill(init, SIGKILL); die("sync", "write", "go"); }
+  // "go" fails only when the init is gone: one that failed in its mounts left its reason on the error pipe.
+  int went = write(go[1], "g", 1) == 1;
   close(go[1]);
 
   // The error pipe closes at the child's exec (CLOEXEC); any bytes on it are the child's failure line.
@@ -777,6 +788,8 @@ int main(int argc, char **argv) {
   close(errp[0]);
   if (got > 0) {
     if (write(1, line, got) < 0) {}
+  } else if (!went) {
+    kill(init, SIGKILL); die("sync", "write", "go");
   } else {
     m = snprintf(line, sizeof line, "ok\t%d\n", init);
     if (write(1, line, m) < 0) {}

@@ -144,6 +144,12 @@ class PolicyWallsNativeTest {
         }
         assertThat(memberships).filteredOn(l -> l.startsWith("0::")).singleElement().asString().endsWith("/" + c.name());
         boxes.runtime.remove(c.name());
+
+        // The init's mounts overlap the monitor's joins; its cgroup namespace comes after the last of them. Had any
+        // join come later, that hierarchy would show a path outside the namespace's root here, not "/".
+        NativeSandboxes.Run seen = boxes.run(c.withCommand(List.of("/bin/cat", "/proc/self/cgroup")));
+        assertThat(seen.exit().exitCode()).isZero();
+        assertThat(seen.stdout().lines().toList()).hasSize(memberships.size()).allMatch(l -> l.endsWith(":/"), "ends with :/");
     }
 
     @Test
