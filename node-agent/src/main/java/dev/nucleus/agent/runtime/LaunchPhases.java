@@ -16,11 +16,15 @@ public final class LaunchPhases {
             "root directories, PlanEncoder",
             "launcher started (forked by the zygote, or spawned), plan written",
             "launcher: plan read and decoded, logs and pipes opened, clone → `started`",
-            "record + state file (temp, fsync, rename), meanwhile: cgroup joins, the init's setup",
+            "record + state file made visible (temp, link; fsyncs queued), meanwhile: cgroup joins, the init's setup",
             "what is left of the cgroup joins and the init's setup → exec → `ok`");
+
+    /** Not a step of the launch: how long after launch() returned its state file was durable (fsyncs in the background). */
+    public static final String DURABLE = "state file durable (fsync, directory fsync), counted from launch() returning; off the critical path";
 
     private final long[] marks = new long[STEPS.size() + 1];
     private int next;
+    private dev.nucleus.agent.state.AtomicFiles.Pending durability;
 
     LaunchPhases() {
         mark();
@@ -30,6 +34,18 @@ public final class LaunchPhases {
         if (next < marks.length) {
             marks[next++] = System.nanoTime();
         }
+    }
+
+    void durability(dev.nucleus.agent.state.AtomicFiles.Pending pending) {
+        this.durability = pending;
+    }
+
+    /**
+     * Nanoseconds from the launch's last step to its state file being durable (negative: durable before it returned),
+     * waiting for it if need be; {@link Long#MIN_VALUE} when the launch did not queue an fsync.
+     */
+    public long durableAfterReturn() throws java.io.IOException {
+        return durability == null || next < marks.length ? Long.MIN_VALUE : durability.await() - marks[marks.length - 1];
     }
 
     /** Nanoseconds per step, or null when the launch did not reach its end. */

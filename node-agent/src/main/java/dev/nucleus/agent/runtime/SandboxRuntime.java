@@ -38,9 +38,19 @@ public final class SandboxRuntime implements AutoCloseable {
     private final Path launcher;
     private final IdRangeAllocator idRanges;
     private final Map<String, Process> owned = new ConcurrentHashMap<>();
+    /** First records of launches whose fsyncs may still run; joined before a replacement, removal or close. */
+    private final Map<String, AtomicFiles.Pending> syncing = new ConcurrentHashMap<>();
+    private final java.util.concurrent.Executor syncer;
     private volatile java.util.function.Consumer<LaunchPhases> phaseListener = p -> { };
 
     public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
+        this(state, kernel, policies, launcher, newSyncer());
+    }
+
+    /** With {@code syncer} running the fsyncs of first records (tests pass one that runs nothing by itself). */
+    SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher,
+                   java.util.concurrent.Executor syncer) {
+        this.syncer = syncer;
         this.state = state;
         this.idRanges = new IdRangeAllocator(state);
         this.kernel = kernel;
@@ -64,10 +74,39 @@ public final class SandboxRuntime implements AutoCloseable {
         return new SandboxRuntime(state, kernel, policies, launcher);
     }
 
-    /** Stops what this runtime keeps for fast launches (its zygote); the sandboxes run on. */
+    /**
+     * Waits until every state file this runtime published is durable, then stops what it keeps for fast launches
+     * (its zygote); the sandboxes run on.
+     */
     @Override
     public void close() throws InterruptedException {
+        java.io.UncheckedIOException failed = null;
+        for (String name : List.copyOf(syncing.keySet())) {
+            try {
+                awaitDurable(name);
+            } catch (IOException e) {  // the disk failed a sandbox's record: say so, after the others are on disk
+                failed = failed == null ? new java.io.UncheckedIOException("state file of " + name + " not durable", e) : failed;
+            }
+        }
+        if (syncer instanceof java.util.concurrent.ExecutorService s) {
+            s.shutdown();
+        }
         kernel.shutdown();
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /**
+     * Returns once the state file of {@code name} is on disk: {@link #launch} returns when it is visible to every
+     * reader on this kernel, and its fsyncs finish in the background (see docs/security-model.md, "State durability").
+     */
+    public void awaitDurable(String name) throws IOException {
+        AtomicFiles.Pending p = syncing.get(name);
+        if (p != null) {
+            p.await();
+            syncing.remove(name, p);
+        }
     }
 
     /** Receives the step timings of every successful launch (for `nucleus bench launch`). */
@@ -108,6 +147,7 @@ public final class SandboxRuntime implements AutoCloseable {
         String name = config.name();
         try {
             SandboxPaths paths = state.open(name);
+            awaitDurable(name);  // the restart replaces the state file: the first one must be on disk before
             SandboxRecord previous = read(name);
             if (Files.exists(paths.stopRequested(), LinkOption.NOFOLLOW_LINKS)) {
                 throw new LaunchException("StopRequested", "sandbox " + name + " was stopped; it is not restarted");
@@ -173,7 +213,16 @@ public final class SandboxRuntime implements AutoCloseable {
                         cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
                         EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), pids[3].equals("clone-into-cgroup")),
                         restartCount);
-                AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
+                byte[] json = JSON.writeValueAsBytes(record);
+                if (restartCount == 0) {
+                    // The directory is new, so this is the state file's first version: visible before launch() returns
+                    // (an agent that dies from here on finds it in the page cache), durable a moment later.
+                    AtomicFiles.Pending pending = AtomicFiles.publish(paths.stateFile(), json, syncer);
+                    syncing.put(name, pending);
+                    phases.durability(pending);
+                } else {
+                    AtomicFiles.write(paths.stateFile(), json);  // replaces the previous run's record: fsync before rename
+                }
                 phases.mark();
                 String outcome = run.nextLine();
                 phases.mark();
@@ -203,6 +252,7 @@ public final class SandboxRuntime implements AutoCloseable {
     public SandboxRecord startRestored(String name, RestoredLaunch l) throws LaunchException {
         try {
             SandboxPaths paths = state.open(name);
+            awaitDurable(name);
             String report;
             Optional<Process> process;
             try (Kernel.LauncherRun run = kernel.startLauncher(launcher,
@@ -305,7 +355,13 @@ public final class SandboxRuntime implements AutoCloseable {
     /** Stops the sandbox if needed, then removes its cgroups and state directory. */
     public void remove(String name) throws IOException, InterruptedException {
         requestStop(name);
-        if (monitorAlive(read(name))) {
+        SandboxRecord r;
+        try {
+            r = read(name);
+        } catch (dev.nucleus.agent.state.RefusedStateException e) {
+            r = null;  // a torn record names no process to trust; the cgroup kill below ends whatever runs
+        }
+        if (r != null && monitorAlive(r)) {
             stop(name, Duration.ZERO);
         }
         Optional<SandboxPolicies.CgroupHandle> cg = policies.findCgroup(name);
@@ -314,6 +370,7 @@ public final class SandboxRuntime implements AutoCloseable {
             cg.get().remove();
         }
         owned.remove(name);
+        awaitQuietly(name);
         state.delete(name);
         if (idRanges.lookup(name).isPresent()) {
             idRanges.release(name);  // after the directory: its files belong to the range's ids until then
@@ -384,8 +441,32 @@ public final class SandboxRuntime implements AutoCloseable {
         return Optional.of(ExitStatus.parse(text, oom));
     }
 
+    /**
+     * The sandbox's record. An empty or torn file (a power loss before its first fsync finished) is refused with the
+     * file named, never read as a sandbox: it is what {@link #awaitDurable} had not yet made durable.
+     */
     public SandboxRecord read(String name) throws IOException {
-        return JSON.readValue(AtomicFiles.read(state.open(name).stateFile()), SandboxRecord.class);
+        Path file = state.open(name).stateFile();
+        byte[] bytes = AtomicFiles.read(file);
+        try {
+            SandboxRecord r = JSON.readValue(bytes, SandboxRecord.class);
+            if (r == null || r.name() == null) {
+                throw new java.io.EOFException("no record");
+            }
+            return r;
+        } catch (IOException e) {
+            throw new dev.nucleus.agent.state.RefusedStateException(file, (bytes.length == 0 ? "empty" : "not a complete record")
+                    + " (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+        }
+    }
+
+    /** One daemon thread: fsyncs of a journalling filesystem serialize anyway, and a launch burst then shares commits. */
+    private static java.util.concurrent.ExecutorService newSyncer() {
+        return java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "nucleus-state-sync");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private boolean monitorAlive(SandboxRecord r) {
@@ -419,6 +500,15 @@ public final class SandboxRuntime implements AutoCloseable {
         }
     }
 
+    /** Before a directory is deleted: its record's fsync is moot then, and must not race the deletion. */
+    private void awaitQuietly(String name) {
+        try {
+            awaitDurable(name);
+        } catch (IOException e) {
+            syncing.remove(name);  // the record goes with its directory
+        }
+    }
+
     private void cleanupFailedLaunch(String name, Optional<SandboxPolicies.CgroupHandle> cgroup, Optional<Process> process,
                                      boolean removeDirectory) {
         try {
@@ -430,6 +520,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 cgroup.get().remove();
             }
             if (removeDirectory) {
+                awaitQuietly(name);
                 state.delete(name);
                 idRanges.release(name);
             }

@@ -11,6 +11,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
 
 /** Writes and reads state files so that a reader sees the old or the new content, never a torn or redirected one. */
 public final class AtomicFiles {
@@ -39,6 +42,86 @@ public final class AtomicFiles {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
             dir.force(true);
+        }
+    }
+
+    /**
+     * Makes the FIRST record at {@code target} visible now and durable soon: temp file O_CREAT|O_EXCL|O_NOFOLLOW 0600,
+     * written whole, then hard-linked to {@code target} (link(2) fails if the name exists, so this never replaces a
+     * record: a replacement goes through {@link #write}, fsync before rename) and the temp name unlinked. The file's
+     * and the directory's fsync run on {@code syncer}. A reader sees nothing or the whole content at every instant the
+     * kernel lives; after a power loss before {@link Pending#await} returned the name may be missing, empty or torn,
+     * which the state loader refuses (docs/security-model.md, "State durability").
+     */
+    public static Pending publish(Path target, byte[] content, Executor syncer) throws IOException {
+        refuseSymlink(target);
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        refuseSymlink(tmp);
+        Files.deleteIfExists(tmp);
+        FileChannel ch = FileChannel.open(tmp,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            Files.createLink(target, tmp);
+            Files.delete(tmp);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Pending pending = new Pending(() -> {
+            try (ch) {
+                ch.force(true);
+            }
+            try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+            return System.nanoTime();
+        });
+        syncer.execute(pending.task);
+        return pending;
+    }
+
+    /** The fsyncs of a {@link #publish}ed record, running or queued. */
+    public static final class Pending {
+        private final FutureTask<Long> task;
+
+        Pending(java.util.concurrent.Callable<Long> sync) {
+            this.task = new FutureTask<>(sync);
+        }
+
+        /** Whether the record is durable (or its fsync failed: {@link #await} then says how). */
+        public boolean isDone() {
+            return task.isDone();
+        }
+
+        /**
+         * Returns once the record is durable, running the fsyncs in this thread if the syncer has not started them;
+         * returns the {@link System#nanoTime()} at which they completed.
+         */
+        public long await() throws IOException {
+            task.run();  // no-op when already started or done
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return task.get();
+                    } catch (InterruptedException e) {
+                        interrupted = true;  // a half-joined fsync must not be mistaken for a durable record
+                    }
+                }
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io
+                        : new IOException("fsync of a state record failed: " + e.getCause(), e.getCause());
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 

@@ -63,6 +63,62 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void theFirstRecordIsVisibleBeforeItsFsyncAndARestartWaitsForItBeforeReplacingIt() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        List<Runnable> queued = new java.util.ArrayList<>();  // a syncer that never runs anything by itself
+        SandboxRuntime rt = new SandboxRuntime(new StateDirectory(root), k, SandboxPolicies.unavailable(),
+                Path.of("/bin/launcher"), queued::add);
+        SandboxConfig c = unconfined("d");
+        SandboxRecord r = rt.launch(c);
+        assertThat(queued).hasSize(1);
+        java.util.concurrent.Future<?> fsync = (java.util.concurrent.Future<?>) queued.get(0);
+        assertThat(fsync.isDone()).as("launch returned before the fsync ran").isFalse();
+        SandboxRecord onDisk = rt.read("d");  // yet every reader on this kernel sees the whole record
+        assertThat(List.of(onDisk.monitorPid(), onDisk.monitorStartTime(), onDisk.initPid(), onDisk.initStartTime(), onDisk.createdAtMillis()))
+                .containsExactly(r.monitorPid(), r.monitorStartTime(), r.initPid(), r.initStartTime(), r.createdAtMillis());
+        assertThat(onDisk.isolation()).hasSameSizeAs(r.isolation());
+        assertThat(root.resolve("sandboxes/d/state.json.tmp")).doesNotExist();
+
+        k.startTimes.clear();  // the run ended; a restart replaces the record, so the first one goes to disk first
+        AtomicFiles.write(root.resolve("sandboxes/d/exit-status"), "exitCode=0\nsignal=0\nreason=\n".getBytes());
+        assertThat(rt.relaunch(c).restartCount()).isEqualTo(1);
+        assertThat(fsync.isDone()).isTrue();
+        assertThat(queued).as("a replacement is written durably in place (fsync before rename), not queued").hasSize(1);
+
+        rt.launch(unconfined("e"));
+        java.util.concurrent.Future<?> second = (java.util.concurrent.Future<?>) queued.get(1);
+        rt.close();
+        assertThat(second.isDone()).as("close waits until every published record is durable").isTrue();
+    }
+
+    @Test
+    void anEmptyOrTornStateFileIsRefusedAndNeverAdopted() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("t"));
+        rt.awaitDurable("t");
+        assertThat(rt.adopt()).containsExactly("t");
+        Path file = root.resolve("sandboxes/t/state.json");
+        byte[] whole = Files.readAllBytes(file);
+        // What a power loss before the first fsync finished can leave: the name with no data, or part of it.
+        Files.write(file, new byte[0]);
+        assertThatThrownBy(() -> rt.inspect("t")).isInstanceOf(dev.nucleus.agent.state.RefusedStateException.class)
+                .hasMessageContaining("state.json is refused: empty");
+        assertThat(rt.adopt()).isEmpty();
+        Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertThatThrownBy(() -> rt.read("t")).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("state.json is refused: not a complete record");
+        assertThat(rt.adopt()).isEmpty();
+        Files.write(file, "null".getBytes());
+        assertThatThrownBy(() -> rt.read("t")).hasMessageContaining("refused");
+        Files.write(file, whole);
+        assertThat(rt.adopt()).containsExactly("t");
+        Files.write(file, java.util.Arrays.copyOf(whole, 7));
+        rt.remove("t");  // rm still cleans a refused record up
+        assertThat(root.resolve("sandboxes/t")).doesNotExist();
+    }
+
+    @Test
     void aFailureBeforeTheInitStartedLeavesNoDirectory() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         k.failBeforeStart = true;

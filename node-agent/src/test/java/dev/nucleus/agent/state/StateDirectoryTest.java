@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +25,27 @@ class StateDirectoryTest {
         assertThat(Files.readString(f)).isEqualTo("two");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
         assertThat(Files.exists(tmp.resolve("state.json.tmp"))).isFalse();
+    }
+
+    @Test
+    void publishMakesAFirstRecordVisibleAndNeverReplacesOne() throws Exception {
+        Path f = tmp.resolve("state.json");
+        List<Runnable> queued = new ArrayList<>();
+        AtomicFiles.Pending p = AtomicFiles.publish(f, "first".getBytes(), queued::add);
+        assertThat(Files.readString(f)).isEqualTo("first");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+        assertThat(Files.exists(tmp.resolve("state.json.tmp"))).isFalse();
+        assertThat(p.isDone()).isFalse();
+        p.await();  // runs the queued fsyncs in this thread
+        assertThat(p.isDone()).isTrue();
+        assertThatThrownBy(() -> AtomicFiles.publish(f, "second".getBytes(), queued::add))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(Files.readString(f)).isEqualTo("first");
+        assertThat(Files.exists(tmp.resolve("state.json.tmp"))).isFalse();
+        Path victim = Files.writeString(tmp.resolve("victim"), "keep");
+        Path link = Files.createSymbolicLink(tmp.resolve("linked.json"), victim);
+        assertThatThrownBy(() -> AtomicFiles.publish(link, "x".getBytes(), queued::add)).isInstanceOf(SymlinkRefusedException.class);
+        assertThat(Files.readString(victim)).isEqualTo("keep");
     }
 
     @Test
