@@ -149,8 +149,12 @@ final class BenchCommand implements Callable<Integer> {
     static String phaseReport(List<LaunchPhases> measured) throws java.io.IOException {
         List<long[]> launches = new ArrayList<>();
         List<Long> durable = new ArrayList<>();
+        List<Long> planThread = new ArrayList<>();
         for (LaunchPhases p : measured) {
             launches.add(p.durations());
+            if (p.planThread() != Long.MIN_VALUE) {
+                planThread.add(p.planThread());
+            }
             if (p.durableAfterReturn() != Long.MIN_VALUE) {
                 durable.add(p.durableAfterReturn());
             }
@@ -161,6 +165,10 @@ final class BenchCommand implements Callable<Integer> {
             int step = i;
             s.append(String.format("| %s | %.2f |%n", LaunchPhases.STEPS.get(i),
                     percentile(launches.stream().mapToLong(d -> d[step]).toArray(), 50)));
+        }
+        if (!planThread.isEmpty()) {
+            s.append(String.format("| %s | %.2f |%n", LaunchPhases.PLAN_THREAD,
+                    percentile(planThread.stream().mapToLong(Long::longValue).toArray(), 50)));
         }
         if (!durable.isEmpty()) {
             s.append(String.format("| %s | %.2f |%n", LaunchPhases.DURABLE,

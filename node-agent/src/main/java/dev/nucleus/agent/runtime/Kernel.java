@@ -24,6 +24,27 @@ public interface Kernel extends HostFiles {
         return startLauncher(launcher, plan, diagnostics);
     }
 
+    /**
+     * Begins a launch before its plan exists, so that the launcher's start (a zygote's fork, or this JVM's spawn)
+     * overlaps the plan's computation; {@link PendingLauncher#send} hands it the plan. Closing one that was not sent
+     * makes the launcher read an empty plan, which it refuses before any step (exit 120).
+     */
+    default PendingLauncher prepareLauncher(Path launcher, Path diagnostics) throws IOException {
+        return plan -> forkLauncher(launcher, plan, diagnostics);
+    }
+
+    /** A launcher started for a launch whose plan is still being computed. */
+    interface PendingLauncher extends Closeable {
+
+        /** Writes the plan (once); the launcher then goes on as one started with it. */
+        LauncherRun send(byte[] plan) throws IOException;
+
+        /** Abandons the launch if the plan was not sent; no-op after {@link #send}. */
+        @Override
+        default void close() throws IOException {
+        }
+    }
+
     /** Releases what the kernel keeps for launches (a zygote); running sandboxes are not touched. */
     default void shutdown() throws InterruptedException {
     }

@@ -11,20 +11,23 @@ public final class LaunchPhases {
     /** The steps, in order; the duration of step i ends at mark i + 1. */
     public static final List<String> STEPS = List.of(
             "state directory (checks, mkdir)",
-            "cgroups (directories, limits)",
-            "launch plan (LaunchPlanner, cached seccomp/Landlock)",
-            "root directories, PlanEncoder",
-            "launcher started (forked by the zygote, or spawned), plan written",
+            "cgroups (directories, limits); meanwhile: the launch plan on a helper thread, the launcher's fork",
+            "launch plan: what is left of the helper's work (LaunchPlanner, cached seccomp/Landlock, root directories)",
+            "PlanEncoder",
+            "plan written to the launcher (forked by the zygote, or spawned, during the cgroups step)",
             "launcher: plan read and decoded, logs and pipes opened, clone → `started`",
             "record + state file made visible (temp, link; fsyncs queued), meanwhile: cgroup joins, the init's setup",
             "what is left of the cgroup joins and the init's setup → exec → `ok`");
 
+    /** Not a step of the critical path: the helper thread's whole share, which overlaps the cgroups step. */
+    public static final String PLAN_THREAD = "helper thread: launch plan (LaunchPlanner, cached seccomp/Landlock) + root directories, in parallel";
     /** Not a step of the launch: how long after launch() returned its state file was durable (fsyncs in the background). */
     public static final String DURABLE = "state file durable (fsync, directory fsync), counted from launch() returning; off the critical path";
 
     private final long[] marks = new long[STEPS.size() + 1];
     private int next;
     private dev.nucleus.agent.state.AtomicFiles.Pending durability;
+    private long planThread = Long.MIN_VALUE;
 
     LaunchPhases() {
         mark();
@@ -34,6 +37,15 @@ public final class LaunchPhases {
         if (next < marks.length) {
             marks[next++] = System.nanoTime();
         }
+    }
+
+    void planThread(long nanos) {
+        planThread = nanos;
+    }
+
+    /** Nanoseconds the helper thread spent on the plan ({@link #PLAN_THREAD}), {@link Long#MIN_VALUE} if unknown. */
+    public long planThread() {
+        return planThread;
     }
 
     void durability(dev.nucleus.agent.state.AtomicFiles.Pending pending) {

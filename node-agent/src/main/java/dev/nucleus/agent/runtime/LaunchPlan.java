@@ -54,6 +54,13 @@ public record LaunchPlan(
         seccompBpf = seccompBpf.clone();
     }
 
+    /** This plan with the cgroups it joins, known once they were created (in parallel with the rest of the plan). */
+    public LaunchPlan withCgroups(List<String> procsFiles, Optional<String> into) {
+        return new LaunchPlan(procsFiles, namespaces, uidMap, gidMap, hostname, loopbackUp, mounts, root, cwd, rlimits,
+                capabilities, uid, gid, landlock, seccompBpf, env, argv, stdoutLog, stderrLog, statusFile, logLimitBytes,
+                deadlineSeconds, into);
+    }
+
     @Override
     public byte[] seccompBpf() {
         return seccompBpf.clone();

@@ -73,12 +73,42 @@ public final class LauncherZygote {
      * once; if that fails too the launch fails (no other way is tried behind the caller's back).
      */
     Kernel.LauncherRun fork(byte[] plan, Path diagnostics) throws IOException {
-        SocketChannel ch;
-        try {
-            ch = connect(false);
-        } catch (IOException e) {
-            ch = connect(true);
+        try (Kernel.PendingLauncher pending = prepare(diagnostics)) {
+            return pending.send(plan);
         }
+    }
+
+    /**
+     * Connects now, so the zygote forks the launcher while the caller still computes the plan; the launcher waits
+     * for it on the connection. Closing the connection unsent gives it an empty plan, refused before any step.
+     */
+    Kernel.PendingLauncher prepare(Path diagnostics) throws IOException {
+        SocketChannel connected;
+        try {
+            connected = connect(false);
+        } catch (IOException e) {
+            connected = connect(true);
+        }
+        SocketChannel ch = connected;
+        return new Kernel.PendingLauncher() {
+            private boolean sent;
+
+            @Override
+            public Kernel.LauncherRun send(byte[] plan) throws IOException {
+                sent = true;
+                return write(ch, plan, diagnostics);
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (!sent) {
+                    ch.close();
+                }
+            }
+        };
+    }
+
+    private static Kernel.LauncherRun write(SocketChannel ch, byte[] plan, Path diagnostics) throws IOException {
         try {
             byte[] logPath = diagnostics.toString().getBytes(StandardCharsets.UTF_8);
             byte[] header = ("log " + logPath.length + "\n").getBytes(StandardCharsets.US_ASCII);

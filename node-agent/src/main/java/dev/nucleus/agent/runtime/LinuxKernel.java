@@ -47,6 +47,38 @@ public final class LinuxKernel implements Kernel {
     }
 
     @Override
+    public PendingLauncher prepareLauncher(Path launcher, Path diagnostics) throws IOException {
+        if (zygote != null) {
+            if (!zygote.launcher().equals(launcher)) {
+                throw new IllegalArgumentException("the zygote runs " + zygote.launcher() + ", not " + launcher);
+            }
+            return zygote.prepare(diagnostics);
+        }
+        Process p = spawn(launcher, diagnostics);
+        return new PendingLauncher() {
+            private boolean sent;
+
+            @Override
+            public LauncherRun send(byte[] plan) throws IOException {
+                sent = true;
+                return run(p, plan);
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (!sent) {
+                    p.getOutputStream().close();  // an empty plan: refused before any step
+                    try {
+                        p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+    }
+
+    @Override
     public Kind kind(Path path) {
         try {  // one lstat(2)
             BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -68,13 +100,20 @@ public final class LinuxKernel implements Kernel {
 
     @Override
     public LauncherRun startLauncher(Path launcher, byte[] plan, Path diagnostics) throws IOException {
+        return run(spawn(launcher, diagnostics), plan);
+    }
+
+    private static Process spawn(Path launcher, Path diagnostics) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(launcher.toString()).directory(new java.io.File("/"));
         // Only what the launcher needs: it builds the workload's environment from the plan, never from ours.
         Map<String, String> env = pb.environment();
         env.clear();
         env.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         pb.redirectError(ProcessBuilder.Redirect.appendTo(diagnostics.toFile()));
-        Process p = pb.start();
+        return pb.start();
+    }
+
+    private static LauncherRun run(Process p, byte[] plan) throws IOException {
         try (OutputStream in = p.getOutputStream()) {
             in.write(plan);
         }

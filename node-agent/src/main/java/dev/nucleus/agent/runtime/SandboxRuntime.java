@@ -41,6 +41,12 @@ public final class SandboxRuntime implements AutoCloseable {
     /** First records of launches whose fsyncs may still run; joined before a replacement, removal or close. */
     private final Map<String, AtomicFiles.Pending> syncing = new ConcurrentHashMap<>();
     private final java.util.concurrent.Executor syncer;
+    /** Computes a launch's plan while the launching thread creates its cgroups. */
+    private final java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "nucleus-launch-plan");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile java.util.function.Consumer<LaunchPhases> phaseListener = p -> { };
 
     public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
@@ -91,6 +97,7 @@ public final class SandboxRuntime implements AutoCloseable {
         if (syncer instanceof java.util.concurrent.ExecutorService s) {
             s.shutdown();
         }
+        helper.shutdown();
         kernel.shutdown();
         if (failed != null) {
             throw failed;
@@ -125,10 +132,14 @@ public final class SandboxRuntime implements AutoCloseable {
         StateDirectory.checkId(name);
         SandboxPaths paths;
         try {
-            if (state.exists(name)) {
-                throw new LaunchException("AlreadyExists", "sandbox " + name + " already exists; remove it first (nucleus rm " + name + ")");
+            paths = state.create(name);  // mkdir(2) fails on any existing name, a symlink included (never followed)
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            try {
+                state.exists(name);  // a symlink planted at the name is reported as what it is
+            } catch (IOException refused) {
+                throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + refused.getMessage(), refused);
             }
-            paths = state.create(name);
+            throw new LaunchException("AlreadyExists", "sandbox " + name + " already exists; remove it first (nucleus rm " + name + ")");
         } catch (IOException e) {
             throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
         }
@@ -170,27 +181,37 @@ public final class SandboxRuntime implements AutoCloseable {
         }
     }
 
+    /** What the helper thread computes while the caller creates the cgroups: the plan minus its cgroups. */
+    private record Planned(LaunchPlan plan, SandboxPolicies.Compiled seccomp, long nanos) {
+    }
+
     private SandboxRecord start(SandboxConfig config, SandboxPaths paths, int restartCount, LaunchPhases phases)
             throws LaunchException {
         String name = config.name();
         Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
         Optional<Process> process = Optional.empty();
+        java.util.concurrent.Future<Planned> planning = null;
+        Kernel.PendingLauncher pending = null;
         try {
             long hostIds = config.userNamespace() ? allocateIdRange(name) : -1;
+            // Three things at once: the plan on a helper thread, the launcher's start (the zygote forks it, or this
+            // JVM spawns it; it waits for the plan), and the cgroups here. Independent until the plan is sent.
+            planning = helper.submit(() -> plan(config, paths, hostIds));
+            pending = kernel.prepareLauncher(launcher, paths.launcherLog());
             cgroup = policies.createCgroup(name, config.resources());
             phases.mark();
-            SandboxPolicies.Compiled seccomp = policies.seccomp(config);
-            Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
-            List<Path> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of());
-            LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
-                    .plan(config, paths, new LaunchPlanner.Policies(procs, seccomp.bpf(), landlock, hostIds,
-                            cgroup.flatMap(SandboxPolicies.CgroupHandle::v2Directory)));
+            Planned planned = joinPlanning(planning);
+            planning = null;
+            phases.planThread(planned.nanos());
+            List<String> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of())
+                    .stream().map(Path::toString).toList();
+            LaunchPlan plan = planned.plan().withCgroups(procs,
+                    cgroup.flatMap(SandboxPolicies.CgroupHandle::v2Directory).map(Path::toString));
+            SandboxPolicies.Compiled seccomp = planned.seccomp();
             phases.mark();
-            prepareDirectories(config, paths, hostIds);
-            Files.deleteIfExists(paths.exitStatus());  // a restart's previous status; the new monitor writes the next one
             byte[] encoded = PlanEncoder.encode(plan);
             phases.mark();
-            try (Kernel.LauncherRun run = kernel.forkLauncher(launcher, encoded, paths.launcherLog())) {
+            try (Kernel.LauncherRun run = pending.send(encoded)) {
                 process = run.process();
                 phases.mark();
                 String started = run.nextLine();
@@ -203,8 +224,8 @@ public final class SandboxRuntime implements AutoCloseable {
                 long monitorPid = Long.parseLong(pids[1]);
                 long initPid = Long.parseLong(pids[2]);
                 // Recorded while the init sets itself up (the launcher's mounts, Landlock, seccomp run meanwhile on the
-                // other side of the pipe); launch() returns only after the exec AND the durable state file, so an agent
-                // that dies after it returned finds the sandbox to adopt. A failure below deletes it again.
+                // other side of the pipe); launch() returns only after the exec and with the state file visible, so an
+                // agent that dies after it returned finds the sandbox to adopt. A failure below deletes it again.
                 // The launcher read both start times before releasing the init: neither can have exited by then.
                 long monitorStart = Long.parseLong(pids[4]);
                 long initStart = Long.parseLong(pids[5]);
@@ -217,9 +238,9 @@ public final class SandboxRuntime implements AutoCloseable {
                 if (restartCount == 0) {
                     // The directory is new, so this is the state file's first version: visible before launch() returns
                     // (an agent that dies from here on finds it in the page cache), durable a moment later.
-                    AtomicFiles.Pending pending = AtomicFiles.publish(paths.stateFile(), json, syncer);
-                    syncing.put(name, pending);
-                    phases.durability(pending);
+                    AtomicFiles.Pending durable = AtomicFiles.publish(paths.stateFile(), json, syncer);
+                    syncing.put(name, durable);
+                    phases.durability(durable);
                 } else {
                     AtomicFiles.write(paths.stateFile(), json);  // replaces the previous run's record: fsync before rename
                 }
@@ -233,6 +254,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 return record;
             }
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
+            abandon(planning, pending);
             cleanupFailedLaunch(name, cgroup, process, restartCount == 0);
             if (e instanceof LaunchException le) {
                 throw le;
@@ -241,6 +263,65 @@ public final class SandboxRuntime implements AutoCloseable {
                 throw new LaunchException(im.reason(), im.getMessage(), im);
             }
             throw new LaunchException("LaunchFailed", "launch of " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The helper thread's part: seccomp and Landlock from their caches, the plan, the root (and overlay) directories. */
+    private Planned plan(SandboxConfig config, SandboxPaths paths, long hostIds) throws LaunchException, InvalidMountException,
+            IOException {
+        long t0 = System.nanoTime();
+        SandboxPolicies.Compiled seccomp = policies.seccomp(config);
+        Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
+        LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
+                .plan(config, paths, new LaunchPlanner.Policies(List.of(), seccomp.bpf(), landlock, hostIds));
+        prepareDirectories(config, paths, hostIds);
+        Files.deleteIfExists(paths.exitStatus());  // a restart's previous status; the new monitor writes the next one
+        return new Planned(plan, seccomp, System.nanoTime() - t0);
+    }
+
+    /** The helper's result, or its failure as the exception it threw. */
+    private static Planned joinPlanning(java.util.concurrent.Future<Planned> planning)
+            throws LaunchException, InvalidMountException, IOException {
+        try {
+            return planning.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException("LaunchFailed", "interrupted while the launch plan was computed", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof LaunchException le) {
+                throw le;
+            }
+            if (c instanceof InvalidMountException im) {
+                throw im;
+            }
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+        }
+    }
+
+    /**
+     * After a failure before the plan was sent: the helper is waited for (it may still be creating directories that
+     * the cleanup deletes) and the waiting launcher is given an empty plan, which it refuses before any step.
+     */
+    private static void abandon(java.util.concurrent.Future<Planned> planning, Kernel.PendingLauncher pending) {
+        if (planning != null) {
+            try {
+                planning.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // its failure, if it is the launch's, was already thrown; else the cgroup's is the one reported
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (pending != null) {
+            try {
+                pending.close();
+            } catch (IOException e) {
+                // the launcher then reads a closed pipe: an empty plan all the same
+            }
         }
     }
 

@@ -105,6 +105,36 @@ class ZygoteNativeTest {
     }
 
     @Test
+    void aLaunchThatFailsBeforeItsPlanIsSentLeavesNoLauncherBehind() throws Exception {
+        // The zygote forks the launcher while the plan is computed; here the plan (a refused volume, on the helper
+        // thread) and then the cgroups (limits without a cgroup engine, on the caller's) fail after that fork.
+        SandboxConfig base = LifecycleNativeTest.unconfined(name("vol"), List.of("/bin/true"));
+        SandboxConfig badVolume = new SandboxConfig(base.name(), base.command(), base.env(), base.workingDir(), base.rootfs(),
+                List.of(new dev.nucleus.agent.rootfs.Volume.HostPath(Path.of("/etc"), "/host-etc", true)), base.resources(),
+                base.uid(), base.gid(), false, base.network(), base.seccomp(), base.landlock(), base.capabilitiesAdd(), 0);
+        SandboxConfig limits = new SandboxConfig(name("lim"), base.command(), base.env(), base.workingDir(), base.rootfs(),
+                List.of(), new SandboxConfig.Resources(64L << 20, 0, 0), base.uid(), base.gid(), false, base.network(),
+                base.seccomp(), base.landlock(), base.capabilitiesAdd(), 0);
+        long zygotePid = zygote.pid();
+        for (SandboxConfig c : List.of(badVolume, limits)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> rt.launch(c)).isInstanceOf(LaunchException.class);
+            assertThat(rt.stateDirectory().exists(c.name())).as("no directory left by " + c.name()).isFalse();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!children(zygotePid).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(children(zygotePid)).as("the launcher forked for " + c.name() + " refused its empty plan and exited").isEmpty();
+        }
+        assertThat(zygote.pid()).as("the zygote itself runs on").isEqualTo(zygotePid);
+        assertThat(Files.readString(root.resolve("zygote/zygote.log")).lines()
+                .filter(l -> l.contains("plan: parse(missing arg/root/init"))).as("both launchers refused an empty plan").hasSize(2);
+    }
+
+    static String children(long pid) throws java.io.IOException {
+        return Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children")).trim();
+    }
+
+    @Test
     void sandboxesOutliveTheJvmThatOwnedTheZygote() throws Exception {
         String name = name("orphan");
         Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
