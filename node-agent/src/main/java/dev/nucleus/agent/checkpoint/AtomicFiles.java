@@ -12,6 +12,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
@@ -27,14 +29,6 @@ public final class AtomicFiles {
 
     /** Writes {@code bytes} to {@code target} atomically; a symlink at the temp path is refused, never followed. */
     public static void write(Path target, byte[] bytes) throws CheckpointException {
-        write(target, bytes, true);
-    }
-
-    /**
-     * Like {@link #write(Path, byte[])}; without {@code syncDirectory} the rename is not yet durable: the caller
-     * fsyncs the same directory after a later write there (one journal commit for both renames).
-     */
-    static void write(Path target, byte[] bytes, boolean syncDirectory) throws CheckpointException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
             clearStaleTemp(tmp);
@@ -49,13 +43,95 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            if (syncDirectory) {
-                fsyncDirectory(target.toAbsolutePath().getParent());
-            }
+            fsyncDirectory(target.toAbsolutePath().getParent());
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new CheckpointException(Reason.SymlinkRefused, "temp file " + tmp + " appeared while writing", e);
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A step that must finish before {@link #writeAll} renames its files into place. */
+    interface BeforeRename {
+        void run() throws CheckpointException;
+    }
+
+    /**
+     * Writes the files {@code names} (in {@code dir}) atomically like {@link #write}, with one journal commit for
+     * their data and one for their names instead of two each: every temp file is written, then all are fsync'ed
+     * concurrently; then {@code before} runs, the temps are renamed in order and the directory is fsync'ed once.
+     */
+    static void writeAll(Path dir, List<String> names, List<byte[]> contents, BeforeRename before)
+            throws CheckpointException {
+        List<FileChannel> open = new ArrayList<>();
+        List<Path> temps = new ArrayList<>();
+        try {
+            try {
+                for (int i = 0; i < names.size(); i++) {
+                    Path tmp = dir.resolve(names.get(i) + ".tmp");
+                    clearStaleTemp(tmp);
+                    FileChannel ch = FileChannel.open(tmp,
+                            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    open.add(ch);
+                    temps.add(tmp);
+                    ByteBuffer buf = ByteBuffer.wrap(contents.get(i));
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
+                }
+                forceTogether(open);
+            } finally {
+                for (FileChannel ch : open) {
+                    ch.close();
+                }
+            }
+            before.run();
+            for (int i = 0; i < names.size(); i++) {
+                Files.move(temps.get(i), dir.resolve(names.get(i)), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            fsyncDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new CheckpointException(Reason.SymlinkRefused, "temp file " + e.getFile() + " appeared while writing", e);
+        } catch (IOException e) {
+            throw new CheckpointException(Reason.IoFailed, "cannot write " + names + " in " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    // fsync of every channel at the same time (one thread each but the first), so they wait for the same commit.
+    private static void forceTogether(List<FileChannel> channels) throws IOException {
+        List<Thread> threads = new ArrayList<>();
+        IOException[] failure = new IOException[channels.size()];
+        for (int i = 1; i < channels.size(); i++) {
+            int n = i;
+            Thread t = new Thread(() -> {
+                try {
+                    channels.get(n).force(true);
+                } catch (IOException e) {
+                    failure[n] = e;
+                }
+            }, "checkpoint-fsync");
+            t.start();
+            threads.add(t);
+        }
+        try {
+            channels.get(0).force(true);
+        } finally {
+            for (Thread t : threads) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while syncing", e);
+                }
+            }
+        }
+        for (IOException e : failure) {
+            if (e != null) {
+                throw e;
+            }
         }
     }
 

@@ -75,15 +75,17 @@ public final class CheckpointManifest {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
         }
         byte[] manifest = render(entries);
-        // Both files are fsync'ed before their renames; the directory once, after the signature's rename: one commit
-        // for both names before this returns. A journaling filesystem commits the earlier rename no later than the
-        // later one; anywhere else a crash that kept the signature but lost the manifest is refused (ManifestMissing).
-        AtomicFiles.write(dir.resolve(MANIFEST), manifest, false);
-        if (durable != null) {
-            durable.await();
-        }
         String signature = "hmac-sha256 " + key.id() + " " + HEX.formatHex(key.sign(manifest)) + "\n";
-        AtomicFiles.write(dir.resolve(SIGNATURE), signature.getBytes(StandardCharsets.US_ASCII));
+        // Manifest and signature are written and fsync'ed together (while the tree's own sync may still run), renamed
+        // only once the tree is on disk, manifest first, and their directory is fsync'ed once. Until the signature's
+        // rename the checkpoint is unsigned; a journaling filesystem commits the manifest's earlier rename no later,
+        // and anywhere else a crash that kept the signature but lost the manifest is refused (ManifestMissing).
+        AtomicFiles.writeAll(dir, List.of(MANIFEST, SIGNATURE),
+                List.of(manifest, signature.getBytes(StandardCharsets.US_ASCII)), () -> {
+                    if (durable != null) {
+                        durable.await();
+                    }
+                });
         return new Signed(digest(manifest), entries.values().stream().mapToLong(Entry::size).filter(n -> n > 0).sum());
     }
 
