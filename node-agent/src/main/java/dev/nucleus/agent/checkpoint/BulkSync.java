@@ -19,8 +19,8 @@ import java.util.concurrent.Future;
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 
 /**
- * Makes a dump's bulk durable: {@code fdatasync} of every regular file criu and the root archive wrote, then
- * {@code fsync} of every directory (so their names are on disk too). criu itself syncs nothing. It runs alongside
+ * Makes a dump's bulk durable: {@code fdatasync} of every regular file criu and the root archive wrote and
+ * {@code fsync} of every directory (so their names are on disk too), all at once. criu itself syncs nothing. It runs alongside
  * the hashing (writeback is disk time, hashing is CPU time) and the signature, the commit point of a checkpoint, is
  * written only after it finished: a checkpoint reported complete survives a crash whole. The files are synced
  * concurrently: each fdatasync of a new file needs a journal commit, and concurrent ones share a commit (a dump has
@@ -72,12 +72,16 @@ final class BulkSync {
             return t;
         });
         try {
-            List<Path> dirs = new ArrayList<>();
+            // Directories are fsync'ed alongside the files, not after them: criu has exited, so every name is in place,
+            // and concurrent syncs wait for the same journal commits.
             List<Future<?>> files = new ArrayList<>();
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                    dirs.add(d);
+                    files.add(pool.submit(() -> {
+                        force(d, true);
+                        return null;
+                    }));
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -94,9 +98,6 @@ final class BulkSync {
             });
             for (Future<?> f : files) {
                 f.get();
-            }
-            for (int i = dirs.size() - 1; i >= 0; i--) {  // children before parents
-                force(dirs.get(i), true);
             }
         } catch (ExecutionException e) {
             failure = new CheckpointException(Reason.IoFailed, "cannot sync " + dir + " to disk: "

@@ -89,13 +89,13 @@ public final class CheckpointService {
             AtomicFiles.createPrivateDirectory(images);
             Path stdio = dir.resolve(STDIO_FILE);
             Path archive = dir.resolve(ROOTFS_ARCHIVE);
-            // Neither is synced here: EarlySync starts on them with criu, BulkSync finishes before the signature.
+            // Neither is synced here: BulkSync syncs them with the images before the signature.
             AtomicFiles.writeNew(stdio, SandboxProcesses.stdioPipes(t.initPid()).getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), archive);
             phases.mark("root archive");
-            // What criu runs alongside: the metadata (nothing in it comes from the dump) and the images' writeback.
+            // Written while criu runs: nothing in the metadata comes from the dump.
             metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
-            Dumped d = dump(t, dir, List.of(archive, stdio), leaveRunning);
+            Dumped d = dump(t, dir, leaveRunning);
             CriuResult r = d.result();
             phases.mark("criu dump");
             if (!r.succeeded()) {
@@ -153,9 +153,8 @@ public final class CheckpointService {
      * criu dump at its default log level; a failure that left the sandbox running is dumped once more at
      * {@link CriuRunner#VERBOSE}, for the full log (and the checkpoint, if the failure was transient).
      */
-    private Dumped dump(CheckpointTarget t, Path dir, List<Path> written, boolean leaveRunning)
-            throws CheckpointException {
-        Dumped d = followedDump(t, dir, written, leaveRunning, List.of("--external", "mnt[]"));
+    private Dumped dump(CheckpointTarget t, Path dir, boolean leaveRunning) throws CheckpointException {
+        Dumped d = followedDump(t, dir, leaveRunning, List.of("--external", "mnt[]"));
         CriuResult r = d.result();
         if (r.succeeded() || r.timedOut() || !SandboxProcesses.isRunning(t.initPid())) {
             return d;
@@ -163,19 +162,20 @@ public final class CheckpointService {
         Path images = dir.resolve(IMAGES);
         CriuRunner.deleteTree(images);
         AtomicFiles.createPrivateDirectory(images);
-        return followedDump(t, dir, written, leaveRunning, List.of("--external", "mnt[]", CriuRunner.VERBOSE));
+        return followedDump(t, dir, leaveRunning, List.of("--external", "mnt[]", CriuRunner.VERBOSE));
     }
 
     /**
-     * One criu dump, followed while it runs: the files written so far and each finished image are fdatasync'ed
-     * ({@link EarlySync}) and the page images' complete pieces hashed ({@link PageFollower}), each attempt afresh.
+     * One criu dump, followed while it runs by the hashing of the page images' complete pieces
+     * ({@link PageFollower}), each attempt afresh. Nothing is fsync'ed while criu runs: measured, syncing the images
+     * as criu closed them slowed criu (its file creations wait for the forced journal commits) by more than it saved.
      */
-    private Dumped followedDump(CheckpointTarget t, Path dir, List<Path> written, boolean leaveRunning,
+    private Dumped followedDump(CheckpointTarget t, Path dir, boolean leaveRunning,
             List<String> args) throws CheckpointException {
         Path images = dir.resolve(IMAGES);
         PageFollower pages = PageFollower.start(dir, images, PAGE_DATA);
         CriuResult r;
-        try (pages; EarlySync early = EarlySync.start(written, images)) {
+        try (pages) {
             r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"), t.volumes(),
                     leaveRunning, args)));
         }

@@ -1,0 +1,74 @@
+package dev.nucleus.agent.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The checkpoint's own small files: created exclusively with mode 0600, never through a planted name; the manifest
+ * and signature pair renamed into place only after the step that must come first, and not at all if it fails.
+ */
+class CheckpointFilesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCheckpointFileIsCreatedExclusivelyWithMode0600AndNeverThroughAPlantedName() throws Exception {
+        Path stdio = dir.resolve("stdio");
+        AtomicFiles.writeNew(stdio, "pipe:[1]\n".getBytes());
+        assertThat(Files.readString(stdio)).isEqualTo("pipe:[1]\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stdio))).isEqualTo("rw-------");
+
+        assertThatThrownBy(() -> AtomicFiles.writeNew(stdio, "again".getBytes()))
+                .isInstanceOfSatisfying(CheckpointException.class,
+                        e -> assertThat(e.reason()).isEqualTo(CheckpointException.Reason.OutputNotEmpty));
+        Path target = Files.writeString(dir.resolve("target"), "victim");
+        Path link = Files.createSymbolicLink(dir.resolve("rootfs.tar"), target);
+        assertThatThrownBy(() -> AtomicFiles.writeNew(link, "evil".getBytes())).isInstanceOf(CheckpointException.class);
+        assertThat(Files.readString(target)).isEqualTo("victim");
+        assertThat(Files.readString(stdio)).isEqualTo("pipe:[1]\n");
+    }
+
+    @Test
+    void bothFilesAppearOnlyAfterTheStepBeforeTheirRenameAndNotAtAllIfItFails() throws Exception {
+        AtomicFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"), List.of("m".getBytes(), "s".getBytes()),
+                () -> {
+                    assertThat(dir.resolve("manifest.sha256")).doesNotExist();
+                    assertThat(dir.resolve("manifest.sig")).doesNotExist();
+                    assertThat(dir.resolve("manifest.sha256.tmp")).hasContent("m");
+                });
+        assertThat(Files.readString(dir.resolve("manifest.sha256"))).isEqualTo("m");
+        assertThat(Files.readString(dir.resolve("manifest.sig"))).isEqualTo("s");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("manifest.sig"))))
+                .isEqualTo("rw-------");
+
+        Path other = Files.createDirectory(dir.resolve("other"));
+        assertThatThrownBy(() -> AtomicFiles.writeAll(other, List.of("manifest.sha256", "manifest.sig"),
+                List.of("m".getBytes(), "s".getBytes()), () -> {
+                    throw new CheckpointException(CheckpointException.Reason.IoFailed, "the tree could not be synced");
+                })).isInstanceOfSatisfying(CheckpointException.class,
+                        e -> assertThat(e.getMessage()).contains("could not be synced"));
+        assertThat(other.resolve("manifest.sig")).doesNotExist();
+        assertThat(other.resolve("manifest.sha256")).doesNotExist();
+    }
+
+    @Test
+    void aSymlinkPlantedAtATempPathIsRefusedAndItsTargetUntouched() throws Exception {
+        Path target = Files.writeString(dir.resolve("victim"), "victim");
+        Files.createSymbolicLink(dir.resolve("manifest.sig.tmp"), target);
+        assertThatThrownBy(() -> AtomicFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"),
+                List.of("m".getBytes(), "s".getBytes()), () -> { }))
+                .isInstanceOfSatisfying(CheckpointException.class,
+                        e -> assertThat(e.reason()).isEqualTo(CheckpointException.Reason.SymlinkRefused));
+        assertThat(Files.readString(target)).isEqualTo("victim");
+        assertThat(dir.resolve("manifest.sig")).doesNotExist();
+    }
+}
