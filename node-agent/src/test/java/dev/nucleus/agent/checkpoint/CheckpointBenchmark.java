@@ -34,6 +34,7 @@ public final class CheckpointBenchmark {
         Path tmp = Files.createTempDirectory("nucleus-ckpt-bench");
         List<String> rows = new ArrayList<>();
         List<String> phaseRows = new ArrayList<>();
+        List<String> cold = new ArrayList<>();
         try (LauncherSandboxes sandboxes = new LauncherSandboxes()) {
             byte[] key = new byte[32];
             Arrays.fill(key, (byte) 5);
@@ -45,11 +46,21 @@ public final class CheckpointBenchmark {
                 List<Sample> raw = new ArrayList<>();
                 // One uncounted round first: the agent is a long-running JVM, so class loading, the first JIT
                 // compilations (which run beside criu on the same 2 cores) and criu's probe are not what is measured.
-                runNucleus(sandboxes, service, tmp, w[1], -1);
-                runRaw(sandboxes, criu, tmp, w[1], -1);
+                Sample coldNucleus = runNucleus(sandboxes, service, tmp, w[1], -1);
+                Sample coldRaw = runRaw(sandboxes, criu, tmp, w[1], -1);
+                cold.add(String.format(Locale.ROOT, "* %s, warm-up round (not counted): Nucleus dump %.0f / restore %.0f ms,"
+                        + " raw criu dump %.0f (+ fdatasync %.0f) / restore %.0f ms", w[0], coldNucleus.dumpMs(),
+                        coldNucleus.restoreMs(), coldRaw.dumpMs(), coldRaw.dumpMs() + coldRaw.syncMs(), coldRaw.restoreMs()));
+                // The order alternates, so neither side always runs right after the other's teardown (the kernel
+                // tears a dead sandbox's namespaces down asynchronously, which may slow whatever comes next).
                 for (int i = 0; i < runs; i++) {
-                    nucleus.add(runNucleus(sandboxes, service, tmp, w[1], i));
-                    raw.add(runRaw(sandboxes, criu, tmp, w[1], i));
+                    if (i % 2 == 0) {
+                        nucleus.add(runNucleus(sandboxes, service, tmp, w[1], i));
+                        raw.add(runRaw(sandboxes, criu, tmp, w[1], i));
+                    } else {
+                        raw.add(runRaw(sandboxes, criu, tmp, w[1], i));
+                        nucleus.add(runNucleus(sandboxes, service, tmp, w[1], i));
+                    }
                 }
                 rows.add(row(w[0] + ", Nucleus", nucleus));
                 rows.add(row(w[0] + ", raw criu", raw));
@@ -66,6 +77,8 @@ public final class CheckpointBenchmark {
         System.out.println("| workload | dump median (ms) | restore median (ms) | image size | dump MiB/s | restore MiB/s |");
         System.out.println("|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+        System.out.println();
+        cold.forEach(System.out::println);
         System.out.println();
         System.out.println("Nucleus phases, median ms (dump: ... | restore: ...; \"(parallel)\" ran alongside criu):");
         System.out.println();
