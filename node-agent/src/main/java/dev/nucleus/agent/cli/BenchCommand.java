@@ -134,7 +134,7 @@ final class BenchCommand implements Callable<Integer> {
                 .append(" warm-up rounds, then ").append(n).append(" rounds, round-robin so all see the same load. ")
                 .append("Times are from the call until the process has ended, except the two \"spec to exec\" rows (until `SandboxRuntime.launch` returned: workload exec'd, state file visible; its fsyncs finish in the background, timed in the last row of the step table).\n\n");
         s.append("Full isolation = pid, mount, uts, ipc, cgroup and net namespaces, host rootfs read-only with curated /etc, ")
-                .append("minimal /dev, masked /proc, cgroups (256Mi memory, 1 CPU, 64 pids) joined before the namespaces, ")
+                .append("minimal /dev, masked /proc, cgroups (256Mi memory, 1 CPU, 64 pids) joined before any code of the workload, ")
                 .append("uid 1000, no capabilities, no_new_privs, Landlock defaults, the Default seccomp profile (compiled once per policy, then cached).\n\n");
         double plain = percentile(samples.values().iterator().next(), 50);
         s.append("| contender | p50 ms | p90 ms | p99 ms | p50 over plain spawn |\n|---|---:|---:|---:|---:|\n");
