@@ -25,7 +25,8 @@ public final class CheckpointBenchmark {
     private static final String BIG = "import os,time\nb=os.urandom(256<<20)\ni=0\n"
             + "while True:\n i+=1\n open('/data/count','w').write(str(i))\n time.sleep(0.05)\n";
 
-    private record Sample(double dumpMs, double restoreMs, long imageBytes, Map<String, Long> phases, double syncMs) {
+    private record Sample(double dumpMs, double restoreMs, long imageBytes, Map<String, Long> phases, double syncMs,
+            double frozenMs) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -65,7 +66,10 @@ public final class CheckpointBenchmark {
                 rows.add(row(w[0] + ", Nucleus", nucleus));
                 rows.add(row(w[0] + ", raw criu", raw));
                 rows.add(row(w[0] + ", raw criu + fdatasync of the images", raw.stream().map(x -> new Sample(
-                        x.dumpMs() + x.syncMs(), x.restoreMs(), x.imageBytes(), x.phases(), 0)).toList()));
+                        x.dumpMs() + x.syncMs(), x.restoreMs(), x.imageBytes(), x.phases(), 0, x.frozenMs())).toList()));
+                cold.add(String.format(Locale.ROOT, "* %s, criu's own frozen time (its stats), median: Nucleus %.0f ms,"
+                        + " raw %.0f ms", w[0], median(nucleus.stream().mapToDouble(Sample::frozenMs).toArray()),
+                        median(raw.stream().mapToDouble(Sample::frozenMs).toArray())));
                 phaseRows.add(phaseRow(w[0], nucleus));
             }
         } finally {
@@ -126,7 +130,8 @@ public final class CheckpointBenchmark {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         c.phaseMillis().forEach((k, v) -> phases.put("dump: " + k, v));
         restored.phaseMillis().forEach((k, v) -> phases.put("restore: " + k, v));
-        return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)), phases, 0);
+        return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)), phases, 0,
+                c.frozenMicros().orElse(-1000) / 1000.0);
     }
 
     /** The same sandbox, the same externals, the root layout prepared outside the timing: just the two commands. */
@@ -141,10 +146,12 @@ public final class CheckpointBenchmark {
         exec(0, List.of("tar", "-C", root.toString(), "-xpf", tmp.resolve(name + ".tar").toString()));
         List<String> env = criu.isFaultInjectionEnabled() ? List.of("env", "CRIU_FAULT=130") : List.of("env");
         String bin = criu.config().binary().toString();
+        Path stats = tmp.resolve(name + ".stats");
         long t0 = System.nanoTime();
         exec(0, concat(env, bin, "dump", "-t", Long.toString(r.initPid()), "-D", images.toString(), "-o", "dump.log",
-                "--external", "mnt[/data]:data", "--external", "mnt[]"));
+                "--external", "mnt[/data]:data", "--external", "mnt[]", "--display-stats"), stats);
         double dumpMs = (System.nanoTime() - t0) / 1e6;
+        double frozenMs = CriuStats.parse(Files.readString(stats)).frozenMicros().orElse(-1000) / 1000.0;
         // The peer with durability: what it takes to get raw criu's images onto the disk (Nucleus syncs its own).
         t0 = System.nanoTime();
         syncTree(images);
@@ -161,7 +168,7 @@ public final class CheckpointBenchmark {
         // Raw criu restored the tree into the original cgroups; they can only go once it is dead.
         CounterProcess.awaitGone(restored, Duration.ofSeconds(10));
         s.runtime.remove(name);
-        return new Sample(dumpMs, restoreMs, imageBytes, Map.of(), syncMs);
+        return new Sample(dumpMs, restoreMs, imageBytes, Map.of(), syncMs, frozenMs);
     }
 
     /** fdatasync of every file, then fsync of the directory: raw criu's images made durable. */
@@ -192,8 +199,14 @@ public final class CheckpointBenchmark {
 
     /** Runs {@code cmd}; an exit code above {@code maxOk} fails (tar exits 1 when a live file changed). */
     private static void exec(int maxOk, List<String> cmd) throws Exception {
+        exec(maxOk, cmd, null);
+    }
+
+    /** Like {@link #exec(int, List)}, stdout into {@code out} (criu's stats) when not null. */
+    private static void exec(int maxOk, List<String> cmd, Path out) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectInput(new java.io.File("/dev/null"))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                .redirectOutput(out == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(out.toFile()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() > maxOk) {
             throw new IllegalStateException("failed: " + cmd);
         }
