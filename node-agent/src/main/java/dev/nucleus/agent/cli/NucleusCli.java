@@ -28,6 +28,9 @@ public final class NucleusCli {
     @Option(names = "--cgroup-root", defaultValue = "nucleus", description = "cgroup below this process's own cgroup that holds the sandboxes (default: ${DEFAULT-VALUE}).")
     String cgroupRoot;
 
+    /** Closed when the command returns: a launch's state file is durable before the CLI exits. */
+    private final java.util.List<SandboxRuntime> opened = new java.util.ArrayList<>();
+
     SandboxRuntime runtime() throws IOException {
         return runtime(false);
     }
@@ -36,7 +39,23 @@ public final class NucleusCli {
     SandboxRuntime runtime(boolean zygote) throws IOException {
         Path root = stateDir != null ? stateDir
                 : System.getenv("NUCLEUS_STATE_DIR") != null ? Path.of(System.getenv("NUCLEUS_STATE_DIR")) : StateDirectory.DEFAULT_ROOT;
-        return SandboxRuntime.open(root, NodePolicies.system(cgroupRoot), zygote);
+        SandboxRuntime rt = SandboxRuntime.open(root, NodePolicies.system(cgroupRoot), zygote);
+        opened.add(rt);
+        return rt;
+    }
+
+    /** Waits for the state files the command's launches published and stops their zygotes; sandboxes run on. */
+    private void closeRuntimes() {
+        for (SandboxRuntime rt : opened) {
+            try {
+                rt.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                System.err.println("nucleus: " + e.getMessage());
+            }
+        }
+        opened.clear();
     }
 
     public static void main(String[] args) {
@@ -45,7 +64,16 @@ public final class NucleusCli {
 
     /** Runs the CLI; bad input gives one line naming the field and the fix, and exit code 2. */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new NucleusCli());
+        NucleusCli cli = new NucleusCli();
+        try {
+            return execute(cli, args);
+        } finally {
+            cli.closeRuntimes();
+        }
+    }
+
+    private static int execute(NucleusCli cli, String... args) {
+        CommandLine cl = new CommandLine(cli);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException) {
                 cmd.getErr().println("nucleus: " + e.getMessage());
