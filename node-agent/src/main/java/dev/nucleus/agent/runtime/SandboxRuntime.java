@@ -2,7 +2,6 @@ package dev.nucleus.agent.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nucleus.agent.rootfs.InvalidMountException;
-import dev.nucleus.agent.rootfs.RootfsSource;
 import dev.nucleus.agent.state.AtomicFiles;
 import dev.nucleus.agent.state.IdRangeAllocator;
 import dev.nucleus.agent.state.IdRangesExhaustedException;
@@ -37,6 +36,7 @@ public final class SandboxRuntime implements AutoCloseable {
     private final SandboxPolicies policies;
     private final Path launcher;
     private final IdRangeAllocator idRanges;
+    private final LaunchPlanning planner;
     private final Map<String, Process> owned = new ConcurrentHashMap<>();
     /** First records of launches whose fsyncs may still run; joined before a replacement, removal or close. */
     private final Map<String, AtomicFiles.Pending> syncing = new ConcurrentHashMap<>();
@@ -62,6 +62,7 @@ public final class SandboxRuntime implements AutoCloseable {
         this.kernel = kernel;
         this.policies = policies;
         this.launcher = launcher;
+        this.planner = new LaunchPlanning(policies, kernel, state.root(), launcher);
     }
 
     /** A runtime on the real kernel, with the launcher extracted under the state root; this JVM spawns each launcher. */
@@ -181,26 +182,22 @@ public final class SandboxRuntime implements AutoCloseable {
         }
     }
 
-    /** What the helper thread computes while the caller creates the cgroups: the plan minus its cgroups. */
-    private record Planned(LaunchPlan plan, SandboxPolicies.Compiled seccomp, long nanos) {
-    }
-
     private SandboxRecord start(SandboxConfig config, SandboxPaths paths, int restartCount, LaunchPhases phases)
             throws LaunchException {
         String name = config.name();
         Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
         Optional<Process> process = Optional.empty();
-        java.util.concurrent.Future<Planned> planning = null;
+        java.util.concurrent.Future<LaunchPlanning.Planned> planning = null;
         Kernel.PendingLauncher pending = null;
         try {
             long hostIds = config.userNamespace() ? allocateIdRange(name) : -1;
             // Three things at once: the plan on a helper thread, the launcher's start (the zygote forks it, or this
             // JVM spawns it; it waits for the plan), and the cgroups here. Independent until the plan is sent.
-            planning = helper.submit(() -> plan(config, paths, hostIds));
+            planning = helper.submit(() -> planner.plan(config, paths, hostIds));
             pending = kernel.prepareLauncher(launcher, paths.launcherLog());
             cgroup = policies.createCgroup(name, config.resources());
             phases.mark();
-            Planned planned = joinPlanning(planning);
+            LaunchPlanning.Planned planned = LaunchPlanning.joinPlanning(planning);
             planning = null;
             phases.planThread(planned.nanos());
             List<String> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of())
@@ -254,7 +251,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 return record;
             }
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
-            abandon(planning, pending);
+            LaunchPlanning.abandon(planning, pending);
             cleanupFailedLaunch(name, cgroup, process, restartCount == 0);
             if (e instanceof LaunchException le) {
                 throw le;
@@ -263,65 +260,6 @@ public final class SandboxRuntime implements AutoCloseable {
                 throw new LaunchException(im.reason(), im.getMessage(), im);
             }
             throw new LaunchException("LaunchFailed", "launch of " + name + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** The helper thread's part: seccomp and Landlock from their caches, the plan, the root (and overlay) directories. */
-    private Planned plan(SandboxConfig config, SandboxPaths paths, long hostIds) throws LaunchException, InvalidMountException,
-            IOException {
-        long t0 = System.nanoTime();
-        SandboxPolicies.Compiled seccomp = policies.seccomp(config);
-        Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
-        LaunchPlan plan = new LaunchPlanner(kernel, state.root(), launcher)
-                .plan(config, paths, new LaunchPlanner.Policies(List.of(), seccomp.bpf(), landlock, hostIds));
-        prepareDirectories(config, paths, hostIds);
-        Files.deleteIfExists(paths.exitStatus());  // a restart's previous status; the new monitor writes the next one
-        return new Planned(plan, seccomp, System.nanoTime() - t0);
-    }
-
-    /** The helper's result, or its failure as the exception it threw. */
-    private static Planned joinPlanning(java.util.concurrent.Future<Planned> planning)
-            throws LaunchException, InvalidMountException, IOException {
-        try {
-            return planning.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LaunchException("LaunchFailed", "interrupted while the launch plan was computed", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof LaunchException le) {
-                throw le;
-            }
-            if (c instanceof InvalidMountException im) {
-                throw im;
-            }
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
-        }
-    }
-
-    /**
-     * After a failure before the plan was sent: the helper is waited for (it may still be creating directories that
-     * the cleanup deletes) and the waiting launcher is given an empty plan, which it refuses before any step.
-     */
-    private static void abandon(java.util.concurrent.Future<Planned> planning, Kernel.PendingLauncher pending) {
-        if (planning != null) {
-            try {
-                planning.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                // its failure, if it is the launch's, was already thrown; else the cgroup's is the one reported
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (pending != null) {
-            try {
-                pending.close();
-            } catch (IOException e) {
-                // the launcher then reads a closed pipe: an empty plan all the same
-            }
         }
     }
 
@@ -558,27 +496,6 @@ public final class SandboxRuntime implements AutoCloseable {
     private boolean sameProcess(long pid, long startTime) {
         OptionalLong now = kernel.startTime(pid);
         return startTime >= 0 && now.isPresent() && now.getAsLong() == startTime;
-    }
-
-    /** The root mount point and overlay layers belong to the sandbox's root: host root, or its mapped uid. */
-    private static void prepareDirectories(SandboxConfig c, SandboxPaths paths, long hostRoot) throws IOException {
-        var mode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-        Files.createDirectory(paths.rootMount(), mode);
-        List<Path> owned = new ArrayList<>(List.of(paths.rootMount()));
-        if (c.rootfs() instanceof RootfsSource.Directory && !Files.isDirectory(paths.overlay(), LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(paths.overlay(), mode);
-            Files.createDirectory(paths.overlayUpper(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            Files.createDirectory(paths.overlayWork(), mode);
-        }
-        if (c.rootfs() instanceof RootfsSource.Directory) {  // created above, or kept from the previous run by a restart
-            owned.addAll(List.of(paths.overlay(), paths.overlayUpper(), paths.overlayWork()));
-        }
-        if (c.userNamespace()) {
-            for (Path p : owned) {
-                Files.setAttribute(p, "unix:uid", (int) hostRoot, LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(p, "unix:gid", (int) hostRoot, LinkOption.NOFOLLOW_LINKS);
-            }
-        }
     }
 
     /** Before a directory is deleted: its record's fsync is moot then, and must not race the deletion. */
