@@ -89,12 +89,15 @@ public final class CheckpointService {
             AtomicFiles.createPrivateDirectory(images);
             Path stdio = dir.resolve(STDIO_FILE);
             Path archive = dir.resolve(ROOTFS_ARCHIVE);
+            // Nothing in the metadata comes from the dump: it is written (and fsync'ed) while the root is archived,
+            // and finished before criu starts, whose file creations would otherwise wait for its journal commits.
+            metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
             // Neither is synced here: BulkSync syncs them with the images before the signature.
             AtomicFiles.writeNew(stdio, SandboxProcesses.stdioPipes(t.initPid()).getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), archive);
             phases.mark("root archive");
-            // Written while criu runs: nothing in the metadata comes from the dump.
-            metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
+            CheckpointMetadata m = await(metadata);
+            phases.mark("metadata");
             Dumped d = dump(t, dir, leaveRunning);
             CriuResult r = d.result();
             phases.mark("criu dump");
@@ -104,8 +107,6 @@ public final class CheckpointService {
             // From here the images may be the only copy of a stopped sandbox: a failure keeps them (unsigned, so
             // no restore accepts them) for an operator to inspect, instead of deleting them.
             keep = true;
-            CheckpointMetadata m = await(metadata);
-            phases.mark("metadata");
             BulkSync sync = BulkSync.start(dir);  // after the metadata's temp file is renamed: it walks the tree
             CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync, d.pieces());
             phases.mark("hash + sign");
@@ -123,7 +124,7 @@ public final class CheckpointService {
         }
     }
 
-    /** metadata.json, written (atomically, fsync'ed) while criu dumps; checkpoint_at is when the dump began. */
+    /** metadata.json, written (atomically, fsync'ed) beside the root archive; checkpoint_at is just before the dump. */
     private CheckpointMetadata saveMetadata(CheckpointTarget t, Path dir) {
         CheckpointMetadata m = new CheckpointMetadata(t.sandboxId(), t.name(), t.initPid(), t.command(),
                 System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,

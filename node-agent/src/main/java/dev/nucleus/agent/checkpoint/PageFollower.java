@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  */
 final class PageFollower implements AutoCloseable {
 
-    private static final long POLL_MILLIS = 5;
+    /** A 16 MiB piece takes criu ~50 ms to write here; polling faster only contends for criu's directory. */
+    private static final long POLL_MILLIS = 20;
     /**
      * Hash only while half a core is idle: measured under load (no idle core), hashing during the dump slowed criu
      * by as much as it saved afterwards; with an idle core it is free.
