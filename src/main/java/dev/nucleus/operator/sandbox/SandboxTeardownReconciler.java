@@ -37,13 +37,13 @@ import java.util.stream.Collectors;
  * node's agent confirms the teardown or the node is lost. A controller of its own because the placing controller
  * adds the finalizer in its label patch (one write instead of JOSDK's separate one), and a JOSDK controller that owns
  * its finalizer is not called for deleted objects unless JOSDK's all-events mode is on, which quarkus-operator-sdk
- * 7.7.3 does not pass on. This one sees only objects being deleted, so JOSDK never adds the finalizer here: it only
- * removes it, when {@link #cleanup} says so.
+ * 7.7.3 does not pass on. This one sees only objects being deleted and the placement that added the finalizer, so
+ * JOSDK never adds the finalizer here: it only removes it, when {@link #cleanup} says so.
  */
 @ControllerConfiguration(name = "nucleussandbox-teardown", finalizerName = NucleusNames.TEARDOWN_FINALIZER,
     generationAwareEventProcessing = false,
     informer = @Informer(onAddFilter = SandboxTeardownReconciler.Deleting.class,
-        onUpdateFilter = SandboxTeardownReconciler.BecameDeleting.class))
+        onUpdateFilter = SandboxTeardownReconciler.DeletingOrPlaced.class))
 public class SandboxTeardownReconciler implements Reconciler<NucleusSandbox>, Cleaner<NucleusSandbox> {
   private final OperatorConfig config;
   private final EventRecorder events;
@@ -67,11 +67,18 @@ public class SandboxTeardownReconciler implements Reconciler<NucleusSandbox>, Cl
     }
   }
 
-  /** As {@link Deleting}, for updates: a sandbox whose new version is being deleted. */
-  public static final class BecameDeleting implements OnUpdateFilter<NucleusSandbox> {
+  /**
+   * As {@link Deleting}, for updates; also the update that adds the finalizer (the placement). JOSDK keeps a state
+   * per namespace/name, and when the DELETE event of an earlier object of that name races the response to its own
+   * finalizer removal, that state can stay "deletion processed": JOSDK then skips every later deletion event for the
+   * name until an event of a live object resets it (seen end to end: a sandbox re-created under a deleted one's name
+   * kept its finalizer). Passing the placement, a no-op pass here, is that reset.
+   */
+  public static final class DeletingOrPlaced implements OnUpdateFilter<NucleusSandbox> {
     @Override
     public boolean accept(NucleusSandbox now, NucleusSandbox before) {
-      return now.isMarkedForDeletion();
+      return now.isMarkedForDeletion() || (now.hasFinalizer(NucleusNames.TEARDOWN_FINALIZER)
+          && (before == null || !before.hasFinalizer(NucleusNames.TEARDOWN_FINALIZER)));
     }
   }
 
@@ -85,8 +92,8 @@ public class SandboxTeardownReconciler implements Reconciler<NucleusSandbox>, Cl
   }
 
   /**
-   * Reached only for a sandbox not being deleted, which the filters keep away; JOSDK would have added the finalizer
-   * first, which is harmless (the teardown of a sandbox that was never placed finishes at once).
+   * Reached for a sandbox not being deleted only by the placement update ({@link DeletingOrPlaced}): the finalizer is
+   * already there, so JOSDK writes nothing and neither does this.
    */
   @Override
   public UpdateControl<NucleusSandbox> reconcile(NucleusSandbox sandbox, Context<NucleusSandbox> context) {

@@ -290,6 +290,28 @@ class NucleusSandboxReconcilerTest {
   }
 
   @Test
+  void aNameReusedAfterDeletionGetsTheSameHandshake() {
+    agents.start("worker", capabilities(7, true, 0, "{}"));
+    for (int round = 0; round < 3; round++) {
+      var sandbox = create("again", s -> {});
+      var placed = awaitPlacedOn("again", "worker");
+      if (round > 0) { // the second incarnation finished first, the third is confirmed at once
+        agents.reportStatus(sandbox, "{\"phase\":\"Succeeded\",\"startedAt\":\"" + Instant.now()
+            + "\",\"finishedAt\":\"" + Instant.now() + "\",\"reason\":\"Checkpointed\"}");
+        await().atMost(WAIT).until(() -> get("again").getStatus().getPhase() == SandboxPhase.Succeeded);
+      }
+      client.resource(placed).delete();
+      if (round < 2) {
+        // Each incarnation waits for its own confirmation (an agent confirms after the object is marked deleted).
+        await().atMost(WAIT).untilAsserted(() -> assertThat(get("again").getStatus().getPhase())
+            .isEqualTo(SandboxPhase.Terminating));
+      }
+      agents.confirmTeardown(get("again"), "worker");
+      await().atMost(WAIT).until(() -> get("again") == null);
+    }
+  }
+
+  @Test
   void aDeletedSandboxWhoseNodeIsLostIsReleasedWithoutConfirmation() {
     agents.start("fading", capabilities(7, true, 0, "{}"));
     create("orphan", s -> {});
