@@ -338,8 +338,8 @@ static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int ou
   for (int i = 0; i < p->op.n; i++) apply_op(p->op.v[i], p->op.len[i]);
   pivot(p->root);
   if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
-  // 4. Without a user namespace the mounts above ran while the monitor joined the cgroups (each v1 migration waits
-  // for an RCU grace period); no step below, and no workload, runs before every join is done.
+  // 4. Without a user namespace the mounts above ran while the monitor joined the cgroups (each v1 migration takes
+  // the global cgroup_threadgroup_rwsem: tens of us when calm, ms under load); nothing below runs before every join.
   if (!userns) await_go(go_r);
   // 5. The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
   if (p->clone_flags & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP)) die("namespaces", "unshare", "cgroup");
@@ -750,8 +750,8 @@ int main(int argc, char **argv) {
   }
   close(go[0]); close(errp[1]); close(pipes[0][1]); close(pipes[1][1]); close(vp[1]);
 
-  // Both pids go to the agent at once: it records the sandbox while the cgroup joins (each a migration that waits
-  // for an RCU grace period) and the init's setup run. The init does nothing before its "go"; "ok" follows the exec.
+  // Both pids go to the agent at once: it records the sandbox while the cgroup joins and the init's setup run. The
+  // init does nothing of its own past its mounts (past step 1 with a user namespace) before "go"; "ok" follows exec.
   char line[1100];
   int m = snprintf(line, sizeof line, "started\t%d\t%d\t%s\t%llu\t%llu\n", getpid(), init,
                    into ? "clone-into-cgroup" : "cgroup-procs", start_time(getpid()), start_time(init));
