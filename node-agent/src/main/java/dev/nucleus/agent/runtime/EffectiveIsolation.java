@@ -29,7 +29,7 @@ final class EffectiveIsolation {
         m.put("noNewPrivileges", true);
         m.put("seccomp", seccomp.bpf().length == 0 ? Map.of("profile", "Unconfined")
                 : Map.of("profile", seccomp.profile(), "allowedSyscalls", seccomp.allowedSyscalls()));
-        m.put("landlock", plan.landlock().<Object>map(l -> Map.of("handledFs", l.handledFs(), "handledNet", l.handledNet(),
+        m.put("landlock", plan.landlock().<Object>map(l -> Map.of("abi", l.abi(), "handledFs", l.handledFs(), "handledNet", l.handledNet(),
                 "scoped", l.scoped(), "pathRules", l.paths().size(), "portRules", l.ports().size())).orElse("disabled"));
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("cgroup", !cgroup ? "none" : bornInCgroup

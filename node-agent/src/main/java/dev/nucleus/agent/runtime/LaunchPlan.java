@@ -75,7 +75,7 @@ public record LaunchPlan(
     }
 
     /** A Landlock ruleset as the kernel takes it; paths are inside the sandbox's view. */
-    public record LandlockRules(long handledFs, long handledNet, long scoped, List<PathRule> paths, List<PortRule> ports) {
+    public record LandlockRules(int abi, long handledFs, long handledNet, long scoped, List<PathRule> paths, List<PortRule> ports) {
         public record PathRule(String path, long access) {
         }
 

@@ -108,7 +108,7 @@ public final class LaunchPlanner {
         }
         List<LaunchPlan.LandlockRules.PathRule> paths = new ArrayList<>(r.paths());
         paths.add(new LaunchPlan.LandlockRules.PathRule(MountPlanner.INIT_PATH, access));
-        return new LaunchPlan.LandlockRules(r.handledFs(), r.handledNet(), r.scoped(), paths, r.ports());
+        return new LaunchPlan.LandlockRules(r.abi(), r.handledFs(), r.handledNet(), r.scoped(), paths, r.ports());
     }
 
     static List<String> namespaces(SandboxConfig c) {

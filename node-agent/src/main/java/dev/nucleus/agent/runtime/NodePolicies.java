@@ -88,7 +88,7 @@ public final class NodePolicies implements SandboxPolicies {
                 c.landlock().tcpBind(), c.landlock().tcpConnect(), volumeRw);
         try {
             LandlockRuleset r = landlock.plan(request, landlockAbi.getAsInt(), c.network().newNamespace());
-            return Optional.of(new LaunchPlan.LandlockRules(r.handledFs(), r.handledNet(), r.scoped(),
+            return Optional.of(new LaunchPlan.LandlockRules(r.abi(), r.handledFs(), r.handledNet(), r.scoped(),
                     r.pathRules().stream().map(p -> new LaunchPlan.LandlockRules.PathRule(p.path(), p.access())).toList(),
                     r.portRules().stream().map(p -> new LaunchPlan.LandlockRules.PortRule(p.port(), p.access())).toList()));
         } catch (LandlockUnsupportedException e) {

@@ -71,12 +71,12 @@ class LaunchPlannerTest {
     @Test
     void landlockLetsTheInitExecuteOnlyItsOwnBinaryAndOnlyWithHandledRights() throws Exception {
         long handled = LandlockAccess.FS_EXECUTE | LandlockAccess.FS_READ_FILE | LandlockAccess.FS_WRITE_FILE;
-        var rules = new LaunchPlan.LandlockRules(handled, 0, 0, List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", handled)), List.of());
+        var rules = new LaunchPlan.LandlockRules(7, handled, 0, 0, List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", handled)), List.of());
         LaunchPlan p = PLANNER.plan(config(false, NetworkMode.NONE, Map.of(), Set.of(), 0), PATHS,
                 new LaunchPlanner.Policies(List.of(), new byte[0], Optional.of(rules)));
         assertThat(p.landlock().orElseThrow().paths()).containsExactly(rules.paths().get(0),
                 new LaunchPlan.LandlockRules.PathRule(MountPlanner.INIT_PATH, LandlockAccess.FS_EXECUTE | LandlockAccess.FS_READ_FILE));
-        var writeOnly = new LaunchPlan.LandlockRules(LandlockAccess.FS_WRITE_FILE, 0, 0, List.of(), List.of());
+        var writeOnly = new LaunchPlan.LandlockRules(7, LandlockAccess.FS_WRITE_FILE, 0, 0, List.of(), List.of());
         assertThat(LaunchPlanner.withInitExecutable(writeOnly)).isEqualTo(writeOnly);
     }
 

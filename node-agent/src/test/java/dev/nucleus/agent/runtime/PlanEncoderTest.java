@@ -15,7 +15,7 @@ class PlanEncoderTest {
         return new LaunchPlan(List.of("/cg/cgroup.procs"), List.of("pid", "mnt"), Optional.empty(), Optional.empty(), "box",
                 true, List.of(new MountOp.Mount("tmpfs", "/r", "tmpfs", 6, "size=1"), new MountOp.Mkdir("/r/tmp", 01777)),
                 "/r", "/", List.of(new LaunchPlan.Rlimit(7, 1024, 4096)), 0x400, 1000, 1000,
-                Optional.of(new LaunchPlan.LandlockRules(3, 0, 0, List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", 3)), List.of())),
+                Optional.of(new LaunchPlan.LandlockRules(1, 3, 0, 0, List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", 3)), List.of())),
                 bpf, List.of("A=b c"), argv, "/s/out", "/s/err", "/s/status", 100, 0);
     }
 

@@ -153,6 +153,25 @@ class PolicyWallsNativeTest {
     }
 
     @Test
+    void theEffectiveIsolationNamesTheLandlockAbiTheDomainWasBuiltFor() throws Exception {
+        SandboxConfig c = config("llabi", "exec sleep 600", SandboxConfig.Resources.UNLIMITED, SandboxConfig.Seccomp.DEFAULT,
+                SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());
+        SandboxRecord r = boxes.runtime.launch(c);
+        boxes.runtime.remove(c.name());
+        int expected = Math.min(dev.nucleus.agent.nativeaccess.NativeAccess.system().landlockAbi(),
+                dev.nucleus.agent.landlock.LandlockAccess.KNOWN_ABI);
+        assertThat(expected).as("this machine enforces Landlock").isPositive();
+        assertThat(r.isolation().get("landlock")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("abi", expected);
+
+        SandboxConfig off = config("llnone", "exec sleep 600", SandboxConfig.Resources.UNLIMITED,
+                SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DISABLED, new RootfsSource.Host());
+        SandboxRecord none = boxes.runtime.launch(off);
+        boxes.runtime.remove(off.name());
+        assertThat(none.isolation().get("landlock")).isEqualTo("disabled");
+    }
+
+    @Test
     void removeLeavesNoCgroup() throws Exception {
         SandboxConfig c = config("cgrm", "echo up; exec sleep 600", new SandboxConfig.Resources(64L << 20, 0, 32),
                 SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());

@@ -171,6 +171,8 @@ class AgentSandboxNativeTest {
     assertThat(done.getIsolation().getSeccompProfile()).isEqualTo("Default");
     assertThat(done.getIsolation().getSeccompSyscallCount()).isPositive();
     assertThat(done.getIsolation().getLandlockEnforced()).isTrue();
+    assertThat(done.getIsolation().getLandlockAbi()).as("the ABI the domain was built for").isPositive();
+    assertThat(done.getIsolation().getLandlockRuleCount()).isPositive();
     assertThat(done.getIsolation().getCapabilities()).isEmpty();
     assertThat(done.getUsage()).isNotNull();
     assertThat(done.getUsage().getCpuSeconds()).isNotNull();
