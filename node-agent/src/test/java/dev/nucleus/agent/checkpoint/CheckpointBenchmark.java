@@ -36,6 +36,7 @@ public final class CheckpointBenchmark {
         List<String> rows = new ArrayList<>();
         List<String> phaseRows = new ArrayList<>();
         List<String> cold = new ArrayList<>();
+        List<String> perIteration = new ArrayList<>();
         try (LauncherSandboxes sandboxes = new LauncherSandboxes()) {
             byte[] key = new byte[32];
             Arrays.fill(key, (byte) 5);
@@ -63,6 +64,14 @@ public final class CheckpointBenchmark {
                         nucleus.add(runNucleus(sandboxes, service, tmp, w[1], i));
                     }
                 }
+                for (int i = 0; i < runs; i++) {
+                    Sample n = nucleus.get(i);
+                    Sample r = raw.get(i);
+                    perIteration.add(String.format(Locale.ROOT, "* %s #%d (%s first): Nucleus dump %.0f (criu phase %d,"
+                            + " frozen %.0f) / restore %.0f; raw dump %.0f (frozen %.0f, + fdatasync %.0f) / restore %.0f",
+                            w[0], i, i % 2 == 0 ? "Nucleus" : "raw", n.dumpMs(), n.phases().getOrDefault("dump: criu dump", -1L),
+                            n.frozenMs(), n.restoreMs(), r.dumpMs(), r.frozenMs(), r.dumpMs() + r.syncMs(), r.restoreMs()));
+                }
                 rows.add(row(w[0] + ", Nucleus", nucleus));
                 rows.add(row(w[0] + ", raw criu", raw));
                 rows.add(row(w[0] + ", raw criu + fdatasync of the images", raw.stream().map(x -> new Sample(
@@ -83,6 +92,10 @@ public final class CheckpointBenchmark {
         rows.forEach(System.out::println);
         System.out.println();
         cold.forEach(System.out::println);
+        System.out.println();
+        System.out.println("Each iteration, ms:");
+        System.out.println();
+        perIteration.forEach(System.out::println);
         System.out.println();
         System.out.println("Nucleus phases, median ms (dump: ... | restore: ...; \"(parallel)\" ran alongside criu):");
         System.out.println();
