@@ -14,7 +14,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 
@@ -33,13 +32,7 @@ public final class AtomicFiles {
         try {
             clearStaleTemp(tmp);
             // CREATE_NEW is O_CREAT|O_EXCL (which never follows a symlink) and NOFOLLOW_LINKS adds O_NOFOLLOW.
-            try (FileChannel ch = FileChannel.open(tmp,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
+            try (FileChannel ch = dev.nucleus.agent.state.AtomicFiles.createWith(tmp, bytes)) {
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -70,15 +63,8 @@ public final class AtomicFiles {
                 for (int i = 0; i < names.size(); i++) {
                     Path tmp = dir.resolve(names.get(i) + ".tmp");
                     clearStaleTemp(tmp);
-                    FileChannel ch = FileChannel.open(tmp,
-                            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                    open.add(ch);
+                    open.add(dev.nucleus.agent.state.AtomicFiles.createWith(tmp, contents.get(i)));
                     temps.add(tmp);
-                    ByteBuffer buf = ByteBuffer.wrap(contents.get(i));
-                    while (buf.hasRemaining()) {
-                        ch.write(buf);
-                    }
                 }
                 forceTogether(open);
             } finally {
@@ -140,13 +126,8 @@ public final class AtomicFiles {
      * checkpoint tree, which the checkpoint's sync makes durable with the images before it is signed.
      */
     static void writeNew(Path target, byte[] bytes) throws CheckpointException {
-        try (FileChannel ch = FileChannel.open(target,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
+        try {
+            dev.nucleus.agent.state.AtomicFiles.createWith(target, bytes).close();
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new CheckpointException(Reason.OutputNotEmpty, target + " appeared while writing the checkpoint", e);
         } catch (IOException e) {

@@ -30,18 +30,32 @@ public final class AtomicFiles {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         refuseSymlink(tmp);
         Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
+        try (FileChannel ch = createWith(tmp, content)) {
             ch.force(true);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
             dir.force(true);
+        }
+    }
+
+    /**
+     * Creates {@code file} O_CREAT|O_EXCL (which never follows a symlink) with O_NOFOLLOW and mode 0600, writes all of
+     * {@code content} and returns the channel, still open and not synced: every state and checkpoint file starts here.
+     */
+    public static FileChannel createWith(Path file, byte[] content) throws IOException {
+        FileChannel ch = FileChannel.open(file,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
     }
 
@@ -58,14 +72,8 @@ public final class AtomicFiles {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         refuseSymlink(tmp);
         Files.deleteIfExists(tmp);
-        FileChannel ch = FileChannel.open(tmp,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        FileChannel ch = createWith(tmp, content);
         try {
-            ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
             Files.createLink(target, tmp);
             Files.delete(tmp);
         } catch (IOException | RuntimeException e) {
