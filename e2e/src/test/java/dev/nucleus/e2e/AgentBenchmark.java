@@ -29,8 +29,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Issue 6's benchmark, on demand only ({@code @Tag("bench")}, docs/benchmarks.md "Agent end to end"): N sandboxes
  * (default 200) created at once against the real control plane, placed by the real operator and run by the real agent
- * as real isolated {@code sleep} sandboxes on this machine. Reports create→Running percentiles, the agent's RSS idle
- * and with N running, and the node memory per sandbox beyond the workload.
+ * as real isolated {@code sleep} sandboxes on this machine. Reports create→Running percentiles (and the same latency
+ * of a few sandboxes created one at a time before), the agent's RSS idle and with N running, the node memory per
+ * sandbox beyond the workload, and where the node's CPU went during the burst.
  */
 @Tag("bench")
 @ExtendWith(KubeControlPlaneExtension.class)
@@ -39,6 +40,8 @@ class AgentBenchmark {
   static final int CLIENT_THREADS = 8;
   static final String NS = "bench";
   static final Duration SETTLE = Duration.ofSeconds(15);
+  static final int SINGLES = 5;
+  static final String BURST_PREFIX = "sleeper-";
 
   final Map<String, Long> createCalled = new ConcurrentHashMap<>();
   final Map<String, Long> scheduledSeen = new ConcurrentHashMap<>();
@@ -62,15 +65,23 @@ class AgentBenchmark {
       String loadBefore = loadAverage();
 
       long begin;
+      String singles;
+      CpuAccount.Reading cpuBefore;
+      CpuAccount.Reading cpuBurst;
+      Map<String, Long> writesBefore;
+      Map<String, Long> writesBurst;
       long createsDone;
       long allRunning;
       try (KubernetesClient client = plane.newClient();
            SharedIndexInformer<NucleusSandbox> informer = client.resources(NucleusSandbox.class).inNamespace(NS)
                .inform(recorder())) {
+        singles = oneAtATime(n, client);
         ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
+        writesBefore = AgentFigures.apiWrites(n.kubectl("get", "--raw", "/metrics").orThrow().stdout());
+        cpuBefore = CpuAccount.read(agentPid, n.operator().pid());
         begin = System.nanoTime();
         for (int i = 0; i < COUNT; i++) {
-          String name = String.format("sleeper-%03d", i);
+          String name = String.format(BURST_PREFIX + "%03d", i);
           pool.submit(() -> {
             NucleusSandbox sandbox = client.resources(NucleusSandbox.class).load(new ByteArrayInputStream(
                 sleeper(name).getBytes(StandardCharsets.UTF_8))).item();
@@ -81,12 +92,15 @@ class AgentBenchmark {
         pool.shutdown();
         assertThat(pool.awaitTermination(5, TimeUnit.MINUTES)).as("creates finished").isTrue();
         createsDone = System.nanoTime();
-        n.await(COUNT + " sandboxes Running", n.agent(), () -> runningSeen.size() + failed.size() >= COUNT);
+        n.await(COUNT + " sandboxes Running", n.agent(), () -> burst(runningSeen) + burst(failed) >= COUNT);
         allRunning = System.nanoTime();
+        cpuBurst = CpuAccount.read(agentPid, n.operator().pid());
+        writesBurst = AgentFigures.apiWrites(n.kubectl("get", "--raw", "/metrics").orThrow().stdout());
         informer.stop();
       }
       String metricsBurst = n.agentMetrics();
-      assertThat(failed).as("sandboxes that failed instead of running").isEmpty();
+      assertThat(failed.keySet().stream().filter(name -> name.startsWith(BURST_PREFIX)))
+          .as("sandboxes that failed instead of running: " + failed).isEmpty();
 
       NucleusOnThisMachine.sleep(SETTLE); // one usage refresh and the agent's allocation after the burst
       long agentBusy = NodeMemory.rssBytes(agentPid);
@@ -103,7 +117,11 @@ class AgentBenchmark {
 
       String report = report(agentIdle, agentBusy, usedBefore, usedRunning, footprint, cgroupCharged, begin,
           createsDone, allRunning, loadBefore, loadAfter)
+          + singles
           + agentSteps(metricsIdle, metricsBurst, metricsSettled)
+          + CpuAccount.report(cpuBefore, cpuBurst, COUNT)
+          + String.format("| API server writes per sandbox until all Running (all clients) | %s |%n",
+              AgentFigures.writesPer(writesBefore, writesBurst, COUNT))
           + String.format("| agent PSS idle / threads idle / with %d running | %.1f MiB / %d / %d |%n", COUNT,
               agentIdlePss / 1024.0 / 1024.0, threadsIdle, threadsBusy)
           + String.format("| per sandbox: node memory growth by kind (MiB) | %s |%n",
@@ -128,6 +146,30 @@ class AgentBenchmark {
       assertThat(left).as("left on the node after deleting all").isEmpty();
 
     }
+  }
+
+  /**
+   * The pipeline's latency without a queue: {@link #SINGLES} sandboxes created one at a time, each once the previous
+   * one runs, on the idle installation; then deleted again, so the burst starts from the same state.
+   */
+  private String oneAtATime(NucleusOnThisMachine n, KubernetesClient client) {
+    List<String> rows = new ArrayList<>();
+    for (int i = 0; i < SINGLES; i++) {
+      String name = "single-" + i;
+      NucleusSandbox sandbox = client.resources(NucleusSandbox.class).load(new ByteArrayInputStream(
+          sleeper(name).getBytes(StandardCharsets.UTF_8))).item();
+      createCalled.put(name, System.nanoTime());
+      client.resource(sandbox).inNamespace(NS).create();
+      n.await(name + " Running", n.agent(), () -> runningSeen.containsKey(name) || failed.containsKey(name));
+      assertThat(failed).as("a sandbox created alone failed instead of running").doesNotContainKey(name);
+      rows.add((scheduledSeen.get(name) - createCalled.get(name)) / 1_000_000 + "→"
+          + (runningSeen.get(name) - createCalled.get(name)) / 1_000_000);
+      NucleusOnThisMachine.sleep(Duration.ofMillis(500));
+    }
+    n.deleteAll("nsb", Duration.ofMinutes(2));
+    NucleusOnThisMachine.sleep(Duration.ofSeconds(2));
+    return String.format("| one at a time on the idle installation: create→Scheduled→Running, each | %s ms |%n",
+        String.join(", ", rows));
   }
 
   private ResourceEventHandler<NucleusSandbox> recorder() {
@@ -262,8 +304,12 @@ class AgentBenchmark {
             f.launcherPss() / mib, kernelGrowth / mib, attributed / mib, unexplained / mib);
   }
 
+  private static long burst(Map<String, ?> seen) {
+    return seen.keySet().stream().filter(name -> name.startsWith(BURST_PREFIX)).count();
+  }
+
   private long[] latencies(Map<String, Long> seen) {
-    return seen.entrySet().stream().filter(e -> createCalled.containsKey(e.getKey()))
+    return seen.entrySet().stream().filter(e -> e.getKey().startsWith(BURST_PREFIX))
         .mapToLong(e -> (e.getValue() - createCalled.get(e.getKey())) / 1_000_000).sorted().toArray();
   }
 

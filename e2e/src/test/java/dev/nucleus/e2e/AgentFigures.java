@@ -71,6 +71,50 @@ final class AgentFigures {
     return new Histogram(count, sum, buckets);
   }
 
+  /**
+   * The API server's write requests (POST, PUT, PATCH, DELETE) by verb and resource, from its own
+   * {@code apiserver_request_total} counters (a {@code kubectl get --raw /metrics} body).
+   */
+  static Map<String, Long> apiWrites(String metrics) {
+    Map<String, Long> writes = new java.util.TreeMap<>();
+    for (String line : metrics.lines().toList()) {
+      if (!line.startsWith("apiserver_request_total{")) {
+        continue;
+      }
+      String verb = label(line, "verb");
+      if (!List.of("POST", "PUT", "PATCH", "DELETE").contains(verb)) {
+        continue;
+      }
+      String sub = label(line, "subresource");
+      String key = verb + " " + label(line, "resource") + (sub.isEmpty() ? "" : "/" + sub);
+      writes.merge(key, (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Long::sum);
+    }
+    return writes;
+  }
+
+  /** "verb resource n.nn" per kind of write between two {@link #apiWrites} readings, divided by {@code per}. */
+  static String writesPer(Map<String, Long> before, Map<String, Long> after, int per) {
+    StringBuilder out = new StringBuilder();
+    long total = 0;
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      long n = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+      if (n > 0) {
+        total += n;
+        out.append(out.length() == 0 ? "" : ", ").append(String.format("%s %.2f", e.getKey(), n / (double) per));
+      }
+    }
+    return String.format("%.2f: %s", total / (double) per, out);
+  }
+
+  private static String label(String line, String name) {
+    int at = line.indexOf(name + "=\"");
+    if (at < 0) {
+      return "";
+    }
+    int from = at + name.length() + 2;
+    return line.substring(from, line.indexOf('"', from));
+  }
+
   /** The number of threads of a process. */
   static int threads(long pid) {
     try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {

@@ -1,0 +1,143 @@
+package dev.nucleus.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Where the node's CPU went during the burst, from /proc alone: the user + system time of each process the benchmark
+ * runs (this JVM with its client and informer, the API server, etcd, the controller manager, the operator, the agent,
+ * and the agent's descendants: zygote, monitors, inits, workloads, counted with the time of the children they
+ * reaped), the machine's busy time from /proc/stat (the rest is other work on the node), and the agent's time by
+ * thread name. Cumulative counters read at two instants, so nothing is sampled and nothing running is missed.
+ */
+final class CpuAccount {
+  private static final double TICKS_PER_SECOND = 100.0; // USER_HZ: 100 on every Linux architecture that runs this
+
+  /** One reading: ticks per role, machine busy and total ticks, and the agent's ticks per thread group. */
+  record Reading(Map<String, Long> roles, long machineBusy, long machineTotal, Map<String, Long> agentThreads) {}
+
+  private CpuAccount() {}
+
+  /** Reads every role now; the agent is {@code agentPid}, the operator {@code operatorPid}. */
+  static Reading read(long agentPid, long operatorPid) {
+    Map<String, Long> roles = new LinkedHashMap<>();
+    long self = ProcessHandle.current().pid();
+    roles.put("bench JVM (creates, informer)", ticks(self, false));
+    for (ProcessHandle child : ProcessHandle.current().children().toList()) {
+      long pid = child.pid();
+      String role = pid == agentPid ? "agent JVM" : pid == operatorPid ? "operator JVM" : controlPlaneRole(pid);
+      if (role != null) {
+        roles.merge(role, ticks(pid, false), Long::sum);
+      }
+    }
+    long sandboxes = ticks(agentPid, true) - ticks(agentPid, false); // children the agent reaped
+    for (ProcessHandle d : ProcessHandle.of(agentPid).map(p -> p.descendants().toList()).orElse(List.of())) {
+      sandboxes += ticks(d.pid(), true);
+    }
+    roles.put("zygote, monitors, inits, workloads", sandboxes);
+    long[] machine = machine();
+    return new Reading(roles, machine[0], machine[1], threadTicks(agentPid));
+  }
+
+  /** Markdown rows of the CPU spent between two readings: per role, per sandbox, and the agent by thread. */
+  static String report(Reading before, Reading after, int sandboxes) {
+    long busy = after.machineBusy - before.machineBusy;
+    double seconds = (after.machineTotal - before.machineTotal) / TICKS_PER_SECOND / cores();
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("| CPU during the burst (%.1f s on %d cores) | machine busy %.1f cpu-s (%.0f%%) |%n",
+        seconds, cores(), busy / TICKS_PER_SECOND, 100.0 * busy / Math.max(1, after.machineTotal - before.machineTotal)));
+    long ours = 0;
+    for (String role : after.roles.keySet()) {
+      long spent = after.roles.get(role) - before.roles.getOrDefault(role, 0L);
+      ours += spent;
+      out.append(String.format("| CPU: %s | %.2f cpu-s, %.1f ms per sandbox, %.0f%% of busy |%n", role,
+          spent / TICKS_PER_SECOND, spent * 1000 / TICKS_PER_SECOND / sandboxes, 100.0 * spent / Math.max(1, busy)));
+    }
+    out.append(String.format("| CPU: this benchmark in all / anything else on the node | %.2f cpu-s, %.1f ms per"
+        + " sandbox / %.2f cpu-s |%n", ours / TICKS_PER_SECOND, ours * 1000 / TICKS_PER_SECOND / sandboxes,
+        (busy - ours) / TICKS_PER_SECOND));
+    Map<String, Long> threads = new TreeMap<>();
+    after.agentThreads.forEach((name, t) -> threads.put(name, t - before.agentThreads.getOrDefault(name, 0L)));
+    String byThread = threads.entrySet().stream().filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(e -> String.format("%s %.2f", e.getKey(), e.getValue() / TICKS_PER_SECOND))
+        .collect(Collectors.joining(", "));
+    out.append(String.format("| CPU: agent by thread (cpu-s; threads that ended meanwhile are missing) | %s |%n",
+        byThread));
+    return out.toString();
+  }
+
+  private static String controlPlaneRole(long pid) {
+    String comm = read(Path.of("/proc", Long.toString(pid), "comm")).trim();
+    return switch (comm) {
+      case "kube-apiserver" -> "kube-apiserver";
+      case "etcd" -> "etcd";
+      case "kube-controller" -> "kube-controller-manager";
+      default -> null; // kubectl, helm: not running during the burst
+    };
+  }
+
+  /** utime + stime of a process, plus the time of the children it reaped when {@code withChildren}; 0 once gone. */
+  private static long ticks(long pid, boolean withChildren) {
+    String[] f = statFields(Path.of("/proc", Long.toString(pid), "stat"));
+    if (f.length < 15) {
+      return 0;
+    }
+    long own = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return withChildren ? own + Long.parseLong(f[13]) + Long.parseLong(f[14]) : own;
+  }
+
+  /** The agent's threads grouped by name without trailing numbers ("nucleus-agent-s", "HttpClient-", "C1 Compi"). */
+  private static Map<String, Long> threadTicks(long pid) {
+    Map<String, Long> byName = new TreeMap<>();
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    try (var list = Files.list(tasks)) {
+      for (Path task : list.toList()) {
+        String[] f = statFields(task.resolve("stat"));
+        if (f.length >= 13) {
+          String name = read(task.resolve("comm")).trim().replaceAll("[-#]?[0-9]+$", "");
+          byName.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+        }
+      }
+    } catch (IOException e) {
+      return Map.of();
+    }
+    return byName;
+  }
+
+  /** Busy and total ticks of all CPUs (/proc/stat's first line; idle and iowait are not busy). */
+  private static long[] machine() {
+    String[] f = read(Path.of("/proc/stat")).lines().findFirst().orElse("cpu").trim().split("\\s+");
+    long total = 0;
+    for (int i = 1; i < f.length; i++) {
+      total += Long.parseLong(f[i]);
+    }
+    long idle = f.length > 5 ? Long.parseLong(f[4]) + Long.parseLong(f[5]) : 0;
+    return new long[] {total - idle, total};
+  }
+
+  private static int cores() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  // Fields after the parenthesised command (which may contain spaces): index 0 is the state.
+  private static String[] statFields(Path stat) {
+    String text = read(stat);
+    int end = text.lastIndexOf(')');
+    return end < 0 ? new String[0] : text.substring(end + 2).trim().split(" ");
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return ""; // the process or thread is gone
+    }
+  }
+}
