@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -52,6 +53,10 @@ final class SandboxController {
   private final Map<String, Long> usageWrittenAt = new ConcurrentHashMap<>();
   /** The resourceVersion each UID's last status patch produced, to tell when the cache has caught up with it. */
   private final Map<String, String> sentVersion = new ConcurrentHashMap<>();
+  /** The UIDs of {@link #assignments} per object key: a reconcile finds stale UIDs without scanning every one. */
+  private final Map<String, Set<String>> uidsByObject = new ConcurrentHashMap<>();
+  /** How many of {@link #lastSeen} are RUNNING, kept with it: read by every reconcile of a running sandbox. */
+  private final AtomicInteger running = new AtomicInteger();
 
   SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
       AgentMetrics metrics, Clock clock, CheckpointRegistry checkpoints, AgentEvents events,
@@ -74,7 +79,7 @@ final class SandboxController {
   List<String> recover() throws IOException, EngineException {
     AssignmentJournal.Scan scan = journal.scan();
     for (Assignment a : scan.assignments()) {
-      assignments.put(a.key().uid(), a);
+      remember(a);
     }
     for (JournalException e : scan.refused()) {
       refused.put(e.uid(), e.getMessage());
@@ -210,8 +215,11 @@ final class SandboxController {
     } else {
       metrics.observeLaunch(System.nanoTime() - begin);
     }
+    // Status before the STARTED entry: the sandbox is Running one journal write (two fsyncs) sooner. Should the
+    // agent die in between, the next one finds ACCEPTED plus the engine's sandbox and adopts it, never starting twice.
+    long next = reportFacts(key, null, facts);
     record(assignments.get(key.uid()).started(facts.sandboxId()));
-    return reportFacts(key, null, facts);
+    return next;
   }
 
   /**
@@ -267,12 +275,12 @@ final class SandboxController {
       if (assignment.stage() != Assignment.Stage.CHECKPOINTED) {
         record(assignment.checkpointed());
       }
-      lastSeen.put(key.uid(), facts.state());
+      see(key.uid(), facts.state());
       report(key, sandbox, StatusPatches.checkpointed(facts, use.map(CheckpointRegistry.Use::checkpoint).orElse(null)));
       return NO_REQUEUE;
     }
     if (use.isPresent()) {
-      lastSeen.put(key.uid(), facts.state());
+      see(key.uid(), facts.state());
       report(key, sandbox, running ? StatusPatches.checkpointing(facts)
           : new NucleusSandboxStatus().setPhase(SandboxPhase.Checkpointing)); // the exit waits for the dump's outcome
       return config.usageRefreshInterval().toMillis();
@@ -281,7 +289,7 @@ final class SandboxController {
   }
 
   private long reportFacts(SandboxKey key, NucleusSandbox sandbox, SandboxFacts facts) {
-    lastSeen.put(key.uid(), facts.state());
+    see(key.uid(), facts.state());
     report(key, sandbox, StatusPatches.fromFacts(facts));
     return facts.state() == SandboxFacts.State.RUNNING ? refreshDelay() : NO_REQUEUE;
   }
@@ -318,10 +326,12 @@ final class SandboxController {
       throw e;
     }
     journal.delete(uid);
-    assignments.remove(uid);
+    forget(uid);
     refused.remove(uid);
     unjournaled.remove(uid);
-    lastSeen.remove(uid);
+    if (lastSeen.remove(uid) == SandboxFacts.State.RUNNING) {
+      running.decrementAndGet();
+    }
     sent.remove(uid);
     usageWrittenAt.remove(uid);
     sentVersion.remove(uid);
@@ -329,7 +339,36 @@ final class SandboxController {
 
   private void record(Assignment assignment) throws IOException {
     journal.write(assignment);
-    assignments.put(assignment.key().uid(), assignment);
+    remember(assignment);
+  }
+
+  private void remember(Assignment assignment) {
+    String uid = assignment.key().uid();
+    assignments.put(uid, assignment);
+    uidsByObject.compute(assignment.key().objectKey(), (key, uids) -> {
+      Set<String> set = uids == null ? ConcurrentHashMap.newKeySet() : uids;
+      set.add(uid);
+      return set;
+    });
+  }
+
+  private void forget(String uid) {
+    Assignment gone = assignments.remove(uid);
+    if (gone != null) {
+      uidsByObject.computeIfPresent(gone.key().objectKey(), (key, uids) -> {
+        uids.remove(uid);
+        return uids.isEmpty() ? null : uids;
+      });
+    }
+  }
+
+  private void see(String uid, SandboxFacts.State state) {
+    SandboxFacts.State before = lastSeen.put(uid, state);
+    boolean was = before == SandboxFacts.State.RUNNING;
+    boolean is = state == SandboxFacts.State.RUNNING;
+    if (is != was) {
+      running.addAndGet(is ? 1 : -1);
+    }
   }
 
   /** Patches only the fields the cached status does not already show, and never onto a re-created object. */
@@ -420,7 +459,8 @@ final class SandboxController {
   }
 
   private List<Assignment> assignmentsUnder(String objectKey) {
-    return assignments.values().stream().filter(a -> a.key().objectKey().equals(objectKey)).toList();
+    return uidsByObject.getOrDefault(objectKey, Set.of()).stream().map(assignments::get).filter(Objects::nonNull)
+        .toList();
   }
 
   private Duration graceOf(NucleusSandbox sandbox) {
@@ -436,7 +476,7 @@ final class SandboxController {
 
   /** How many sandboxes this agent last saw running, for the Lease's load annotation. */
   int running() {
-    return (int) lastSeen.values().stream().filter(s -> s == SandboxFacts.State.RUNNING).count();
+    return running.get();
   }
 
   /** Object keys of every sandbox the agent remembers, for the periodic sweep of stale assignments. */
