@@ -55,7 +55,7 @@ public final class AgentCommand implements Callable<Integer> {
   long usageSeconds;
 
   @Option(names = "--workers", defaultValue = "" + AgentConfig.DEFAULT_WORKERS,
-      description = "Sandboxes reconciled in parallel (default: ${DEFAULT-VALUE}).")
+      description = "Sandboxes reconciled in parallel at most; workers start as needed (default: ${DEFAULT-VALUE}).")
   int workers;
 
   @Override

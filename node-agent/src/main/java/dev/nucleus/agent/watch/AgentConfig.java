@@ -30,11 +30,12 @@ public record AgentConfig(
   public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/nucleus");
   public static final int DEFAULT_METRICS_PORT = 9400;
   /**
-   * Parallel sandbox reconciles. A start is ~12 ms of launch and then a status patch that, under a burst, waits tens
-   * to hundreds of ms for the API server; with 4 workers the agent's own queue was most of create→Running
-   * (docs/benchmarks.md, "Agent end to end"), so several workers wait on patches while others launch.
+   * Parallel sandbox reconciles at most (workers start as keys wait and end when idle, {@link ReconcileLoop}). A start
+   * is a few ms of launch CPU, then fsyncs and a status patch that, under a burst on a busy node, wait tens to
+   * hundreds of ms each; with 4 or 8 workers the agent's own queue was most of its share of create→Running, with 32
+   * a sandbox rarely waited for a worker (docs/benchmarks.md, "Agent end to end").
    */
-  public static final int DEFAULT_WORKERS = 16;
+  public static final int DEFAULT_WORKERS = 32;
   private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 

@@ -89,11 +89,28 @@ public final class WorkQueue<K> implements AutoCloseable {
 
   /** Blocks until a key is available (event lane first); empty once the queue is shut down. */
   public Optional<K> take() throws InterruptedException {
+    return poll(0);
+  }
+
+  /**
+   * Waits at most {@code timeoutMillis} (0: without limit) for a key (event lane first); empty when none came in
+   * time or the queue is shut down ({@link #isShutDown} tells which).
+   */
+  public Optional<K> poll(long timeoutMillis) throws InterruptedException {
     K key;
     Long since;
     synchronized (this) {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
       while (events.isEmpty() && periodic.isEmpty() && !shutDown) {
-        wait();
+        if (timeoutMillis <= 0) {
+          wait();
+        } else {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return Optional.empty();
+          }
+          wait((left + 999_999) / 1_000_000); // rounded up: never gives up before the timeout
+        }
       }
       if (shutDown) {
         return Optional.empty();
@@ -117,6 +134,10 @@ public final class WorkQueue<K> implements AutoCloseable {
       (eventDirty.contains(key) ? events : periodic).addLast(key);
       notifyAll();
     }
+  }
+
+  public synchronized boolean isShutDown() {
+    return shutDown;
   }
 
   public synchronized int depth() {

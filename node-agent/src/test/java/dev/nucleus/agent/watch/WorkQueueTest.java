@@ -34,6 +34,20 @@ class WorkQueueTest {
   }
 
   @Test
+  void pollGivesUpAfterItsTimeoutAndTellsThatFromAShutDown() throws Exception {
+    WorkQueue<String> queue = new WorkQueue<>();
+    long begin = System.nanoTime();
+    assertThat(queue.poll(50)).isEmpty();
+    assertThat(System.nanoTime() - begin).isGreaterThanOrEqualTo(50_000_000L);
+    assertThat(queue.isShutDown()).isFalse();
+    queue.add("a");
+    assertThat(queue.poll(50)).contains("a");
+    queue.close();
+    assertThat(queue.poll(50)).isEmpty();
+    assertThat(queue.isShutDown()).isTrue();
+  }
+
+  @Test
   void keysQueuedByEventsGoBeforeKeysWhoseDelayRanOut() throws Exception {
     try (WorkQueue<String> queue = new WorkQueue<>()) {
       queue.addAfter("refresh", 0);
