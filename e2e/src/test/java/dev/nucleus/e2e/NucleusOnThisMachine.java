@@ -124,7 +124,9 @@ final class NucleusOnThisMachine implements AutoCloseable {
   void startOperator() {
     Path kubeconfig = ServiceAccountKubeconfig.write(plane, NAMESPACE, OPERATOR_SA, secrets.resolve("operator.kubeconfig"));
     int port = freePort();
-    operator = ChildProcess.start("operator", List.of(javaBinary(), "-jar", Repo.operatorJar().toString()),
+    // -XX:TieredStopAtLevel=1: as the operator image runs it (its JAVA_TOOL_OPTIONS; docs/controller-flow.md, "JVM").
+    operator = ChildProcess.start("operator",
+        List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-jar", Repo.operatorJar().toString()),
         Map.of("KUBECONFIG", kubeconfig.toString(),
             "NUCLEUS_OPERATOR_NAMESPACE", NAMESPACE,
             "QUARKUS_HTTP_PORT", Integer.toString(port),
