@@ -5,13 +5,19 @@ import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.state.AtomicFiles;
 import dev.nucleus.agent.state.IdRangeAllocator;
 import dev.nucleus.agent.state.IdRangesExhaustedException;
+import dev.nucleus.agent.state.RefusedStateException;
 import dev.nucleus.agent.state.SandboxPaths;
 import dev.nucleus.agent.state.StateDirectory;
+import dev.nucleus.agent.state.SymlinkRefusedException;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +26,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Lifecycle of sandboxes on this node: launch through the C launcher, wait, stop (grace, then cgroup kill), remove
@@ -40,14 +52,14 @@ public final class SandboxRuntime implements AutoCloseable {
     private final Map<String, Process> owned = new ConcurrentHashMap<>();
     /** First records of launches whose fsyncs may still run; joined before a replacement, removal or close. */
     private final Map<String, AtomicFiles.Pending> syncing = new ConcurrentHashMap<>();
-    private final java.util.concurrent.Executor syncer;
+    private final Executor syncer;
     /** Computes a launch's plan while the launching thread creates its cgroups. */
-    private final java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    private final ExecutorService helper = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "nucleus-launch-plan");
         t.setDaemon(true);
         return t;
     });
-    private volatile java.util.function.Consumer<LaunchPhases> phaseListener = p -> { };
+    private volatile Consumer<LaunchPhases> phaseListener = p -> { };
 
     public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
         this(state, kernel, policies, launcher, newSyncer());
@@ -55,7 +67,7 @@ public final class SandboxRuntime implements AutoCloseable {
 
     /** With {@code syncer} running the fsyncs of first records (tests pass one that runs nothing by itself). */
     SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher,
-                   java.util.concurrent.Executor syncer) {
+                   Executor syncer) {
         this.syncer = syncer;
         this.state = state;
         this.idRanges = new IdRangeAllocator(state);
@@ -87,15 +99,15 @@ public final class SandboxRuntime implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        java.io.UncheckedIOException failed = null;
+        UncheckedIOException failed = null;
         for (String name : List.copyOf(syncing.keySet())) {
             try {
                 awaitDurable(name);
             } catch (IOException e) {  // the disk failed a sandbox's record: say so, after the others are on disk
-                failed = failed == null ? new java.io.UncheckedIOException("state file of " + name + " not durable", e) : failed;
+                failed = failed == null ? new UncheckedIOException("state file of " + name + " not durable", e) : failed;
             }
         }
-        if (syncer instanceof java.util.concurrent.ExecutorService s) {
+        if (syncer instanceof ExecutorService s) {
             s.shutdown();
         }
         helper.shutdown();
@@ -118,7 +130,7 @@ public final class SandboxRuntime implements AutoCloseable {
     }
 
     /** Receives the step timings of every successful launch (for `nucleus bench launch`). */
-    public void onLaunchPhases(java.util.function.Consumer<LaunchPhases> listener) {
+    public void onLaunchPhases(Consumer<LaunchPhases> listener) {
         this.phaseListener = listener;
     }
 
@@ -134,7 +146,7 @@ public final class SandboxRuntime implements AutoCloseable {
         SandboxPaths paths;
         try {
             paths = state.create(name);  // mkdir(2) fails on any existing name, a symlink included (never followed)
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             try {
                 state.exists(name);  // a symlink planted at the name is reported as what it is
             } catch (IOException refused) {
@@ -187,7 +199,7 @@ public final class SandboxRuntime implements AutoCloseable {
         String name = config.name();
         Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
         Optional<Process> process = Optional.empty();
-        java.util.concurrent.Future<LaunchPlanning.Planned> planning = null;
+        Future<LaunchPlanning.Planned> planning = null;
         Kernel.PendingLauncher pending = null;
         try {
             long hostIds = config.userNamespace() ? allocateIdRange(name) : -1;
@@ -299,7 +311,7 @@ public final class SandboxRuntime implements AutoCloseable {
 
     private void reap(Process p) {
         try {
-            p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            p.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -327,7 +339,7 @@ public final class SandboxRuntime implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         Process p = owned.get(name);
         if (p != null) {
-            p.waitFor(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         while (true) {
             Optional<ExitStatus> s = exitStatus(name);
@@ -377,7 +389,7 @@ public final class SandboxRuntime implements AutoCloseable {
         SandboxRecord r;
         try {
             r = read(name);
-        } catch (dev.nucleus.agent.state.RefusedStateException e) {
+        } catch (RefusedStateException e) {
             r = null;  // a torn record names no process to trust; the cgroup kill below ends whatever runs
         }
         if (r != null && monitorAlive(r)) {
@@ -402,10 +414,10 @@ public final class SandboxRuntime implements AutoCloseable {
         try {
             // An empty flag: O_CREAT|O_EXCL|O_NOFOLLOW 0600 is atomic by itself. No fsync: after a node crash no
             // supervisor is left to read it, and rm should not pay for one.
-            Files.newByteChannel(marker, java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+            Files.newByteChannel(marker, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))).close();
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             AtomicFiles.refuseSymlink(marker);  // already requested, unless someone planted a link there
         }
     }
@@ -422,7 +434,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 all.add(inspect(id));
             } catch (IOException e) {
                 // A sandbox directory without a readable state file is a launch that never finished; not listable.
-                if (e instanceof dev.nucleus.agent.state.SymlinkRefusedException) {
+                if (e instanceof SymlinkRefusedException) {
                     throw e;
                 }
             }
@@ -470,18 +482,18 @@ public final class SandboxRuntime implements AutoCloseable {
         try {
             SandboxRecord r = JSON.readValue(bytes, SandboxRecord.class);
             if (r == null || r.name() == null) {
-                throw new java.io.EOFException("no record");
+                throw new EOFException("no record");
             }
             return r;
         } catch (IOException e) {
-            throw new dev.nucleus.agent.state.RefusedStateException(file, (bytes.length == 0 ? "empty" : "not a complete record")
+            throw new RefusedStateException(file, (bytes.length == 0 ? "empty" : "not a complete record")
                     + " (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
         }
     }
 
     /** One daemon thread: fsyncs of a journalling filesystem serialize anyway, and a launch burst then shares commits. */
-    private static java.util.concurrent.ExecutorService newSyncer() {
-        return java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private static ExecutorService newSyncer() {
+        return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "nucleus-state-sync");
             t.setDaemon(true);
             return t;
@@ -510,8 +522,8 @@ public final class SandboxRuntime implements AutoCloseable {
     private void cleanupFailedLaunch(String name, Optional<SandboxPolicies.CgroupHandle> cgroup, Optional<Process> process,
                                      boolean removeDirectory) {
         try {
-            if (process.isPresent() && !process.get().waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.get().destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            if (process.isPresent() && !process.get().waitFor(5, TimeUnit.SECONDS)) {
+                process.get().destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
             if (cgroup.isPresent()) {
                 cgroup.get().kill();
