@@ -97,25 +97,16 @@ final class ParallelHash {
 
     /** SHA-256 of {@code length} bytes at {@code offset}; the file must still have the size the walk saw. */
     private static byte[] piece(Path file, long offset, long length, long fileSize) throws IOException {
-        MessageDigest sha = sha256();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, length)));
-            long pos = offset;
-            long end = offset + length;
-            while (pos < end) {
-                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
-                int n = ch.read(buf, pos);
-                if (n < 0) {
-                    throw new IOException(file + " shrank while hashed");
-                }
-                sha.update(buf.array(), 0, n);
-                pos += n;
+            byte[] digest = hashRange(ch, offset, length, () -> false);
+            if (digest == null) {
+                throw new IOException(file + " shrank while hashed");
             }
             if (ch.size() != fileSize) {
                 throw new IOException(file + " changed size while hashed");
             }
+            return digest;
         }
-        return sha.digest();
     }
 
     /**
@@ -123,21 +114,26 @@ final class ParallelHash {
      * said so first or the piece is not all there.
      */
     static byte[] growingPiece(Path file, long offset, BooleanSupplier stop) throws IOException {
-        MessageDigest sha = sha256();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
-            for (long pos = offset, end = offset + CHUNK; pos < end; ) {
-                if (stop.getAsBoolean()) {
-                    return null;
-                }
-                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
-                int n = ch.read(buf, pos);
-                if (n <= 0) {
-                    return null;
-                }
-                sha.update(buf.array(), 0, n);
-                pos += n;
+            return hashRange(ch, offset, CHUNK, stop);
+        }
+    }
+
+    // SHA-256 of [offset, offset + length) of ch, or null when the file ends first or stop says so.
+    private static byte[] hashRange(FileChannel ch, long offset, long length, BooleanSupplier stop) throws IOException {
+        MessageDigest sha = sha256();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, length)));
+        for (long pos = offset, end = offset + length; pos < end; ) {
+            if (stop.getAsBoolean()) {
+                return null;
             }
+            buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+            int n = ch.read(buf, pos);
+            if (n <= 0) {
+                return null;
+            }
+            sha.update(buf.array(), 0, n);
+            pos += n;
         }
         return sha.digest();
     }
