@@ -155,8 +155,9 @@ final class BenchCommand implements Callable<Integer> {
             if (p.planThread() != Long.MIN_VALUE) {
                 planThread.add(p.planThread());
             }
-            if (p.durableAfterReturn() != Long.MIN_VALUE) {
-                durable.add(p.durableAfterReturn());
+            long durableAfter = p.durableAfterReturn();
+            if (durableAfter != Long.MIN_VALUE) {
+                durable.add(durableAfter);
             }
         }
         StringBuilder s = new StringBuilder("\nWhere the spec-to-exec time goes (median per step over the same launches):\n\n");

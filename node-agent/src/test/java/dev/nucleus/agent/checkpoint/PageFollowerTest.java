@@ -63,10 +63,7 @@ class PageFollowerTest {
 
     @Test
     void aPieceDigestThatNoLongerMatchesTheFileIsRefusedAtVerification() throws Exception {
-        Path images = Files.createDirectory(dir.resolve("images"));
-        byte[] pages = new byte[SIZE];
-        new Random(8).nextBytes(pages);
-        Files.write(images.resolve("pages-1.img"), pages);
+        Path images = imagesWithPages(8L);
         byte[] before = ParallelHash.sha256().digest(new byte[(int) ParallelHash.CHUNK]);  // not the file's bytes
 
         CheckpointKey key = CheckpointKey.of(new byte[32]);
@@ -80,10 +77,7 @@ class PageFollowerTest {
 
     @Test
     void withoutASpareCoreNothingIsHashedDuringTheDumpAndSigningHashesItAll() throws Exception {
-        Path images = Files.createDirectory(dir.resolve("images"));
-        byte[] pages = new byte[SIZE];
-        new Random(9).nextBytes(pages);
-        Files.write(images.resolve("pages-1.img"), pages);
+        Path images = imagesWithPages(9L);
         PageFollower follower = PageFollower.start(dir, images, CheckpointService.PAGE_DATA, () -> () -> false);
         Thread.sleep(50);  // ten polls with two complete pieces in the file
         follower.close();
@@ -92,6 +86,15 @@ class PageFollowerTest {
         CheckpointKey key = CheckpointKey.of(new byte[32]);
         CheckpointManifest.sign(dir, key, null, follower.digests());
         assertThat(CheckpointManifest.verify(dir, key)).startsWith("sha256:");
+    }
+
+    /** images/ holding a finished pages-1.img of SIZE random bytes from {@code seed}. */
+    private Path imagesWithPages(long seed) throws java.io.IOException {
+        Path images = Files.createDirectory(dir.resolve("images"));
+        byte[] pages = new byte[SIZE];
+        new Random(seed).nextBytes(pages);
+        Files.write(images.resolve("pages-1.img"), pages);
+        return images;
     }
 
     @Test
