@@ -1,5 +1,6 @@
 package dev.nucleus.e2e;
 
+import dev.nucleus.testing.ProcCpu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import java.util.stream.Collectors;
  * thread name. Cumulative counters read at two instants, so nothing is sampled and nothing running is missed.
  */
 final class CpuAccount {
-  private static final double TICKS_PER_SECOND = 100.0; // USER_HZ: 100 on every Linux architecture that runs this
+  private static final double TICKS_PER_SECOND = ProcCpu.TICKS_PER_SECOND;
 
   /** One reading: ticks per role, machine busy and total ticks, and the agent's ticks per thread group. */
   record Reading(Map<String, Long> roles, long machineBusy, long machineTotal, Map<String, Long> agentThreads) {}
@@ -28,20 +29,20 @@ final class CpuAccount {
   static Reading read(long agentPid, long operatorPid) {
     Map<String, Long> roles = new LinkedHashMap<>();
     long self = ProcessHandle.current().pid();
-    roles.put("bench JVM (creates, informer)", ticks(self, false));
+    roles.put("bench JVM (creates, informer)", ProcCpu.ticks(self, false));
     for (ProcessHandle child : ProcessHandle.current().children().toList()) {
       long pid = child.pid();
       String role = pid == agentPid ? "agent JVM" : pid == operatorPid ? "operator JVM" : controlPlaneRole(pid);
       if (role != null) {
-        roles.merge(role, ticks(pid, false), Long::sum);
+        roles.merge(role, ProcCpu.ticks(pid, false), Long::sum);
       }
     }
-    long sandboxes = ticks(agentPid, true) - ticks(agentPid, false); // children the agent reaped
+    long sandboxes = ProcCpu.ticks(agentPid, true) - ProcCpu.ticks(agentPid, false); // children the agent reaped
     for (ProcessHandle d : ProcessHandle.of(agentPid).map(p -> p.descendants().toList()).orElse(List.of())) {
-      sandboxes += ticks(d.pid(), true);
+      sandboxes += ProcCpu.ticks(d.pid(), true);
     }
     roles.put("zygote, monitors, inits, workloads", sandboxes);
-    long[] machine = machine();
+    long[] machine = ProcCpu.machineTicks();
     return new Reading(roles, machine[0], machine[1], threadTicks(agentPid));
   }
 
@@ -74,7 +75,7 @@ final class CpuAccount {
   }
 
   private static String controlPlaneRole(long pid) {
-    String comm = read(Path.of("/proc", Long.toString(pid), "comm")).trim();
+    String comm = ProcCpu.read(Path.of("/proc", Long.toString(pid), "comm")).trim();
     return switch (comm) {
       case "kube-apiserver" -> "kube-apiserver";
       case "etcd" -> "etcd";
@@ -83,27 +84,14 @@ final class CpuAccount {
     };
   }
 
-  /** utime + stime of a process, plus the time of the children it reaped when {@code withChildren}; 0 once gone. */
-  private static long ticks(long pid, boolean withChildren) {
-    String[] f = statFields(Path.of("/proc", Long.toString(pid), "stat"));
-    if (f.length < 15) {
-      return 0;
-    }
-    long own = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-    return withChildren ? own + Long.parseLong(f[13]) + Long.parseLong(f[14]) : own;
-  }
-
   /** The agent's threads grouped by name without trailing numbers ("nucleus-agent-s", "HttpClient-", "C1 Compi"). */
   private static Map<String, Long> threadTicks(long pid) {
     Map<String, Long> byName = new TreeMap<>();
     Path tasks = Path.of("/proc", Long.toString(pid), "task");
     try (var list = Files.list(tasks)) {
       for (Path task : list.toList()) {
-        String[] f = statFields(task.resolve("stat"));
-        if (f.length >= 13) {
-          String name = read(task.resolve("comm")).trim().replaceAll("[-#]?[0-9]+$", "");
-          byName.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
-        }
+        String name = ProcCpu.read(task.resolve("comm")).trim().replaceAll("[-#]?[0-9]+$", "");
+        byName.merge(name, ProcCpu.ticks(task.resolve("stat"), false), Long::sum);
       }
     } catch (IOException e) {
       return Map.of();
@@ -111,33 +99,7 @@ final class CpuAccount {
     return byName;
   }
 
-  /** Busy and total ticks of all CPUs (/proc/stat's first line; idle and iowait are not busy). */
-  private static long[] machine() {
-    String[] f = read(Path.of("/proc/stat")).lines().findFirst().orElse("cpu").trim().split("\\s+");
-    long total = 0;
-    for (int i = 1; i < f.length; i++) {
-      total += Long.parseLong(f[i]);
-    }
-    long idle = f.length > 5 ? Long.parseLong(f[4]) + Long.parseLong(f[5]) : 0;
-    return new long[] {total - idle, total};
-  }
-
   private static int cores() {
     return Runtime.getRuntime().availableProcessors();
-  }
-
-  // Fields after the parenthesised command (which may contain spaces): index 0 is the state.
-  private static String[] statFields(Path stat) {
-    String text = read(stat);
-    int end = text.lastIndexOf(')');
-    return end < 0 ? new String[0] : text.substring(end + 2).trim().split(" ");
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.readString(file);
-    } catch (IOException e) {
-      return ""; // the process or thread is gone
-    }
   }
 }

@@ -1,9 +1,8 @@
 package dev.nucleus.operator.bench;
 
-import java.io.IOException;
+import dev.nucleus.testing.ProcCpu;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,8 +16,7 @@ import java.util.stream.Collectors;
  * of the machine (other users' builds). Read from /proc and the ThreadMXBean at the start and the end.
  */
 final class CpuShares {
-  /** USER_HZ: the unit of /proc's CPU times, 100 on every Linux architecture this runs on. */
-  private static final double TICKS_PER_SECOND = 100;
+  private static final double TICKS_PER_SECOND = ProcCpu.TICKS_PER_SECOND;
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private final Map<String, Long> processTicks;
@@ -28,7 +26,7 @@ final class CpuShares {
 
   private CpuShares() {
     processTicks = processTicks();
-    machineTicks = machineTicks();
+    machineTicks = ProcCpu.machineTicks();
     threadNanos = threadNanos();
   }
 
@@ -62,7 +60,7 @@ final class CpuShares {
     cpu.put("jvm:creators", creatorNanos / 1e9);
     cpu.put("jvm:other-java-threads", otherThreads / 1e9);
     cpu.put("jvm:jit-gc-vm", Math.max(0, jvm - (eventLoop + creatorNanos + otherThreads) / 1e9));
-    long[] machine = machineTicks();
+    long[] machine = ProcCpu.machineTicks();
     double busy = (machine[0] - machineTicks[0]) / TICKS_PER_SECOND;
     double mine = processes.keySet().stream().mapToDouble(cpu::get).sum();
     cpu.put("rest-of-machine", Math.max(0, busy - mine));
@@ -75,37 +73,12 @@ final class CpuShares {
   /** utime + stime of this JVM and of its descendants, summed by executable name. */
   private static Map<String, Long> processTicks() {
     Map<String, Long> ticks = new HashMap<>();
-    ticks.put("test-jvm", ticksOf(ProcessHandle.current().pid()));
+    ticks.put("test-jvm", ProcCpu.ticks(ProcessHandle.current().pid(), false));
     ProcessHandle.current().descendants().forEach(p -> {
       String name = p.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
-      ticks.merge(name, ticksOf(p.pid()), Long::sum);
+      ticks.merge(name, ProcCpu.ticks(p.pid(), false), Long::sum);
     });
     return ticks;
-  }
-
-  private static long ticksOf(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14, 15)
-    } catch (IOException | RuntimeException e) {
-      return 0; // a process that exited meanwhile
-    }
-  }
-
-  /** {busy, total} ticks of the whole machine from the first line of /proc/stat. */
-  private static long[] machineTicks() {
-    try {
-      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      long total = 0;
-      for (int i = 1; i < f.length; i++) {
-        total += Long.parseLong(f[i]);
-      }
-      long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle, iowait
-      return new long[] {total - idle, total};
-    } catch (IOException e) {
-      return new long[2];
-    }
   }
 
   private static Map<Long, Long> threadNanos() {
