@@ -14,6 +14,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 
@@ -68,7 +69,8 @@ public final class CheckpointService {
      * Page data: what criu copies into the restored tasks' memory without parsing it. These images are hashed while
      * criu restores, behind the restore gate; every other file is verified before criu starts.
      */
-    static final Predicate<String> PAGE_DATA = path -> path.matches(IMAGES + "/pages-\\d+\\.img");
+    static final Predicate<String> PAGE_DATA = Pattern.compile(IMAGES + "/pages-\\d+\\.img")
+            .asMatchPredicate();
 
     /** Dumps the sandbox's whole process tree into {@code dir}; without {@code leaveRunning} the tree is gone after. */
     public Checkpoint checkpoint(CheckpointTarget t, Path dir, boolean leaveRunning) throws CheckpointException {
@@ -79,7 +81,7 @@ public final class CheckpointService {
             throw new CheckpointException(Reason.GvisorUnsupported,
                     "sandbox " + t.name() + " runs under gVisor; CRIU checkpoints native sandboxes only");
         }
-        SandboxProcesses.requireDumpable(t.initPid());
+        long treeBytes = SandboxProcesses.requireDumpable(t.initPid());
         prepareEmptyDirectory(dir);
         phases.mark("checks");
         boolean keep = false;
@@ -98,9 +100,10 @@ public final class CheckpointService {
             phases.mark("root archive");
             CheckpointMetadata m = await(metadata);
             phases.mark("metadata");
-            Dumped d = dump(t, dir, leaveRunning);
+            Dumped d = dump(t, dir, leaveRunning, treeBytes);
             CriuResult r = d.result();
             phases.mark("criu dump");
+            phases.parallel("criu process", r.elapsed().toMillis());  // spawn to exit, as the raw command is timed
             if (!r.succeeded()) {
                 throw criuFailure("checkpoint of " + t.name(), r);
             }
@@ -154,8 +157,8 @@ public final class CheckpointService {
      * criu dump at its default log level; a failure that left the sandbox running is dumped once more at
      * {@link CriuRunner#VERBOSE}, for the full log (and the checkpoint, if the failure was transient).
      */
-    private Dumped dump(CheckpointTarget t, Path dir, boolean leaveRunning) throws CheckpointException {
-        Dumped d = followedDump(t, dir, leaveRunning, List.of("--external", "mnt[]"));
+    private Dumped dump(CheckpointTarget t, Path dir, boolean leaveRunning, long treeBytes) throws CheckpointException {
+        Dumped d = followedDump(t, dir, leaveRunning, treeBytes, List.of("--external", "mnt[]"));
         CriuResult r = d.result();
         if (r.succeeded() || r.timedOut() || !SandboxProcesses.isRunning(t.initPid())) {
             return d;
@@ -163,7 +166,7 @@ public final class CheckpointService {
         Path images = dir.resolve(IMAGES);
         CriuRunner.deleteTree(images);
         AtomicFiles.createPrivateDirectory(images);
-        return followedDump(t, dir, leaveRunning, List.of("--external", "mnt[]", CriuRunner.VERBOSE));
+        return followedDump(t, dir, leaveRunning, treeBytes, List.of("--external", "mnt[]", CriuRunner.VERBOSE));
     }
 
     /**
@@ -171,10 +174,10 @@ public final class CheckpointService {
      * ({@link PageFollower}), each attempt afresh. Nothing is fsync'ed while criu runs: measured, syncing the images
      * as criu closed them slowed criu (its file creations wait for the forced journal commits) by more than it saved.
      */
-    private Dumped followedDump(CheckpointTarget t, Path dir, boolean leaveRunning,
+    private Dumped followedDump(CheckpointTarget t, Path dir, boolean leaveRunning, long treeBytes,
             List<String> args) throws CheckpointException {
         Path images = dir.resolve(IMAGES);
-        PageFollower pages = PageFollower.start(dir, images, PAGE_DATA);
+        PageFollower pages = PageFollower.start(dir, images, PAGE_DATA, treeBytes);
         CriuResult r;
         try (pages) {
             r = runCriu(() -> criu.dump(new CriuDump(t.initPid(), images, images.resolve("dump.log"), t.volumes(),

@@ -2,10 +2,11 @@ package dev.nucleus.agent.checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 
@@ -19,25 +20,39 @@ final class SandboxProcesses {
 
     /**
      * Refuses a tree that is gone, or that has tasks running as a host uid other than 0 when this process lacks
-     * CAP_SYS_RESOURCE (CRIU's prlimit on them fails with EPERM; found on these VMs).
+     * CAP_SYS_RESOURCE (CRIU's prlimit on them fails with EPERM; found on these VMs). Returns the tree's resident plus
+     * swapped-out memory in bytes, summed over its processes: with shared and file pages counted, rather more than
+     * the page data criu will write.
      */
-    static void requireDumpable(long pid) throws CheckpointException {
+    static long requireDumpable(long pid) throws CheckpointException {
         if (!isRunning(pid)) {
             throw new CheckpointException(Reason.NotRunning, "process " + pid + " is not running");
         }
         List<String> nonRoot = new ArrayList<>();
         List<Long> tree = new ArrayList<>(List.of(pid));
         ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> tree.add(d.pid())));
+        long memory = 0;
         for (long p : tree) {
-            String uid = statusField(p, "Uid");
+            Map<String, String> status = status(p, "Uid", "VmRSS", "VmSwap");
+            String uid = status.get("Uid");
             if (uid != null && !uid.split("\\s+")[0].equals("0")) {
                 nonRoot.add(p + " (uid " + uid.split("\\s+")[0] + ")");
             }
+            memory += kilobytes(status.get("VmRSS")) + kilobytes(status.get("VmSwap"));
         }
         if (!nonRoot.isEmpty() && !hasCapability(CAP_SYS_RESOURCE)) {
             throw new CheckpointException(Reason.NonRootTasks, "tasks " + nonRoot + " run as non-root host uids and "
                     + "this node's root lacks CAP_SYS_RESOURCE, which CRIU needs to read their rlimits");
         }
+        return memory * 1024;
+    }
+
+    // "1234 kB" as in /proc/PID/status; absent (a kernel thread, a process gone meanwhile) counts as nothing.
+    static long kilobytes(String value) {
+        if (value == null || !value.matches("\\d{1,18} kB")) {
+            return 0;
+        }
+        return Long.parseLong(value.substring(0, value.length() - 3));
     }
 
     /** Whether {@code pid} exists and is not a zombie. */
@@ -84,18 +99,24 @@ final class SandboxProcesses {
 
     /** A field of /proc/PID/status (pid -1: this process), or null when the process is gone. */
     private static String statusField(long pid, String name) {
+        return status(pid, name).get(name);
+    }
+
+    /** The named fields of /proc/PID/status (pid -1: this process) found there; empty when the process is gone. */
+    private static Map<String, String> status(long pid, String... names) {
         Path status = Path.of("/proc", pid < 0 ? "self" : Long.toString(pid), "status");
+        Map<String, String> found = new HashMap<>();
         try {
             for (String line : Files.readAllLines(status)) {
-                if (line.startsWith(name + ":")) {
-                    return line.substring(name.length() + 1).strip();
+                for (String name : names) {
+                    if (line.startsWith(name + ":")) {
+                        found.put(name, line.substring(name.length() + 1).strip());
+                    }
                 }
             }
-            return null;
-        } catch (NoSuchFileException e) {
-            return null;
         } catch (IOException e) {
-            return null;
+            // gone (NoSuchFileException) or unreadable: nothing known
         }
+        return found;
     }
 }

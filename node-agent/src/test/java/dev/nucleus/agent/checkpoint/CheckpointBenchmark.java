@@ -68,9 +68,11 @@ public final class CheckpointBenchmark {
                     Sample n = nucleus.get(i);
                     Sample r = raw.get(i);
                     perIteration.add(String.format(Locale.ROOT, "* %s #%d (%s first): Nucleus dump %.0f (criu phase %d,"
-                            + " frozen %.0f) / restore %.0f; raw dump %.0f (frozen %.0f, + fdatasync %.0f) / restore %.0f",
-                            w[0], i, i % 2 == 0 ? "Nucleus" : "raw", n.dumpMs(), n.phases().getOrDefault("dump: criu dump", -1L),
-                            n.frozenMs(), n.restoreMs(), r.dumpMs(), r.frozenMs(), r.dumpMs() + r.syncMs(), r.restoreMs()));
+                            + " criu process %d, frozen %.0f) / restore %.0f (criu restore phase %d); raw dump %.0f (frozen"
+                            + " %.0f, + fdatasync %.0f) / restore %.0f", w[0], i, i % 2 == 0 ? "Nucleus" : "raw", n.dumpMs(),
+                            n.phases().getOrDefault("dump: criu dump", -1L), n.phases().getOrDefault("dump: criu process", -1L),
+                            n.frozenMs(), n.restoreMs(), n.phases().getOrDefault("restore: criu restore", -1L), r.dumpMs(),
+                            r.frozenMs(), r.dumpMs() + r.syncMs(), r.restoreMs()));
                 }
                 rows.add(row(w[0] + ", Nucleus", nucleus));
                 rows.add(row(w[0] + ", raw criu", raw));

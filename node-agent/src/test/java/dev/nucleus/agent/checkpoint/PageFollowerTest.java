@@ -101,10 +101,25 @@ class PageFollowerTest {
     void closingStopsAFollowerWaitingForAFileThatNeverGrows() throws Exception {
         Path images = Files.createDirectory(dir.resolve("images"));
         Files.write(images.resolve("pages-1.img"), new byte[100]);
-        PageFollower follower = PageFollower.start(dir, images, CheckpointService.PAGE_DATA);
+        PageFollower follower = PageFollower.start(dir, images, CheckpointService.PAGE_DATA, 1L << 30);
+        assertThat(follower.following()).isTrue();
         Thread.sleep(20);
         follower.close();
         assertThat(follower.pieces()).isZero();
         assertThat(follower.digests().getOrDefault("images/pages-1.img", List.of())).isEmpty();
+    }
+
+    @Test
+    void aTreeTooSmallToFillAPieceGetsNoFollowerThread() throws Exception {
+        Path images = imagesWithPages(10L);
+        PageFollower follower = PageFollower.start(dir, images, CheckpointService.PAGE_DATA, ParallelHash.CHUNK - 1);
+        assertThat(follower.following()).isFalse();
+        Thread.sleep(30);
+        follower.close();
+        assertThat(follower.pieces()).isZero();
+        assertThat(follower.digests()).isEmpty();
+        try (PageFollower big = PageFollower.start(dir, images, CheckpointService.PAGE_DATA, ParallelHash.CHUNK)) {
+            assertThat(big.following()).isTrue();
+        }
     }
 }
