@@ -24,7 +24,8 @@ final class PageCheck {
 
     /**
      * Starts hashing on a daemon thread, once (a retried restore reuses the running or finished check). Called just
-     * before criu starts: earlier it would only compete with the root extraction for the CPU.
+     * before criu starts: earlier it would only compete with the root extraction for the CPU. It hashes on one core
+     * fewer than the node has ({@link ParallelHash#BESIDE_CRIU}): criu's page copy needs one.
      */
     synchronized void start() {
         if (started) {
@@ -34,7 +35,7 @@ final class PageCheck {
         Thread t = new Thread(() -> {
             long start = System.nanoTime();
             try {
-                verified.verifyDeferred();
+                verified.verifyDeferred(ParallelHash.BESIDE_CRIU);
                 millis = (System.nanoTime() - start) / 1_000_000;
                 future.complete(null);
             } catch (CheckpointException | RuntimeException e) {
