@@ -8,6 +8,9 @@ import java.nio.file.Path;
 /** One in-process `nucleus` invocation for CLI tests: its exit code and what it printed. */
 record CliResult(int code, String out, String err) {
 
+    /** Unique per test JVM: CLI tests of parallel builds on one machine must not share sandbox cgroups. */
+    static final String CGROUP_ROOT = "nucleus-cli-test-" + ProcessHandle.current().pid();
+
     /** Runs the CLI against its own state directory and cgroup root, capturing stdout and stderr. */
     static CliResult run(Path stateDir, String... args) {
         PrintStream oldOut = System.out;
@@ -19,7 +22,7 @@ record CliResult(int code, String out, String err) {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             String[] all = new String[args.length + 2];
             all[0] = "--state-dir=" + stateDir;
-            all[1] = "--cgroup-root=nucleus-cli-test";
+            all[1] = "--cgroup-root=" + CGROUP_ROOT;
             System.arraycopy(args, 0, all, 2, args.length);
             int code = NucleusCli.execute(all);
             return new CliResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
