@@ -34,6 +34,7 @@
 #define EXIT_PLAN 120    // the plan could not be read or parsed
 #define EXIT_SETUP 121   // a setup step failed; the report says which
 #define EXIT_MONITOR 122 // the monitor could not record the exit status
+#define EXIT_UNCLAIMED 123  // a pool member ended without a claim: nothing of a workload ran in it
 
 // Debian 12's headers predate Landlock ABI 4+; the UAPI values are stable (include/uapi/linux/landlock.h).
 #ifndef SYS_landlock_create_ruleset
@@ -63,7 +64,7 @@ struct vec { char *v[MAXV]; size_t len[MAXV]; int n; };
 
 // The decoded plan. Strings point into the plan buffer; repeated keys keep their order.
 struct plan {
-  struct vec cgroup, op, rlimit, llpath, llport, env, arg;
+  struct vec cgroup, op, fin, rlimit, llpath, llport, env, arg;
   char *uidmap, *gidmap, *hostname, *root, *cwd, *out, *err, *status, *landlock, *init;
   char *bpf; size_t bpflen;
   int clone_flags, lo_up;
@@ -73,7 +74,9 @@ struct plan {
   char *restore; long restore_timeout;  // restore mode (see restore_main): criu's pidfile, bound on criu in seconds
   char *log;  // where stderr goes when the launcher was forked by the zygote (else the agent redirected it)
   char *cgroup_into;  // a cgroup v2 directory the init is created in (CLONE_INTO_CGROUP); its cgroup.procs is then skipped
+  int member;  // a warm-pool member: set up to pivot_root, then wait for the claim (README.md, "Warm pool")
 };
+enum phase { PLAN, CLAIM };
 
 static int report_fd = 1;  // monitor: the pipe to the agent; init child: the error pipe to the monitor
 
@@ -115,15 +118,27 @@ static int fields(char *v, size_t len, char **f, int max) {
 
 // ---- plan decoding: records "<key> <len>\n<len bytes>\n" on stdin until EOF ----
 
-static char *read_all(int fd, size_t *len) {
-  size_t cap = 1 << 16, n = 0;
+// Reads records until EOF, or up to a complete "end" record: a pool member's plan and its claim arrive on a stream
+// that stays open, so each ends with "end 0\n\n" and nothing may follow it before the launcher answers.
+static char *read_plan(int fd, size_t *len) {
+  size_t cap = 1 << 16, n = 0, at = 0;
   char *buf = malloc(cap);
-  for (ssize_t r; buf; n += r) {
+  while (buf) {
     if (n == cap && !(buf = realloc(buf, cap *= 2))) break;
-    r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR) { r = 0; continue; }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
     if (r < 0) die("plan", "read", "stdin");
     if (r == 0) { *len = n; return buf; }
+    n += r;
+    for (char *nl; (nl = memchr(buf + at, '\n', n - at));) {  // walk the complete records so far
+      char *sp = memchr(buf + at, ' ', nl - (buf + at));
+      size_t rec = (nl - buf) + 1 + (sp ? strtoul(sp + 1, NULL, 10) : 0) + 1;  // a bad header fails in decode
+      if (rec > n) break;
+      int end = !strncmp(buf + at, "end ", 4);
+      at = rec;
+      if (end && at != n) { errno = EINVAL; die("plan", "parse", "bytes after end"); }
+      if (end) { *len = n; return buf; }
+    }
   }
   die("plan", "malloc", "plan buffer");
 }
@@ -133,7 +148,16 @@ static void push(struct vec *v, char *s, size_t len) {
   v->v[v->n] = s; v->len[v->n++] = len;
 }
 
-static void decode(struct plan *p, char *buf, size_t len) {
+// What a pool member's claim carries: the workload's part of a plan. A member's own plan (first key "member") may
+// hold none of it but "log" and "end", a claim nothing else: a member is made before any workload is known.
+static const char CLAIM_KEYS[] = " hostname fin cwd rlimit caps uid gid groups landlock landlock-path landlock-port "
+                                 "seccomp env arg stdout stderr status log-limit deadline log end ";
+static int claim_key(const char *key) {
+  char k[32];
+  return snprintf(k, sizeof k, " %s ", key) < (int)sizeof k && strstr(CLAIM_KEYS, k);
+}
+
+static void decode(struct plan *p, char *buf, size_t len, enum phase phase) {
   static const struct { const char *name; int flag; } ns[] = {
     {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
     {"net", CLONE_NEWNET}, {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}};
@@ -147,11 +171,17 @@ static void decode(struct plan *p, char *buf, size_t len) {
     if ((size_t)(v - buf) + vlen >= len || v[vlen] != '\n') { errno = EINVAL; die("plan", "parse", key); }
     v[vlen] = 0;
     i = (v - buf) + vlen + 1;
-    if (!strcmp(key, "ns")) {
+    if (!strcmp(key, "member") && key == buf && phase == PLAN) p->member = 1;
+    else if (p->member && claim_key(key) != (phase == CLAIM) && strcmp(key, "log") && strcmp(key, "end")) {
+      errno = EINVAL; die("plan", "parse", phase == CLAIM ? "not a claim key" : "a claim key in a member's plan");
+    }
+    else if (!strcmp(key, "end")) {}  // the stream's end; nothing follows (read_plan)
+    else if (!strcmp(key, "ns")) {
       for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) if (!strcmp(v, ns[k].name)) p->clone_flags |= ns[k].flag;
     }
     else if (!strcmp(key, "cgroup")) push(&p->cgroup, v, vlen);
     else if (!strcmp(key, "op")) push(&p->op, v, vlen);
+    else if (!strcmp(key, "fin")) push(&p->fin, v, vlen);
     else if (!strcmp(key, "rlimit")) push(&p->rlimit, v, vlen);
     else if (!strcmp(key, "landlock-path")) push(&p->llpath, v, vlen);
     else if (!strcmp(key, "landlock-port")) push(&p->llport, v, vlen);
@@ -184,9 +214,12 @@ static void decode(struct plan *p, char *buf, size_t len) {
   if (p->restore && (!p->arg.n || !p->out || !p->err || !p->status || p->restore_timeout <= 0)) {
     errno = EINVAL; die("plan", "parse", "restore needs arg/stdout/stderr/status/restore-timeout");
   }
-  if (!p->restore && (!p->arg.n || !p->root || !p->init || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0)) {
+  int shape = phase == PLAN, workload = !p->member || phase == CLAIM;  // a member's plan has no workload, its claim no shape
+  if (!p->restore && ((shape && (!p->root || !p->init))
+      || (workload && (!p->arg.n || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0)))) {
     errno = EINVAL; die("plan", "parse", "missing arg/root/init/stdout/stderr/status/uid/gid");
   }
+  if (p->member && (p->restore || p->clone_flags & CLONE_NEWUSER)) { errno = EINVAL; die("plan", "parse", "member"); }
   if (p->bpflen % sizeof(struct sock_filter)) { errno = EINVAL; die("plan", "parse", "seccomp length"); }
 }
 
@@ -322,7 +355,15 @@ static void landlock(struct plan *p) {
 static void await_go(int go_r) {
   char go;
   if (read(go_r, &go, 1) != 1) { errno = ECHILD; die("sync", "read", "monitor went away"); }
-  close(go_r);
+}
+
+// A pool member's init, set up to pivot_root with nothing of a workload: says so, then waits for the claim, which
+// the monitor forwards on the go pipe once it accepted it. A monitor that goes away ends the init here (empty claim).
+static void await_claim(struct plan *p, int go_r) {
+  size_t len;
+  if (write(report_fd, "ready\n", 6) != 6) die("pool", "write", "ready");
+  char *claim = read_plan(go_r, &len);
+  decode(p, claim, len, CLAIM);
 }
 
 static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w, int verdict_w) {
@@ -332,33 +373,38 @@ static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int ou
   if (userns && (setresgid(0, 0, 0) || setresuid(0, 0, 0))) die("userns", "setresuid", "0");
   // 2. Session leader inside the pid namespace: no controlling terminal, and CRIU can dump the session.
   if (setsid() < 0) die("session", "setsid", "");
-  if (p->hostname && sethostname(p->hostname, strlen(p->hostname))) die("hostname", "sethostname", p->hostname);
   if (p->lo_up) loopback_up();
   // 3. Mounts (the agent put "make / rprivate" first, so nothing propagates back to the host), then pivot_root.
   for (int i = 0; i < p->op.n; i++) apply_op(p->op.v[i], p->op.len[i]);
   pivot(p->root);
-  if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
   // 4. Without a user namespace the mounts above ran while the monitor joined the cgroups (each v1 migration takes
   // the global cgroup_threadgroup_rwsem: tens of us when calm, ms under load); nothing below runs before every join.
   if (!userns) await_go(go_r);
-  // 5. The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
+  // A pool member waits here for its workload's part of the plan; a cold launch has it already. Same steps after.
+  if (p->member) await_claim(p, go_r);
+  // 5. The workload's own names and files in the sandbox's view: hostname, /etc/hostname, /etc/hosts ("fin" ops),
+  // then the root remounted read-only; its working directory.
+  if (p->hostname && sethostname(p->hostname, strlen(p->hostname))) die("hostname", "sethostname", p->hostname);
+  for (int i = 0; i < p->fin.n; i++) apply_op(p->fin.v[i], p->fin.len[i]);
+  if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
+  // 6. The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
   if (p->clone_flags & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP)) die("namespaces", "unshare", "cgroup");
-  // 6. Nothing of the agent's may leak in: only stdio and the error pipe survive.
+  // 7. Nothing of the agent's may leak in: only stdio and the error pipe survive.
   stdio_and_close_fds(out_w, err_w, verdict_w);
   rlimits(p);
-  // 7. Privileges: bounding/ambient, then identity, then the final capability sets.
+  // 8. Privileges: bounding/ambient, then identity, then the final capability sets.
   drop_bounding_and_ambient(p->caps);
   switch_identity(p);
   set_final_caps(p);
-  // 8. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
+  // 9. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
   if (p->landlock) landlock(p);
-  // 9. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
+  // 10. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
   if (p->bpflen) {
     struct sock_fprog prog = {(unsigned short)(p->bpflen / sizeof(struct sock_filter)), (struct sock_filter *)p->bpf};
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
   }
-  // 10. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
+  // 11. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
   // mapping of the tree lives in the sandbox's mount namespace (CRIU must find them there). The forwarded signals
   // are blocked first; the mask survives exec, so none arrives before init_loop waits for it.
   char *argv[MAXV + 2] = {"nucleus-init"}, *envp[MAXV + 1] = {0};
@@ -483,16 +529,61 @@ static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs, int ve
   return 0;
 }
 
-// The workload's stdout/stderr: a pipe each (read end to the monitor's pump), appended to the plan's log files.
-static void open_logs(struct plan *p, struct log logs[2], int pipes[2][2]) {
+static void open_log_files(struct plan *p, struct log logs[2]) {
   const char *paths[2] = {p->out, p->err};
   for (int i = 0; i < 2; i++) {
-    logs[i] = (struct log){-1, -1, 0, p->log_limit};
+    logs[i].limit = p->log_limit;
     logs[i].out = open(paths[i], O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (logs[i].out < 0) die("monitor", "open", paths[i]);
-    if (pipe2(pipes[i], O_CLOEXEC)) die("monitor", "pipe2", "stdio");
-    logs[i].in = pipes[i][0];
   }
+}
+
+// The workload's stdout/stderr: a pipe each (read end to the monitor's pump), appended to the plan's log files
+// (a pool member's come with its claim).
+static void open_logs(struct plan *p, struct log logs[2], int pipes[2][2]) {
+  for (int i = 0; i < 2; i++) {
+    if (pipe2(pipes[i], O_CLOEXEC)) die("monitor", "pipe2", "stdio");
+    logs[i] = (struct log){pipes[i][0], -1, 0, 0};
+  }
+  if (p->out) open_log_files(p, logs);
+}
+
+// The launcher's own diagnostics: to the file the plan names (forked by the zygote), else where the agent put them.
+static void log_to(const char *file) {
+  int fd = file ? open(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+  if (file && (fd < 0 || dup2(fd, 2) < 0 || close(fd))) die("monitor", "open", file);
+}
+
+// A pool member's monitor (README.md, "Warm pool"): reports "ready" once the init is set up and waiting, then waits
+// for the claim on stdin. Returns once it accepted one and handed it to the init; the rest is a launch's. The agent
+// closing the stream (shutdown, death), a signal, or the init's death end the member: nothing of a workload ran.
+static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int sfd, struct log logs[2], int devnull) {
+  char line[1100];
+  ssize_t n = read(errp_r, line, sizeof line);  // "ready" or a failure line: each is one write, under PIPE_BUF
+  if (n != 6 || memcmp(line, "ready\n", 6)) {
+    if (n > 0 && write(1, line, n) < 0) {}
+    kill(init, SIGKILL);
+    errno = ECHILD; die("pool", "read", n > 0 ? "the init failed" : "the init went away");
+  }
+  int m = snprintf(line, sizeof line, "ready\t%d\n", init);
+  if (write(1, line, m) < 0) {}
+  for (struct pollfd f[2] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}}; !f[0].revents;) {
+    if (poll(f, 2, -1) < 0 && errno != EINTR) die("pool", "poll", "");
+    if (f[1].revents) { kill(init, SIGKILL); _exit(EXIT_UNCLAIMED); }  // SIGCHLD (the init died) or a stop signal
+  }
+  size_t len;
+  char *claim = read_plan(0, &len), *copy = malloc(len + 1);
+  if (!len || !copy) { kill(init, SIGKILL); _exit(EXIT_UNCLAIMED); }
+  memcpy(copy, claim, len);
+  decode(p, copy, len, CLAIM);  // a bad claim dies here; the init then reads an empty claim and dies too
+  log_to(p->log);
+  open_log_files(p, logs);
+  if (dup2(devnull, 0) < 0) die("monitor", "dup2", "stdin");
+  for (size_t off = 0; off < len; off += n) {
+    if ((n = write(go_w, claim + off, len - off)) < 0 && errno != EINTR) die("pool", "write", "claim");
+    if (n < 0) n = 0;
+  }
+  free(claim);
 }
 
 // SIGCHLD and the forwarded signals arrive on a signalfd; *old is the mask children get back before exec.
@@ -718,12 +809,11 @@ int main(int argc, char **argv) {
   }
   // Own session: the agent's process group, terminal and death do not reach the monitor (no PDEATHSIG either).
   if (setsid() < 0) die("monitor", "setsid", "");
-  char *buf = read_all(0, &len);
-  decode(&p, buf, len);
-  int log = p.log ? open(p.log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
-  if (p.log && (log < 0 || dup2(log, 2) < 0 || close(log))) die("monitor", "open", p.log);
+  char *buf = read_plan(0, &len);
+  decode(&p, buf, len, PLAN);
+  log_to(p.log);
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull < 0 || dup2(devnull, 0) < 0) die("monitor", "open", "/dev/null");
+  if (devnull < 0 || (!p.member && dup2(devnull, 0) < 0)) die("monitor", "open", "/dev/null");  // a member's: at claim
   if (p.restore) { close(devnull); return restore_main(&p); }
 
   struct log logs[2];
@@ -780,6 +870,7 @@ int main(int argc, char **argv) {
   }
   // "go" fails only when the init is gone: one that failed in its mounts left its reason on the error pipe.
   int went = write(go[1], "g", 1) == 1;
+  if (p.member && went) serve_member(&p, errp[0], go[1], init, sfd, logs, devnull);
   close(go[1]);
 
   // The error pipe closes at the child's exec (CLOEXEC); any bytes on it are the child's failure line.

@@ -83,6 +83,28 @@ public final class CgroupManager {
     }
   }
 
+  /**
+   * Writes {@code limits} into existing cgroups (a warm-pool member's, made unlimited, at its claim), refusing a limit
+   * this node cannot enforce exactly as {@link #create} does.
+   */
+  public void limit(SandboxCgroup cg, ResourceLimits limits) {
+    String mode = layout.mode();
+    if (mode.equals("v2")) {
+      for (String c : List.of("memory", "cpu", "pids", "io")) {
+        if (!cg.v2Controllers().contains(c)) {
+          requireUnlimited(c, limits);
+        }
+      }
+    } else {
+      for (String controller : V1_USED) {
+        if (layout.v1(controller).isEmpty()) {
+          requireUnlimited(controller, limits);
+        }
+      }
+    }
+    cg.applyLimits(limits);
+  }
+
   /** The cgroups of an existing sandbox (after an agent restart), to read, kill or remove them. */
   public SandboxCgroup open(String sandboxId) {
     return locate(sandboxId, ResourceLimits.unlimited(), false);

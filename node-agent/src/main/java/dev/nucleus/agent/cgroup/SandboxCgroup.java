@@ -37,6 +37,10 @@ public final class SandboxCgroup {
     return java.util.Optional.ofNullable(v2Dir);
   }
 
+  Set<String> v2Controllers() {
+    return v2Controllers;
+  }
+
   /** "v1", "v2" or "hybrid". */
   public String version() {
     return version;

@@ -17,7 +17,9 @@ import java.util.List;
 /**
  * Computes the ordered mount plan of one sandbox (pure: host facts come from {@link HostFiles}).
  * Layout: a private tmpfs (host rootfs) or overlay (path rootfs) at the sandbox's root mount, then /etc, /tmp, /dev,
- * /proc with OCI-style masks, volumes, and finally the tmpfs root remounted read-only.
+ * /proc with OCI-style masks, volumes ({@link #plan}, host paths, before pivot_root); then, in the sandbox's view
+ * after pivot_root, /etc/hostname, /etc/hosts and the root remounted read-only ({@link #finish}): the only part that
+ * depends on the workload's spec beyond the shape a warm-pool member is made for.
  */
 public final class MountPlanner {
 
@@ -50,7 +52,7 @@ public final class MountPlanner {
     }
 
     /** Inputs of one sandbox's mount plan. Volumes must already be validated by {@link VolumeValidator}. */
-    public record Request(RootfsSource rootfs, Path rootMount, Path overlayUpper, Path overlayWork, String hostname,
+    public record Request(RootfsSource rootfs, Path rootMount, Path overlayUpper, Path overlayWork,
                           boolean userNamespace, long tmpBytes, List<Volume> volumes, Path initBinary) {
     }
 
@@ -71,9 +73,6 @@ public final class MountPlanner {
             hostSystem(p);
             hostEtc(p);
         }
-        p.ops.add(new MountOp.File(p.at("/etc/hostname"), 0644, r.hostname() + "\n"));
-        p.ops.add(new MountOp.File(p.at("/etc/hosts"), 0644,
-                "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t" + r.hostname() + "\n"));
         p.mkdir("/tmp", 01777);
         p.ops.add(new MountOp.Mount("tmpfs", p.at("/tmp"), "tmpfs", NOSUID | NODEV, "mode=1777,size=" + r.tmpBytes()));
         dev(p, r.userNamespace(), r.initBinary());
@@ -81,11 +80,21 @@ public final class MountPlanner {
         for (Volume v : r.volumes()) {
             volume(p, v, r.rootfs());
         }
-        if (r.rootfs() instanceof RootfsSource.Host || r.rootfs() instanceof RootfsSource.Directory d && !d.writable()) {
-            // Last: every mount point exists now, so the root itself can become read-only.
-            p.ops.add(new MountOp.Mount("", p.root, "", REMOUNT | RDONLY | NOSUID | NODEV, ""));
-        }
         return List.copyOf(p.ops);
+    }
+
+    /**
+     * The ops applied after pivot_root, paths as the sandbox sees them: its /etc/hostname and /etc/hosts, then (last:
+     * every mount point exists) the root remounted read-only, unless it is a writable {@code rootfs.path}.
+     */
+    public static List<MountOp> finish(RootfsSource rootfs, String hostname) {
+        List<MountOp> ops = new ArrayList<>();
+        ops.add(new MountOp.File("/etc/hostname", 0644, hostname + "\n"));
+        ops.add(new MountOp.File("/etc/hosts", 0644, "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t" + hostname + "\n"));
+        if (rootfs instanceof RootfsSource.Host || rootfs instanceof RootfsSource.Directory d && !d.writable()) {
+            ops.add(new MountOp.Mount("", "/", "", REMOUNT | RDONLY | NOSUID | NODEV, ""));
+        }
+        return List.copyOf(ops);
     }
 
     private void hostSystem(Plan p) throws InvalidMountException {

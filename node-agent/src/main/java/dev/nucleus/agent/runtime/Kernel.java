@@ -45,6 +45,24 @@ public interface Kernel extends HostFiles {
         }
     }
 
+    /**
+     * Starts a warm-pool member: {@code plan} is its shape part ({@link PlanEncoder#encodeMember}); the stream stays
+     * open for its claim. Members need a {@link LauncherZygote}: their monitors must not be this JVM's children.
+     */
+    default MemberRun startMember(Path launcher, byte[] plan, Path diagnostics) throws IOException {
+        throw new IOException("a warm pool needs the launcher zygote (SandboxRuntime.open(root, policies, true))");
+    }
+
+    /** A warm-pool member's launcher: its report so far ("started", "ready"), then its claim and the launch's "ok". */
+    interface MemberRun extends LauncherRun {
+
+        /** Sends the claim ({@link PlanEncoder#encodeClaim}); the report then goes on as a launch's ("ok"). */
+        void claim(byte[] claim) throws IOException;
+
+        /** Lets an unclaimed member go: its monitor sees the stream end, kills its init and exits. */
+        void discard();
+    }
+
     /** Releases what the kernel keeps for launches (a zygote); running sandboxes are not touched. */
     default void shutdown() throws InterruptedException {
     }

@@ -17,6 +17,7 @@ public record LaunchPlan(
         boolean loopbackUp,
         List<MountOp> mounts,
         String root,
+        List<MountOp> finish,
         String cwd,
         List<Rlimit> rlimits,
         long capabilities,
@@ -35,11 +36,11 @@ public record LaunchPlan(
 
     /** A plan whose init joins every cgroup by a cgroup.procs write. */
     public LaunchPlan(List<String> cgroupProcsFiles, List<String> namespaces, Optional<String> uidMap, Optional<String> gidMap,
-                      String hostname, boolean loopbackUp, List<MountOp> mounts, String root, String cwd, List<Rlimit> rlimits,
-                      long capabilities, long uid, long gid, Optional<LandlockRules> landlock, byte[] seccompBpf, List<String> env,
-                      List<String> argv, String stdoutLog, String stderrLog, String statusFile, long logLimitBytes,
-                      long deadlineSeconds) {
-        this(cgroupProcsFiles, namespaces, uidMap, gidMap, hostname, loopbackUp, mounts, root, cwd, rlimits, capabilities, uid,
+                      String hostname, boolean loopbackUp, List<MountOp> mounts, String root, List<MountOp> finish, String cwd,
+                      List<Rlimit> rlimits, long capabilities, long uid, long gid, Optional<LandlockRules> landlock,
+                      byte[] seccompBpf, List<String> env, List<String> argv, String stdoutLog, String stderrLog, String statusFile,
+                      long logLimitBytes, long deadlineSeconds) {
+        this(cgroupProcsFiles, namespaces, uidMap, gidMap, hostname, loopbackUp, mounts, root, finish, cwd, rlimits, capabilities, uid,
                 gid, landlock, seccompBpf, env, argv, stdoutLog, stderrLog, statusFile, logLimitBytes, deadlineSeconds,
                 Optional.empty());
     }
@@ -48,6 +49,7 @@ public record LaunchPlan(
         cgroupProcsFiles = List.copyOf(cgroupProcsFiles);
         namespaces = List.copyOf(namespaces);
         mounts = List.copyOf(mounts);
+        finish = List.copyOf(finish);
         rlimits = List.copyOf(rlimits);
         env = List.copyOf(env);
         argv = List.copyOf(argv);
@@ -56,7 +58,7 @@ public record LaunchPlan(
 
     /** This plan with the cgroups it joins, known once they were created (in parallel with the rest of the plan). */
     public LaunchPlan withCgroups(List<String> procsFiles, Optional<String> into) {
-        return new LaunchPlan(procsFiles, namespaces, uidMap, gidMap, hostname, loopbackUp, mounts, root, cwd, rlimits,
+        return new LaunchPlan(procsFiles, namespaces, uidMap, gidMap, hostname, loopbackUp, mounts, root, finish, cwd, rlimits,
                 capabilities, uid, gid, landlock, seccompBpf, env, argv, stdoutLog, stderrLog, statusFile, logLimitBytes,
                 deadlineSeconds, into);
     }

@@ -50,6 +50,21 @@ public final class LaunchPlanner {
     }
 
     public LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies) throws InvalidMountException {
+        return plan(c, paths, policies, true);
+    }
+
+    /**
+     * The plan of a spec that claims a warm-pool member: the same plan without its mount ops, which the member applied
+     * already (they are a function of its {@link PoolShape} alone; {@code PoolShapeTest} proves it).
+     */
+    public LaunchPlan planClaim(SandboxConfig c, SandboxPaths paths, Policies policies) throws InvalidMountException {
+        if (PoolShape.of(c).isEmpty()) {
+            throw new IllegalArgumentException(c.name() + " cannot claim a warm-pool member: " + PoolShape.mismatch(c).orElseThrow());
+        }
+        return plan(c, paths, policies, false);
+    }
+
+    private LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies, boolean mountOps) throws InvalidMountException {
         if (c.command().isEmpty()) {
             throw new InvalidMountException("command", "no command given; pass one after '--' or set spec.command");
         }
@@ -62,8 +77,8 @@ public final class LaunchPlanner {
         if (!cwd.startsWith("/")) {
             throw new InvalidMountException("workingDir", "must be an absolute path inside the sandbox, got " + cwd);
         }
-        var mounts = new MountPlanner(host).plan(new MountPlanner.Request(c.rootfs(), paths.rootMount(),
-                paths.overlayUpper(), paths.overlayWork(), c.hostname(), c.userNamespace(), TMP_BYTES, volumes, launcher));
+        var mounts = !mountOps ? List.<dev.nucleus.agent.rootfs.MountOp>of() : new MountPlanner(host).plan(new MountPlanner.Request(
+                c.rootfs(), paths.rootMount(), paths.overlayUpper(), paths.overlayWork(), c.userNamespace(), TMP_BYTES, volumes, launcher));
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.hostname(), c.uid()).entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
@@ -81,6 +96,7 @@ public final class LaunchPlanner {
                 c.network().loopbackUp(),
                 mounts,
                 paths.rootMount().toString(),
+                MountPlanner.finish(c.rootfs(), c.hostname()),
                 cwd,
                 rlimits(c),
                 Capabilities.mask(c.capabilitiesAdd()),

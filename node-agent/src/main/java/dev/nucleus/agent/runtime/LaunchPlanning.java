@@ -47,6 +47,16 @@ final class LaunchPlanning {
         return new Planned(plan, seccomp, System.nanoTime() - t0);
     }
 
+    /** A warm-pool claim's part: seccomp and Landlock from their caches, the plan without the member's mount ops. */
+    Planned planClaim(SandboxConfig config, SandboxPaths paths) throws LaunchException, InvalidMountException {
+        long t0 = System.nanoTime();
+        SandboxPolicies.Compiled seccomp = policies.seccomp(config);
+        Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
+        LaunchPlan plan = new LaunchPlanner(kernel, stateRoot, launcher)
+                .planClaim(config, paths, new LaunchPlanner.Policies(List.of(), seccomp.bpf(), landlock, -1));
+        return new Planned(plan, seccomp, System.nanoTime() - t0);
+    }
+
     /** The helper's result, or its failure as the exception it threw. */
     static Planned joinPlanning(java.util.concurrent.Future<Planned> planning)
             throws LaunchException, InvalidMountException, IOException {

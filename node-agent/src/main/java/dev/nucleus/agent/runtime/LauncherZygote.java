@@ -89,39 +89,64 @@ public final class LauncherZygote {
         } catch (IOException e) {
             connected = connect(true);
         }
-        SocketChannel ch = connected;
-        return new Kernel.PendingLauncher() {
-            private boolean sent;
-
-            @Override
-            public Kernel.LauncherRun send(byte[] plan) throws IOException {
-                sent = true;
-                return write(ch, plan, diagnostics);
-            }
-
-            @Override
-            public void close() throws IOException {
-                if (!sent) {
-                    ch.close();
-                }
-            }
-        };
+        return new Pending(connected, diagnostics);
     }
 
-    private static Kernel.LauncherRun write(SocketChannel ch, byte[] plan, Path diagnostics) throws IOException {
+    /** A connection whose launcher waits for its plan. */
+    private static final class Pending implements Kernel.PendingLauncher {
+        private final SocketChannel ch;
+        private final Path diagnostics;
+        private boolean sent;
+
+        Pending(SocketChannel ch, Path diagnostics) {
+            this.ch = ch;
+            this.diagnostics = diagnostics;
+        }
+
+        @Override
+        public Kernel.LauncherRun send(byte[] plan) throws IOException {
+            sent = true;
+            return write(ch, plan, diagnostics, false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!sent) {
+                ch.close();
+            }
+        }
+    }
+
+    /** Forks a warm-pool member's launcher: its plan, its log and {@link PlanEncoder#END}; the stream stays open. */
+    Kernel.MemberRun member(byte[] plan, Path diagnostics) throws IOException {
+        Kernel.PendingLauncher pending = prepare(diagnostics);
+        if (!(pending instanceof Pending p)) {
+            throw new IllegalStateException("not a zygote connection");
+        }
+        return write(p.ch, plan, diagnostics, true);
+    }
+
+    private static Run write(SocketChannel ch, byte[] plan, Path diagnostics, boolean member) throws IOException {
         try {
             byte[] logPath = diagnostics.toString().getBytes(StandardCharsets.UTF_8);
             byte[] header = ("log " + logPath.length + "\n").getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer out = ByteBuffer.allocate(plan.length + header.length + logPath.length + 1);
-            out.put(plan).put(header).put(logPath).put((byte) '\n').flip();
-            while (out.hasRemaining()) {
-                ch.write(out);
+            byte[] end = member ? PlanEncoder.END : new byte[0];
+            ByteBuffer out = ByteBuffer.allocate(plan.length + header.length + logPath.length + 1 + end.length);
+            out.put(plan).put(header).put(logPath).put((byte) '\n').put(end).flip();
+            writeAll(ch, out);
+            if (!member) {
+                ch.shutdownOutput();
             }
-            ch.shutdownOutput();
             return new Run(ch);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    private static void writeAll(SocketChannel ch, ByteBuffer out) throws IOException {
+        while (out.hasRemaining()) {
+            ch.write(out);
         }
     }
 
@@ -177,7 +202,7 @@ public final class LauncherZygote {
     }
 
     /** One forked launcher's report, line by line; once it said "started" its monitor handle owns the connection. */
-    private static final class Run implements Kernel.LauncherRun {
+    private static final class Run implements Kernel.MemberRun {
         private final SocketChannel ch;
         private final ByteBuffer in = ByteBuffer.allocate(4096);
         private MonitorProcess monitor;
@@ -208,6 +233,21 @@ public final class LauncherZygote {
                 if (!in.hasRemaining() || ch.read(in) < 0) {
                     return "";
                 }
+            }
+        }
+
+        @Override
+        public void claim(byte[] claim) throws IOException {
+            writeAll(ch, ByteBuffer.wrap(claim));
+            ch.shutdownOutput();
+        }
+
+        @Override
+        public void discard() {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closed either way: the monitor reads the end of its stream
             }
         }
 

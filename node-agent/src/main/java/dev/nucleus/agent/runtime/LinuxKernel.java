@@ -47,6 +47,17 @@ public final class LinuxKernel implements Kernel {
     }
 
     @Override
+    public MemberRun startMember(Path launcher, byte[] plan, Path diagnostics) throws IOException {
+        if (zygote == null) {
+            return Kernel.super.startMember(launcher, plan, diagnostics);
+        }
+        if (!zygote.launcher().equals(launcher)) {
+            throw new IllegalArgumentException("the zygote runs " + zygote.launcher() + ", not " + launcher);
+        }
+        return zygote.member(plan, diagnostics);
+    }
+
+    @Override
     public PendingLauncher prepareLauncher(Path launcher, Path diagnostics) throws IOException {
         if (zygote != null) {
             if (!zygote.launcher().equals(launcher)) {

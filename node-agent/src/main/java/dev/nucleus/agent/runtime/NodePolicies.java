@@ -98,8 +98,17 @@ public final class NodePolicies implements SandboxPolicies {
         }
     }
 
-    private static CgroupHandle handle(SandboxCgroup cg) {
+    private CgroupHandle handle(SandboxCgroup cg) {
         return new CgroupHandle() {
+            @Override
+            public void limit(SandboxConfig.Resources r) throws LaunchException {
+                try {
+                    cgroups.limit(cg, new ResourceLimits(r.memoryBytes(), r.cpuMillis(), r.pids(), null));
+                } catch (CgroupException e) {
+                    throw new LaunchException(e.reason(), e.getMessage(), e);
+                }
+            }
+
             @Override
             public List<Path> procsFiles() {
                 return cg.procsFiles();

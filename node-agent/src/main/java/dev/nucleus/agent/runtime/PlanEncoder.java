@@ -17,45 +17,85 @@ public final class PlanEncoder {
     private PlanEncoder() {
     }
 
+    /** A cold launch: the shape part of the plan, then the workload's part, on one stream closed after it. */
     public static byte[] encode(LaunchPlan p) {
         PlanEncoder e = new PlanEncoder();
-        p.cgroupProcsFiles().forEach(f -> e.record("cgroup", f));
-        p.cgroupInto().ifPresent(d -> e.record("cgroup-into", d));
-        p.namespaces().forEach(n -> e.record("ns", n));
-        p.uidMap().ifPresent(m -> e.record("uidmap", m));
-        p.gidMap().ifPresent(m -> e.record("gidmap", m));
-        e.record("hostname", p.hostname());
+        e.shape(p);
+        e.workload(p);
+        return e.out.toByteArray();
+    }
+
+    /**
+     * A warm-pool member's plan: only the shape part of {@code p} (namespaces, cgroups, mounts up to pivot_root), led
+     * by {@code member}; the launcher sets it up and waits for {@link #encodeClaim}. Ended by the one who sends it
+     * ({@link #END}), after its own records, because the stream stays open.
+     */
+    public static byte[] encodeMember(LaunchPlan p) {
+        PlanEncoder e = new PlanEncoder();
+        e.record("member", "1");
+        e.shape(p);
+        return e.out.toByteArray();
+    }
+
+    /**
+     * A claim of a warm-pool member: exactly the records a cold launch of {@code p} sends after its shape part, the
+     * launcher's log file, then {@link #END}. The launcher refuses any other key in a claim.
+     */
+    public static byte[] encodeClaim(LaunchPlan p, Path launcherLog) {
+        PlanEncoder e = new PlanEncoder();
+        e.workload(p);
+        e.record("log", launcherLog.toString());
+        e.out.writeBytes(END);
+        return e.out.toByteArray();
+    }
+
+    /** The record that ends a plan or a claim on a stream that stays open. */
+    public static final byte[] END = "end 0\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private void shape(LaunchPlan p) {
+        p.cgroupProcsFiles().forEach(f -> record("cgroup", f));
+        p.cgroupInto().ifPresent(d -> record("cgroup-into", d));
+        p.namespaces().forEach(n -> record("ns", n));
+        p.uidMap().ifPresent(m -> record("uidmap", m));
+        p.gidMap().ifPresent(m -> record("gidmap", m));
         if (p.loopbackUp()) {
-            e.record("lo-up", "1");
+            record("lo-up", "1");
         }
         for (MountOp op : p.mounts()) {
-            e.record("op", fields(op).getBytes(StandardCharsets.UTF_8));
+            record("op", fields(op).getBytes(StandardCharsets.UTF_8));
         }
-        e.record("root", p.root());
-        e.record("init", MountPlanner.INIT_PATH);
-        e.record("cwd", p.cwd());
-        p.rlimits().forEach(r -> e.record("rlimit", bytes(join(Integer.toString(r.resource()), Long.toString(r.soft()), Long.toString(r.hard())))));
-        e.record("caps", "0x" + Long.toHexString(p.capabilities()));
-        e.record("uid", Long.toString(p.uid()));
-        e.record("gid", Long.toString(p.gid()));
+        record("root", p.root());
+        record("init", MountPlanner.INIT_PATH);
+    }
+
+    /** Everything that is the workload's own: names, post-pivot ops, identity, walls, argv, logs, deadline. */
+    private void workload(LaunchPlan p) {
+        record("hostname", p.hostname());
+        for (MountOp op : p.finish()) {
+            record("fin", fields(op).getBytes(StandardCharsets.UTF_8));
+        }
+        record("cwd", p.cwd());
+        p.rlimits().forEach(r -> record("rlimit", bytes(join(Integer.toString(r.resource()), Long.toString(r.soft()), Long.toString(r.hard())))));
+        record("caps", "0x" + Long.toHexString(p.capabilities()));
+        record("uid", Long.toString(p.uid()));
+        record("gid", Long.toString(p.gid()));
         p.landlock().ifPresent(l -> {
-            e.record("landlock", l.handledFs() + " " + l.handledNet() + " " + l.scoped());
-            l.paths().forEach(r -> e.record("landlock-path", bytes(join(Long.toString(r.access()), r.path()))));
-            l.ports().forEach(r -> e.record("landlock-port", bytes(join(Long.toString(r.access()), Integer.toString(r.port())))));
+            record("landlock", l.handledFs() + " " + l.handledNet() + " " + l.scoped());
+            l.paths().forEach(r -> record("landlock-path", bytes(join(Long.toString(r.access()), r.path()))));
+            l.ports().forEach(r -> record("landlock-port", bytes(join(Long.toString(r.access()), Integer.toString(r.port())))));
         });
         if (p.seccompBpf().length > 0) {
-            e.record("seccomp", p.seccompBpf());
+            record("seccomp", p.seccompBpf());
         }
-        p.env().forEach(v -> e.record("env", v));
-        p.argv().forEach(a -> e.record("arg", a));
-        e.record("stdout", p.stdoutLog());
-        e.record("stderr", p.stderrLog());
-        e.record("status", p.statusFile());
-        e.record("log-limit", Long.toString(p.logLimitBytes()));
+        p.env().forEach(v -> record("env", v));
+        p.argv().forEach(a -> record("arg", a));
+        record("stdout", p.stdoutLog());
+        record("stderr", p.stderrLog());
+        record("status", p.statusFile());
+        record("log-limit", Long.toString(p.logLimitBytes()));
         if (p.deadlineSeconds() > 0) {
-            e.record("deadline", Long.toString(p.deadlineSeconds()));
+            record("deadline", Long.toString(p.deadlineSeconds()));
         }
-        return e.out.toByteArray();
     }
 
     /** The launcher's restore mode: criu runs as the monitor's child, which then monitors the restored init. */

@@ -37,6 +37,13 @@ public interface SandboxPolicies {
 
         boolean oomKilled();
 
+        /** Writes the limits into these (unlimited) cgroups: a warm-pool member's, at its claim. */
+        default void limit(SandboxConfig.Resources resources) throws LaunchException {
+            if (!resources.equals(SandboxConfig.Resources.UNLIMITED)) {
+                throw new LaunchException("CgroupsUnavailable", "these cgroups cannot take limits");
+            }
+        }
+
         void kill() throws IOException;
 
         void remove() throws IOException;

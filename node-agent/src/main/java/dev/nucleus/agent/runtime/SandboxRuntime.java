@@ -60,6 +60,7 @@ public final class SandboxRuntime implements AutoCloseable {
         return t;
     });
     private volatile Consumer<LaunchPhases> phaseListener = p -> { };
+    private final WarmPoolControl pool;
 
     public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
         this(state, kernel, policies, launcher, newSyncer());
@@ -75,6 +76,17 @@ public final class SandboxRuntime implements AutoCloseable {
         this.policies = policies;
         this.launcher = launcher;
         this.planner = new LaunchPlanning(policies, kernel, state.root(), launcher);
+        this.pool = new WarmPoolControl(state, kernel, policies, planner, launcher, syncer, helper, () -> {
+            java.util.Set<String> members = new java.util.HashSet<>();
+            for (String id : state.list()) {
+                try {
+                    Optional.ofNullable(read(id).poolMember()).ifPresent(members::add);
+                } catch (IOException e) {
+                    // no record: no member of this sandbox's is safe from a reap
+                }
+            }
+            return members;
+        });
     }
 
     /** A runtime on the real kernel, with the launcher extracted under the state root; this JVM spawns each launcher. */
@@ -107,6 +119,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 failed = failed == null ? new UncheckedIOException("state file of " + name + " not durable", e) : failed;
             }
         }
+        pool.stop();
         if (syncer instanceof ExecutorService s) {
             s.shutdown();
         }
@@ -127,6 +140,26 @@ public final class SandboxRuntime implements AutoCloseable {
             p.await();
             syncing.remove(name, p);
         }
+    }
+
+    /**
+     * Keeps {@code size} pre-made sandboxes of {@code shape} ready for launches of that shape (README of the launcher,
+     * "Warm pool"; docs/security-model.md); 0 (the default) stops and removes them. Needs the launcher zygote. First
+     * removes the members a runtime that is no longer running left behind. The hook the agent uses
+     * ({@code nucleus agent --warm-pool N}); a launch of another shape, or one that finds the pool empty, is cold.
+     */
+    public void enableWarmPool(int size, PoolShape shape) throws IOException, InterruptedException {
+        pool.enable(size, shape);
+    }
+
+    /** Waits until the warm pool is full (tests, `nucleus bench launch --pool`); false on timeout or without a pool. */
+    public boolean awaitWarmPool(Duration timeout) throws InterruptedException {
+        return pool.awaitFull(timeout);
+    }
+
+    /** What the warm pool did so far; empty without one. */
+    public Optional<WarmPoolReport> warmPoolReport() {
+        return pool.report();
     }
 
     /** Receives the step timings of every successful launch (for `nucleus bench launch`). */
@@ -157,9 +190,42 @@ public final class SandboxRuntime implements AutoCloseable {
             throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
         }
         phases.mark();
+        Optional<SandboxRecord> claimed = claimMember(config, paths);
+        if (claimed.isPresent()) {
+            return claimed.get();
+        }
         SandboxRecord record = start(config, paths, 0, phases);
         phaseListener.accept(phases);
         return record;
+    }
+
+    /** A launch from the warm pool, when there is one and a member of the spec's shape was claimed. */
+    private Optional<SandboxRecord> claimMember(SandboxConfig config, SandboxPaths paths) throws LaunchException {
+        try {
+            Optional<PooledLaunch.Claimed> c = pool.launch(config, paths);
+            c.ifPresent(claimed -> {
+                syncing.put(config.name(), claimed.durable());
+                claimed.monitor().ifPresent(m -> owned.put(config.name(), m));
+            });
+            return c.map(PooledLaunch.Claimed::record);
+        } catch (LaunchException | IOException e) {
+            cleanupFailedLaunch(config.name(), Optional.empty(), Optional.empty(), true);
+            throw e instanceof LaunchException le ? le
+                    : new LaunchException("LaunchFailed", "launch of " + config.name() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The name of a sandbox's cgroups: its own, or its warm-pool member's (the record says); for usage readers. */
+    public String cgroupName(String name) {
+        try {
+            return read(name).cgroupName();
+        } catch (IOException | RuntimeException e) {
+            return name;  // no readable record: a cold launch's, or an interrupted one named after the sandbox
+        }
+    }
+
+    private Optional<SandboxPolicies.CgroupHandle> cgroupOf(String name) {
+        return policies.findCgroup(cgroupName(name));
     }
 
     /**
@@ -179,7 +245,7 @@ public final class SandboxRuntime implements AutoCloseable {
             if (monitorAlive(previous) || exitStatus(name).isEmpty()) {
                 throw new LaunchException("StillRunning", "sandbox " + name + " is still running; it can only be restarted once it ended");
             }
-            Optional<SandboxPolicies.CgroupHandle> old = policies.findCgroup(name);
+            Optional<SandboxPolicies.CgroupHandle> old = cgroupOf(name);
             if (old.isPresent()) {
                 old.get().kill();
                 old.get().remove();
@@ -223,25 +289,18 @@ public final class SandboxRuntime implements AutoCloseable {
             try (Kernel.LauncherRun run = pending.send(encoded)) {
                 process = run.process();
                 phases.mark();
-                String started = run.nextLine();
+                String line = run.nextLine();
                 phases.mark();
                 process = run.process();  // a forked launcher's handle exists once it said who it is
-                String[] pids = started.split("\t");
-                if (pids.length != 6 || !pids[0].equals("started")) {
-                    throw LaunchException.fromReport(started);
-                }
-                long monitorPid = Long.parseLong(pids[1]);
-                long initPid = Long.parseLong(pids[2]);
+                StartedReport started = StartedReport.parse(line);
                 // Recorded while the init sets itself up (the launcher's mounts, Landlock, seccomp run meanwhile on the
                 // other side of the pipe); launch() returns only after the exec and with the state file visible, so an
                 // agent that dies after it returned finds the sandbox to adopt. A failure below deletes it again.
                 // The launcher read both start times before releasing the init: neither can have exited by then.
-                long monitorStart = Long.parseLong(pids[4]);
-                long initStart = Long.parseLong(pids[5]);
                 SandboxRecord record = new SandboxRecord(name, config.command(), System.currentTimeMillis(),
-                        monitorPid, monitorStart, initPid, initStart,
+                        started.monitorPid(), started.monitorStartTime(), started.initPid(), started.initStartTime(),
                         cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
-                        EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), pids[3].equals("clone-into-cgroup")),
+                        EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), started.bornInCgroup()),
                         restartCount);
                 byte[] json = JSON.writeValueAsBytes(record);
                 if (restartCount == 0) {
@@ -256,7 +315,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 phases.mark();
                 String outcome = run.nextLine();
                 phases.mark();
-                if (!outcome.equals("ok\t" + initPid)) {
+                if (!outcome.equals("ok\t" + started.initPid())) {
                     throw LaunchException.fromReport(outcome);
                 }
                 process.ifPresent(p -> owned.put(name, p));
@@ -371,7 +430,7 @@ public final class SandboxRuntime implements AutoCloseable {
                     return s;
                 }
             }
-            Optional<SandboxPolicies.CgroupHandle> cg = policies.findCgroup(name);
+            Optional<SandboxPolicies.CgroupHandle> cg = cgroupOf(name);
             if (cg.isPresent()) {
                 cg.get().kill();
             }
@@ -395,7 +454,7 @@ public final class SandboxRuntime implements AutoCloseable {
         if (r != null && monitorAlive(r)) {
             stop(name, Duration.ZERO);
         }
-        Optional<SandboxPolicies.CgroupHandle> cg = policies.findCgroup(name);
+        Optional<SandboxPolicies.CgroupHandle> cg = cgroupOf(name);
         if (cg.isPresent()) {
             cg.get().kill();  // waits until the cgroups are empty, so they can be removed
             cg.get().remove();
@@ -468,7 +527,7 @@ public final class SandboxRuntime implements AutoCloseable {
             return Optional.empty();
         }
         String text = new String(AtomicFiles.read(file), StandardCharsets.UTF_8);
-        boolean oom = policies.findCgroup(name).map(SandboxPolicies.CgroupHandle::oomKilled).orElse(false);
+        boolean oom = cgroupOf(name).map(SandboxPolicies.CgroupHandle::oomKilled).orElse(false);
         return Optional.of(ExitStatus.parse(text, oom));
     }
 

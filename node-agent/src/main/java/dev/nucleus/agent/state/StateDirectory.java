@@ -24,6 +24,8 @@ public final class StateDirectory {
     private static final java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>>
             TRAVERSE_ONLY = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x"));
     private static final Pattern ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    /** A warm-pool member: {@code <owner pid>-<owner start time>-<sequence>}, never a sandbox id's shape. */
+    private static final Pattern MEMBER = Pattern.compile("[0-9]{1,10}-[0-9]{1,20}-[0-9]{1,10}");
 
     private final Path root;
 
@@ -62,7 +64,10 @@ public final class StateDirectory {
 
     /** Ids of all sandbox directories, in name order. A symlink among them is refused, not listed. */
     public List<String> list() throws IOException {
-        Path dir = sandboxesDir(false);
+        return entries(sandboxesDir(false), ID);
+    }
+
+    private static List<String> entries(Path dir, Pattern names) throws IOException {
         List<String> ids = new ArrayList<>();
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return ids;
@@ -70,7 +75,7 @@ public final class StateDirectory {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 AtomicFiles.refuseSymlink(entry);
-                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && ID.matcher(entry.getFileName().toString()).matches()) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && names.matcher(entry.getFileName().toString()).matches()) {
                     ids.add(entry.getFileName().toString());
                 }
             }
@@ -81,7 +86,38 @@ public final class StateDirectory {
 
     /** Deletes a sandbox's directory tree without following any symlink inside it. */
     public void delete(String id) throws IOException {
-        Path dir = sandboxesDir(false).resolve(checkId(id));
+        deleteTree(sandboxesDir(false).resolve(checkId(id)));
+    }
+
+    /**
+     * Creates the directory of a warm-pool member under {@code pool/} (0711, like a sandbox's: it holds the member's
+     * root mount point and launcher log until the member is claimed or discarded).
+     */
+    public SandboxPaths createMember(String id) throws IOException {
+        Path dir = subdir("pool", true).resolve(checkMember(id));
+        Files.createDirectory(dir, TRAVERSE_ONLY);
+        Files.setPosixFilePermissions(dir, TRAVERSE_ONLY.value());
+        return new SandboxPaths(dir);
+    }
+
+    /** Ids of the warm-pool members' directories (unclaimed members, live or left by an agent that died). */
+    public List<String> listMembers() throws IOException {
+        return entries(subdir("pool", false), MEMBER);
+    }
+
+    /** Deletes a warm-pool member's directory tree. */
+    public void deleteMember(String id) throws IOException {
+        deleteTree(subdir("pool", false).resolve(checkMember(id)));
+    }
+
+    private static String checkMember(String id) {
+        if (id == null || !MEMBER.matcher(id).matches()) {
+            throw new IllegalArgumentException("invalid pool member id '" + id + "'");
+        }
+        return id;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -105,10 +141,14 @@ public final class StateDirectory {
     }
 
     private Path sandboxesDir(boolean create) throws IOException {
+        return subdir("sandboxes", create);
+    }
+
+    private Path subdir(String name, boolean create) throws IOException {
         for (Path p = root; p != null; p = p.getParent()) {
             AtomicFiles.refuseSymlink(p);
         }
-        Path dir = root.resolve("sandboxes");
+        Path dir = root.resolve(name);
         AtomicFiles.refuseSymlink(dir);
         if (create) {
             if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {

@@ -40,6 +40,40 @@ class CgroupManagerTest {
   }
 
   @Test
+  void limitsWrittenIntoAnUnlimitedCgroupLaterAreTheOnesCreateWrites() {
+    // a warm-pool member's cgroups are made unlimited; the claim writes the spec's limits: the same files, same values
+    for (String mode : java.util.List.of("v2", "v1", "hybrid")) {
+      Path a = tmp.resolve(mode + "-create");
+      Path b = tmp.resolve(mode + "-limit");
+      FakeCgroupFs created = fake(mode, a);
+      FakeCgroupFs limited = fake(mode, b);
+      SandboxCgroup direct = created.manager("nucleus").create("sb1", LIMITS);
+      CgroupManager m = limited.manager("nucleus");
+      SandboxCgroup member = m.create("pool.1-2-3", ResourceLimits.unlimited());
+      m.limit(member, LIMITS);
+      for (int i = 0; i < direct.directories().size(); i++) {
+        for (String f : java.util.List.of("memory.max", "memory.swap.max", "memory.oom.group", "cpu.max", "cpu.weight",
+            "pids.max", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "cpu.cfs_quota_us", "cpu.shares")) {
+          Path x = direct.directories().get(i).resolve(f);
+          Path y = member.directories().get(i).resolve(f);
+          assertThat(Files.exists(y)).as(mode + " " + f).isEqualTo(Files.exists(x));
+          if (Files.exists(x)) {
+            assertThat(read(y)).as(mode + " " + f).isEqualTo(read(x));
+          }
+        }
+      }
+    }
+  }
+
+  private static FakeCgroupFs fake(String mode, Path root) {
+    return switch (mode) {
+      case "v2" -> FakeCgroupFs.v2(root);
+      case "v1" -> FakeCgroupFs.v1(root);
+      default -> FakeCgroupFs.hybrid(root);
+    };
+  }
+
+  @Test
   void pureV2IoWeightEnablesIo() {
     FakeCgroupFs fs = FakeCgroupFs.v2(tmp);
     fs.manager("nucleus").create("sb1", new ResourceLimits(0, 0, 0, 300));

@@ -51,7 +51,7 @@ class MountPlannerTest {
     }
 
     static MountPlanner.Request host(List<Volume> volumes, boolean userns) {
-        return new MountPlanner.Request(new RootfsSource.Host(), ROOT, Path.of("/state/u"), Path.of("/state/w"), "box", userns, 1024, volumes, INIT);
+        return new MountPlanner.Request(new RootfsSource.Host(), ROOT, Path.of("/state/u"), Path.of("/state/w"), userns, 1024, volumes, INIT);
     }
 
     @Test
@@ -64,8 +64,13 @@ class MountPlannerTest {
                 new MountOp.Symlink("usr/bin", ROOT + "/bin"),
                 new MountOp.Mknod(ROOT + "/dev/null", 1, 3),
                 new MountOp.Mount(ROOT + "/dev/null", ROOT + "/proc/kcore", "", MountFlags.BIND, ""));
-        assertThat(ops.get(ops.size() - 1)).isEqualTo(new MountOp.Mount("", ROOT.toString(), "",
-                MountFlags.REMOUNT | MountFlags.RDONLY | MountFlags.NOSUID | MountFlags.NODEV, ""));
+        // after pivot_root, in the sandbox's view: its names, then the root read-only
+        assertThat(MountPlanner.finish(new RootfsSource.Host(), "box")).containsExactly(
+                new MountOp.File("/etc/hostname", 0644, "box\n"),
+                new MountOp.File("/etc/hosts", 0644, "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\tbox\n"),
+                new MountOp.Mount("", "/", "", MountFlags.REMOUNT | MountFlags.RDONLY | MountFlags.NOSUID | MountFlags.NODEV, ""));
+        assertThat(ops).noneMatch(o -> o instanceof MountOp.Mount m && m.target().equals(ROOT.toString())
+                && (m.flags() & MountFlags.REMOUNT) != 0);
     }
 
     @Test
@@ -106,19 +111,19 @@ class MountPlannerTest {
     @Test
     void pathRootfsIsAnOverlayWithTheUpperLayerInTheStateDirectory() throws Exception {
         var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of("/srv/rootfs")), ROOT, Path.of("/state/u"),
-                Path.of("/state/w"), "box", false, 1024, List.of(), INIT);
+                Path.of("/state/w"), false, 1024, List.of(), INIT);
         List<MountOp> ops = new MountPlanner(new Host()).plan(r);
         assertThat(ops.get(1)).isEqualTo(new MountOp.Mount("overlay", ROOT.toString(), "overlay",
                 MountFlags.NOSUID | MountFlags.NODEV, "lowerdir=/srv/rootfs,upperdir=/state/u,workdir=/state/w"));
         // the overlay stays writable: no read-only remount of the root
-        assertThat(ops).noneMatch(o -> o instanceof MountOp.Mount m && m.target().equals(ROOT.toString())
-                && (m.flags() & MountFlags.RDONLY) != 0);
+        assertThat(MountPlanner.finish(new RootfsSource.Directory(Path.of("/srv/rootfs"), true), "box"))
+                .noneMatch(o -> o instanceof MountOp.Mount);
     }
 
     @Test
     void mountTargetThroughASymlinkInsideThePathRootfsIsRefused() {
         var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of("/srv/rootfs")), ROOT, Path.of("/state/u"),
-                Path.of("/state/w"), "box", false, 1024, List.of(new Volume.Tmpfs("/data/x", 10)), INIT);
+                Path.of("/state/w"), false, 1024, List.of(new Volume.Tmpfs("/data/x", 10)), INIT);
         assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
                 .hasMessageContaining("/srv/rootfs/data is a symlink");
     }
@@ -127,7 +132,7 @@ class MountPlannerTest {
     void pathRootfsThatIsMissingOrASymlinkIsRefusedBeforeLaunch() {
         for (String path : List.of("/srv/missing", "/srv/link-to-rootfs")) {
             var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of(path)), ROOT, Path.of("/state/u"),
-                    Path.of("/state/w"), "box", false, 1024, List.of(), INIT);
+                    Path.of("/state/w"), false, 1024, List.of(), INIT);
             assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
                     .hasMessageStartingWith("rootfs.path: " + path)
                     .hasMessageContaining(path.equals("/srv/missing") ? "does not exist on this node" : "is a symlink");
@@ -137,7 +142,7 @@ class MountPlannerTest {
     @Test
     void overlayOptionInjectionIsRefused() {
         var r = new MountPlanner.Request(new RootfsSource.Directory(Path.of("/srv/a,upperdir=/etc")), ROOT,
-                Path.of("/state/u"), Path.of("/state/w"), "box", false, 1024, List.of(), INIT);
+                Path.of("/state/u"), Path.of("/state/w"), false, 1024, List.of(), INIT);
         assertThatThrownBy(() -> new MountPlanner(new Host()).plan(r)).isInstanceOf(InvalidMountException.class)
                 .hasMessageStartingWith("rootfs.path:");
     }

@@ -17,11 +17,39 @@ final class NativeSandboxes implements AutoCloseable {
     final Path stateRoot;
     final SandboxRuntime runtime;
     private final List<String> created = new ArrayList<>();
+    private final boolean pooled;
 
     NativeSandboxes(SandboxPolicies policies) throws IOException {
+        this(policies, 0);
+    }
+
+    /**
+     * With {@code pool} > 0 every launch of the warm pool's shape waits for a member and must have claimed one (and
+     * every other must be cold): the same wall tests then prove the pooled path.
+     */
+    NativeSandboxes(SandboxPolicies policies, int pool) throws IOException {
         stateRoot = Files.createTempDirectory("nucleus-native-");
         Files.setPosixFilePermissions(stateRoot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         runtime = SandboxRuntime.open(stateRoot, policies, true);  // every wall test also proves the zygote path
+        pooled = pool > 0;
+        try {
+            runtime.enableWarmPool(pool, PoolShape.NETWORK_NONE);
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Launches {@code config}; in pooled mode from a member whenever its shape allows (asserted). */
+    SandboxRecord launch(SandboxConfig config) throws Exception {
+        boolean poolable = pooled && PoolShape.of(config).equals(java.util.Optional.of(PoolShape.NETWORK_NONE));
+        if (poolable && !runtime.awaitWarmPool(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("the warm pool did not fill: " + runtime.warmPoolReport());
+        }
+        SandboxRecord r = runtime.launch(config);
+        if ((r.poolMember() != null) != poolable) {
+            throw new AssertionError(config.name() + (poolable ? " should have claimed a member" : " should be cold"));
+        }
+        return r;
     }
 
     /** A unique sandbox name. */
@@ -36,7 +64,7 @@ final class NativeSandboxes implements AutoCloseable {
     }
 
     Run run(SandboxConfig config) throws Exception {
-        runtime.launch(config);
+        launch(config);
         ExitStatus exit = runtime.await(config.name(), Duration.ofSeconds(60)).orElseThrow();
         var paths = runtime.stateDirectory().open(config.name());
         return new Run(exit, Files.readString(paths.stdoutLog(), StandardCharsets.UTF_8),

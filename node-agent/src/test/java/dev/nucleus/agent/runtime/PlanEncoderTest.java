@@ -14,7 +14,7 @@ class PlanEncoderTest {
     static LaunchPlan plan(List<String> argv, byte[] bpf) {
         return new LaunchPlan(List.of("/cg/cgroup.procs"), List.of("pid", "mnt"), Optional.empty(), Optional.empty(), "box",
                 true, List.of(new MountOp.Mount("tmpfs", "/r", "tmpfs", 6, "size=1"), new MountOp.Mkdir("/r/tmp", 01777)),
-                "/r", "/", List.of(new LaunchPlan.Rlimit(7, 1024, 4096)), 0x400, 1000, 1000,
+                "/r", List.of(new MountOp.File("/etc/hostname", 0644, "box\n")), "/", List.of(new LaunchPlan.Rlimit(7, 1024, 4096)), 0x400, 1000, 1000,
                 Optional.of(new LaunchPlan.LandlockRules(1, 3, 0, 0, List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", 3)), List.of())),
                 bpf, List.of("A=b c"), argv, "/s/out", "/s/err", "/s/status", 100, 0);
     }
@@ -22,7 +22,8 @@ class PlanEncoderTest {
     @Test
     void recordsAreLengthPrefixedAndMultiFieldValuesNulSeparated() {
         String s = new String(PlanEncoder.encode(plan(List.of("sh", "-c", "echo a\nb"), new byte[0])), StandardCharsets.ISO_8859_1);
-        assertThat(s).startsWith("cgroup 16\n/cg/cgroup.procs\nns 3\npid\nns 3\nmnt\nhostname 3\nbox\nlo-up 1\n1\n");
+        assertThat(s).startsWith("cgroup 16\n/cg/cgroup.procs\nns 3\npid\nns 3\nmnt\nlo-up 1\n1\n");
+        assertThat(s).contains("init 17\n/dev/nucleus-init\nhostname 3\nbox\nfin 28\nfile\0/etc/hostname\0" + "0644\0box\n\n");
         assertThat(s).contains("op 31\nmount\0tmpfs\0/r\0tmpfs\0" + "0x6\0size=1\n", "op 18\nmkdir\0/r/tmp\0" + "01777\n",
                 "rlimit 11\n7\0" + "1024\0" + "4096\n", "caps 5\n0x400\n", "landlock 5\n3 0 0\n", "landlock-path 6\n3\0/tmp\n",
                 "env 5\nA=b c\n", "arg 8\necho a\nb\n", "status 9\n/s/status\n", "log-limit 3\n100\n");

@@ -118,9 +118,9 @@ class PolicyWallsNativeTest {
     void cpuQuotaThrottles() throws Exception {
         SandboxConfig c = config("cpu", "x", new SandboxConfig.Resources(0, 100, 0), SandboxConfig.Seccomp.DEFAULT,
                 SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());
-        boxes.runtime.launch(c.withCommand(List.of("/bin/sh", "-c", "end=$(( $(date +%s) + 2 )); while [ $(date +%s) -lt $end ]; do :; done")));
+        boxes.launch(c.withCommand(List.of("/bin/sh", "-c", "end=$(( $(date +%s) + 2 )); while [ $(date +%s) -lt $end ]; do :; done")));
         boxes.runtime.await(c.name(), java.time.Duration.ofSeconds(60)).orElseThrow();
-        Path cpuDir = NodePolicies.system("nucleus-test").findCgroup(c.name()).orElseThrow().directories().stream()
+        Path cpuDir = NodePolicies.system("nucleus-test").findCgroup(boxes.runtime.cgroupName(c.name())).orElseThrow().directories().stream()
                 .filter(d -> Files.exists(d.resolve("cpu.cfs_quota_us")) || Files.exists(d.resolve("cpu.max")))
                 .findFirst().orElseThrow();
         String stat = Files.readString(cpuDir.resolve("cpu.stat"));
@@ -132,17 +132,17 @@ class PolicyWallsNativeTest {
     void theInitIsCreatedInItsV2CgroupAndHasJoinedEveryOtherBeforeItRuns() throws Exception {
         SandboxConfig c = config("cgin", "echo up; exec sleep 600", new SandboxConfig.Resources(64L << 20, 0, 32),
                 SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());
-        SandboxRecord r = boxes.runtime.launch(c);
+        SandboxRecord r = boxes.launch(c);
         @SuppressWarnings("unchecked")
         var resources = (Map<String, Object>) r.isolation().get("resources");
         // this node (hybrid, kernel >= 5.7) has a v2 directory for every sandbox: clone3(CLONE_INTO_CGROUP) is taken
         assertThat(resources.get("cgroup")).asString().startsWith("created in its v2 cgroup (CLONE_INTO_CGROUP)");
-        List<Path> dirs = NodePolicies.system("nucleus-test").findCgroup(c.name()).orElseThrow().directories();
+        List<Path> dirs = NodePolicies.system("nucleus-test").findCgroup(boxes.runtime.cgroupName(c.name())).orElseThrow().directories();
         List<String> memberships = Files.readAllLines(Path.of("/proc/" + r.initPid() + "/cgroup"));
         for (Path d : dirs) {
             assertThat(Files.readAllLines(d.resolve("cgroup.procs"))).as(d.toString()).contains(Long.toString(r.initPid()));
         }
-        assertThat(memberships).filteredOn(l -> l.startsWith("0::")).singleElement().asString().endsWith("/" + c.name());
+        assertThat(memberships).filteredOn(l -> l.startsWith("0::")).singleElement().asString().endsWith("/" + boxes.runtime.cgroupName(c.name()));
         boxes.runtime.remove(c.name());
 
         // The init's mounts overlap the monitor's joins; its cgroup namespace comes after the last of them. Had any
@@ -156,7 +156,7 @@ class PolicyWallsNativeTest {
     void theEffectiveIsolationNamesTheLandlockAbiTheDomainWasBuiltFor() throws Exception {
         SandboxConfig c = config("llabi", "exec sleep 600", SandboxConfig.Resources.UNLIMITED, SandboxConfig.Seccomp.DEFAULT,
                 SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());
-        SandboxRecord r = boxes.runtime.launch(c);
+        SandboxRecord r = boxes.launch(c);
         boxes.runtime.remove(c.name());
         int expected = Math.min(dev.nucleus.agent.nativeaccess.NativeAccess.system().landlockAbi(),
                 dev.nucleus.agent.landlock.LandlockAccess.KNOWN_ABI);
@@ -166,7 +166,7 @@ class PolicyWallsNativeTest {
 
         SandboxConfig off = config("llnone", "exec sleep 600", SandboxConfig.Resources.UNLIMITED,
                 SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DISABLED, new RootfsSource.Host());
-        SandboxRecord none = boxes.runtime.launch(off);
+        SandboxRecord none = boxes.launch(off);
         boxes.runtime.remove(off.name());
         assertThat(none.isolation().get("landlock")).isEqualTo("disabled");
     }
@@ -175,8 +175,8 @@ class PolicyWallsNativeTest {
     void removeLeavesNoCgroup() throws Exception {
         SandboxConfig c = config("cgrm", "echo up; exec sleep 600", new SandboxConfig.Resources(64L << 20, 0, 32),
                 SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DEFAULT, new RootfsSource.Host());
-        boxes.runtime.launch(c);
-        List<Path> dirs = NodePolicies.system("nucleus-test").findCgroup(c.name()).orElseThrow().directories();
+        boxes.launch(c);
+        List<Path> dirs = NodePolicies.system("nucleus-test").findCgroup(boxes.runtime.cgroupName(c.name())).orElseThrow().directories();
         assertThat(dirs).isNotEmpty().allMatch(Files::isDirectory);
         boxes.runtime.remove(c.name());
         assertThat(dirs).noneMatch(Files::exists);

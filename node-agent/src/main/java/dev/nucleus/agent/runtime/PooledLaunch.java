@@ -1,0 +1,116 @@
+package dev.nucleus.agent.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nucleus.agent.rootfs.InvalidMountException;
+import dev.nucleus.agent.state.AtomicFiles;
+import dev.nucleus.agent.state.SandboxPaths;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+
+/**
+ * A launch that claims a warm-pool member instead of building a sandbox: the spec's limits go into the member's
+ * cgroups, the workload's part of the very plan a cold launch would send goes to its launcher, which applies every
+ * remaining wall in the cold order and execs. Falls back (empty) only while nothing of the claim was sent; once it
+ * was, a failure is the launch's, with the launcher's reason. Order for a crash at any point: docs/security-model.md.
+ */
+final class PooledLaunch {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final WarmPool<PoolMember> pool;
+    private final PoolMembers members;
+    private final LaunchPlanning planning;
+    private final Executor syncer;
+    private final Executor background;
+
+    /** {@code background} removes claimed members' directories, off the launch's path. */
+    PooledLaunch(WarmPool<PoolMember> pool, PoolMembers members, LaunchPlanning planning, Executor syncer, Executor background) {
+        this.pool = pool;
+        this.members = members;
+        this.planning = planning;
+        this.syncer = syncer;
+        this.background = background;
+    }
+
+    /** What a claim leaves: the published record, its pending fsyncs, the monitor's handle. */
+    record Claimed(SandboxRecord record, AtomicFiles.Pending durable, Optional<Process> monitor) {
+    }
+
+    /**
+     * Launches {@code config} in a member when one of its shape is idle; empty when there is none, or when the taken
+     * member could not be claimed before any of the claim was sent (it is discarded, and a cold launch then reports
+     * whatever the spec or the node refuses, exactly as without a pool). After the claim was sent a failure throws,
+     * with the member's cgroups killed and removed; the caller deletes the sandbox's directory.
+     */
+    Optional<Claimed> launch(SandboxConfig config, SandboxPaths paths) throws LaunchException, IOException {
+        if (!PoolShape.of(config).equals(Optional.of(members.shape()))) {
+            return Optional.empty();
+        }
+        Optional<PoolMember> taken = Optional.empty();
+        try {
+            taken = pool.take();
+            return taken.isEmpty() ? Optional.empty() : claim(taken.get(), config, paths);
+        } finally {
+            pool.refill();  // now, not while the claim runs: on a busy node both would compete for the same cores
+        }
+    }
+
+    private Optional<Claimed> claim(PoolMember m, SandboxConfig config, SandboxPaths paths) throws LaunchException,
+            IOException {
+        LaunchPlanning.Planned planned;
+        try {
+            planned = planning.planClaim(config, paths);  // the cold launch's plan, minus the member's mount ops
+            if (m.cgroup().isPresent()) {
+                m.cgroup().get().limit(config.resources());
+            } else if (!config.resources().equals(SandboxConfig.Resources.UNLIMITED)) {
+                throw new LaunchException("CgroupsUnavailable", "no cgroups to limit");
+            }
+            if (!sendClaim(m, paths, planned.plan())) {
+                members.discard(m);
+                return Optional.empty();
+            }
+        } catch (LaunchException | InvalidMountException | RuntimeException e) {
+            members.discard(m);
+            return Optional.empty();
+        }
+        AtomicFiles.Pending durable = null;
+        try {
+            SandboxRecord record = record(m, config, planned);
+            durable = AtomicFiles.publish(paths.stateFile(), JSON.writeValueAsBytes(record), syncer);
+            background.execute(() -> members.forgetQuietly(m));  // the record names the member's cgroups now
+            String outcome = m.run().nextLine();
+            if (!outcome.equals("ok\t" + m.started().initPid())) {
+                throw LaunchException.fromReport(outcome);
+            }
+            return Optional.of(new Claimed(record, durable, m.run().process()));
+        } catch (LaunchException | IOException | RuntimeException e) {
+            m.cgroup().ifPresent(PoolMembers::killAndRemove);
+            m.run().discard();
+            PoolMembers.awaitQuietly(durable);
+            members.forgetQuietly(m);
+            throw e;
+        }
+    }
+
+    /** Sends the claim; false when the member's launcher is gone (nothing of the claim ran; take() saw it alive). */
+    private boolean sendClaim(PoolMember m, SandboxPaths paths, LaunchPlan plan) {
+        try {
+            m.run().claim(PlanEncoder.encodeClaim(plan, paths.launcherLog()));
+            return true;
+        } catch (IOException e) {
+            return false;  // the monitor reads the whole claim before the init gets a byte of it
+        }
+    }
+
+    /** The same record a cold launch writes, plus where it came from: the member and its cgroups' name. */
+    private static SandboxRecord record(PoolMember m, SandboxConfig config, LaunchPlanning.Planned planned) {
+        Map<String, Object> isolation = EffectiveIsolation.describe(config, planned.plan(), planned.seccomp(),
+                m.cgroup().isPresent(), m.started().bornInCgroup());
+        StartedReport s = m.started();
+        return new SandboxRecord(config.name(), config.command(), System.currentTimeMillis(),
+                s.monitorPid(), s.monitorStartTime(), s.initPid(), s.initStartTime(),
+                m.cgroup().map(SandboxPolicies.CgroupHandle::version).orElse("none"), isolation, 0, m.cgroupName(), m.id());
+    }
+}
