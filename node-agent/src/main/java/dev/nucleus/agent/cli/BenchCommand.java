@@ -41,8 +41,12 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--out", description = "Also write the Markdown report to this file.")
     Path out;
+    @Option(names = "--pool", defaultValue = "0", description = "Also measure launches claimed from a warm pool of this many"
+            + " pre-made sandboxes, in the same rounds (default ${DEFAULT-VALUE}: no pooled row).")
+    int pool;
 
     static final String SPAWNED_ROW = "nucleus, spec to exec, launcher spawned by the JVM (no zygote)";
+    static final String POOLED_ROW = "nucleus, pooled: spec to exec, claimed from the warm pool";
 
     /** One contender: what it runs, timed from the call to the process having ended. */
     interface Contender {
@@ -91,6 +95,10 @@ final class BenchCommand implements Callable<Integer> {
                     "run", "--bundle", bundle.toString(), "nb-" + ProcessHandle.current().pid() + "-" + i)));
         }
         contenders.put("`unshare -m -p -f -u -i -n` (namespaces only)", i -> exec(List.of("unshare", "-m", "-p", "-f", "-u", "-i", "-n", "/bin/true")));
+        PooledRow pooled = pool > 0 ? new PooledRow(cli.runtime(true), pool) : null;
+        if (pooled != null) {
+            contenders.put(POOLED_ROW, pooled::runOnce);
+        }
 
         Map<String, long[]> samples = new LinkedHashMap<>();
         contenders.keySet().forEach(k -> samples.put(k, new long[n]));
@@ -107,9 +115,15 @@ final class BenchCommand implements Callable<Integer> {
         long[] exec = toExec.subList(warmup, toExec.size()).stream().mapToLong(Long::longValue).toArray();
         // The spawned row's samples are its spec-to-exec times, not the round trip with await and rm.
         samples.put(SPAWNED_ROW, spawnToExec.subList(warmup, spawnToExec.size()).stream().mapToLong(Long::longValue).toArray());
+        String pooledReport = "";
+        if (pooled != null) {
+            samples.put(POOLED_ROW, pooled.toExec(warmup));
+            pooledReport = pooled.report(warmup);
+            pooled.rt.close();
+        }
         rt.close();
         spawning.close();
-        String report = report(samples, exec) + phaseReport(phases.subList(warmup, phases.size()));
+        String report = report(samples, exec) + phaseReport(phases.subList(warmup, phases.size())) + pooledReport;
         System.out.print(report);
         if (out != null) {
             Files.writeString(out, report);
