@@ -34,17 +34,13 @@ final class PooledLaunch {
         this.background = background;
     }
 
-    /** What a claim leaves: the published record, its pending fsyncs, the monitor's handle. */
-    record Claimed(SandboxRecord record, AtomicFiles.Pending durable, Optional<Process> monitor) {
-    }
-
     /**
      * Launches {@code config} in a member when one of its shape is idle; empty when there is none, or when the taken
      * member could not be claimed before any of the claim was sent (it is discarded, and a cold launch then reports
      * whatever the spec or the node refuses, exactly as without a pool). After the claim was sent a failure throws,
      * with the member's cgroups killed and removed; the caller deletes the sandbox's directory.
      */
-    Optional<Claimed> launch(SandboxConfig config, SandboxPaths paths) throws LaunchException, IOException {
+    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths) throws LaunchException, IOException {
         if (!PoolShape.of(config).equals(Optional.of(members.shape()))) {
             return Optional.empty();
         }
@@ -57,7 +53,7 @@ final class PooledLaunch {
         }
     }
 
-    private Optional<Claimed> claim(PoolMember m, SandboxConfig config, SandboxPaths paths) throws LaunchException,
+    private Optional<Launched> claim(PoolMember m, SandboxConfig config, SandboxPaths paths) throws LaunchException,
             IOException {
         LaunchPlanning.Planned planned;
         try {
@@ -84,7 +80,7 @@ final class PooledLaunch {
             if (!outcome.equals("ok\t" + m.started().initPid())) {
                 throw LaunchException.fromReport(outcome);
             }
-            return Optional.of(new Claimed(record, durable, m.run().process()));
+            return Optional.of(new Launched(record, durable, m.run().process()));
         } catch (LaunchException | IOException | RuntimeException e) {
             m.cgroup().ifPresent(PoolMembers::killAndRemove);
             m.run().discard();

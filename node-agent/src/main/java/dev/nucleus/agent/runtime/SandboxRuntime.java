@@ -60,6 +60,7 @@ public final class SandboxRuntime implements AutoCloseable {
         return t;
     });
     private volatile Consumer<LaunchPhases> phaseListener = p -> { };
+    private final ColdLaunch cold;
     private final WarmPoolControl pool;
 
     public SandboxRuntime(StateDirectory state, Kernel kernel, SandboxPolicies policies, Path launcher) {
@@ -76,6 +77,7 @@ public final class SandboxRuntime implements AutoCloseable {
         this.policies = policies;
         this.launcher = launcher;
         this.planner = new LaunchPlanning(policies, kernel, state.root(), launcher);
+        this.cold = new ColdLaunch(policies, kernel, launcher, planner, helper, syncer);
         this.pool = new WarmPoolControl(state, kernel, policies, planner, launcher, syncer, helper, () -> {
             java.util.Set<String> members = new java.util.HashSet<>();
             for (String id : state.list()) {
@@ -202,12 +204,7 @@ public final class SandboxRuntime implements AutoCloseable {
     /** A launch from the warm pool, when there is one and a member of the spec's shape was claimed. */
     private Optional<SandboxRecord> claimMember(SandboxConfig config, SandboxPaths paths) throws LaunchException {
         try {
-            Optional<PooledLaunch.Claimed> c = pool.launch(config, paths);
-            c.ifPresent(claimed -> {
-                syncing.put(config.name(), claimed.durable());
-                claimed.monitor().ifPresent(m -> owned.put(config.name(), m));
-            });
-            return c.map(PooledLaunch.Claimed::record);
+            return pool.launch(config, paths).map(l -> adopted(config.name(), l));
         } catch (LaunchException | IOException e) {
             cleanupFailedLaunch(config.name(), Optional.empty(), Optional.empty(), true);
             throw e instanceof LaunchException le ? le
@@ -263,67 +260,11 @@ public final class SandboxRuntime implements AutoCloseable {
     private SandboxRecord start(SandboxConfig config, SandboxPaths paths, int restartCount, LaunchPhases phases)
             throws LaunchException {
         String name = config.name();
-        Optional<SandboxPolicies.CgroupHandle> cgroup = Optional.empty();
-        Optional<Process> process = Optional.empty();
-        Future<LaunchPlanning.Planned> planning = null;
-        Kernel.PendingLauncher pending = null;
         try {
             long hostIds = config.userNamespace() ? allocateIdRange(name) : -1;
-            // Three things at once: the plan on a helper thread, the launcher's start (the zygote forks it, or this
-            // JVM spawns it; it waits for the plan), and the cgroups here. Independent until the plan is sent.
-            planning = helper.submit(() -> planner.plan(config, paths, hostIds));
-            pending = kernel.prepareLauncher(launcher, paths.launcherLog());
-            cgroup = policies.createCgroup(name, config.resources());
-            phases.mark();
-            LaunchPlanning.Planned planned = LaunchPlanning.joinPlanning(planning);
-            planning = null;
-            phases.planThread(planned.nanos());
-            List<String> procs = cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of())
-                    .stream().map(Path::toString).toList();
-            LaunchPlan plan = planned.plan().withCgroups(procs,
-                    cgroup.flatMap(SandboxPolicies.CgroupHandle::v2Directory).map(Path::toString));
-            SandboxPolicies.Compiled seccomp = planned.seccomp();
-            phases.mark();
-            byte[] encoded = PlanEncoder.encode(plan);
-            phases.mark();
-            try (Kernel.LauncherRun run = pending.send(encoded)) {
-                process = run.process();
-                phases.mark();
-                String line = run.nextLine();
-                phases.mark();
-                process = run.process();  // a forked launcher's handle exists once it said who it is
-                StartedReport started = StartedReport.parse(line);
-                // Recorded while the init sets itself up (the launcher's mounts, Landlock, seccomp run meanwhile on the
-                // other side of the pipe); launch() returns only after the exec and with the state file visible, so an
-                // agent that dies after it returned finds the sandbox to adopt. A failure below deletes it again.
-                // The launcher read both start times before releasing the init: neither can have exited by then.
-                SandboxRecord record = new SandboxRecord(name, config.command(), System.currentTimeMillis(),
-                        started.monitorPid(), started.monitorStartTime(), started.initPid(), started.initStartTime(),
-                        cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
-                        EffectiveIsolation.describe(config, plan, seccomp, cgroup.isPresent(), started.bornInCgroup()),
-                        restartCount);
-                byte[] json = JSON.writeValueAsBytes(record);
-                if (restartCount == 0) {
-                    // The directory is new, so this is the state file's first version: visible before launch() returns
-                    // (an agent that dies from here on finds it in the page cache), durable a moment later.
-                    AtomicFiles.Pending durable = AtomicFiles.publish(paths.stateFile(), json, syncer);
-                    syncing.put(name, durable);
-                    phases.durability(durable);
-                } else {
-                    AtomicFiles.write(paths.stateFile(), json);  // replaces the previous run's record: fsync before rename
-                }
-                phases.mark();
-                String outcome = run.nextLine();
-                phases.mark();
-                if (!outcome.equals("ok\t" + started.initPid())) {
-                    throw LaunchException.fromReport(outcome);
-                }
-                process.ifPresent(p -> owned.put(name, p));
-                return record;
-            }
+            return adopted(name, cold.start(config, paths, restartCount, hostIds, phases));
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
-            LaunchPlanning.abandon(planning, pending);
-            cleanupFailedLaunch(name, cgroup, process, restartCount == 0);
+            cleanupFailedLaunch(name, Optional.empty(), Optional.empty(), restartCount == 0);
             if (e instanceof LaunchException le) {
                 throw le;
             }
@@ -332,6 +273,15 @@ public final class SandboxRuntime implements AutoCloseable {
             }
             throw new LaunchException("LaunchFailed", "launch of " + name + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Keeps what a launch left: its record's pending fsyncs, its monitor's handle. */
+    private SandboxRecord adopted(String name, Launched l) {
+        if (l.durable() != null) {
+            syncing.put(name, l.durable());
+        }
+        l.monitor().ifPresent(m -> owned.put(name, m));
+        return l.record();
     }
 
     /**
