@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -38,5 +39,24 @@ class SandboxProcessesTest {
         p.waitFor();
         assertThatThrownBy(() -> SandboxProcesses.requireDumpable(p.pid())).isInstanceOfSatisfying(
                 CheckpointException.class, e -> assertThat(e.reason()).isEqualTo(CheckpointException.Reason.NotRunning));
+    }
+
+    @Test
+    void theTreeFromProcChildrenListsIsTheSameAsEveryProcessScanned() throws Exception {
+        // sh with two children, one of which has a child of its own
+        Process p = new ProcessBuilder("/bin/sh", "-c", "sleep 60 & /bin/sh -c 'sleep 60 & wait' & wait").start();
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (p.descendants().count() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            java.util.Set<Long> scanned = new java.util.TreeSet<>(List.of(p.pid()));
+            p.descendants().forEach(d -> scanned.add(d.pid()));
+            assertThat(scanned).hasSize(4);
+            assertThat(new java.util.TreeSet<>(SandboxProcesses.tree(p.pid()))).isEqualTo(scanned);
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
     }
 }
