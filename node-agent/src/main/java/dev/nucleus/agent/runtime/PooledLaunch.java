@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * A launch that claims a warm-pool member instead of building a sandbox: the spec's limits go into the member's
@@ -23,10 +25,11 @@ final class PooledLaunch {
     private final PoolMembers members;
     private final LaunchPlanning planning;
     private final Executor syncer;
-    private final Executor background;
+    private final ExecutorService background;
 
-    /** {@code background} removes claimed members' directories, off the launch's path. */
-    PooledLaunch(WarmPool<PoolMember> pool, PoolMembers members, LaunchPlanning planning, Executor syncer, Executor background) {
+    /** {@code background} computes the claim's plan beside the limit writes, and removes claimed members' directories. */
+    PooledLaunch(WarmPool<PoolMember> pool, PoolMembers members, LaunchPlanning planning, Executor syncer,
+                 ExecutorService background) {
         this.pool = pool;
         this.members = members;
         this.planning = planning;
@@ -56,18 +59,22 @@ final class PooledLaunch {
     private Optional<Launched> claim(PoolMember m, SandboxConfig config, SandboxPaths paths) throws LaunchException,
             IOException {
         LaunchPlanning.Planned planned;
+        Future<LaunchPlanning.Planned> planning = null;
         try {
-            planned = planning.planClaim(config, paths);  // the cold launch's plan, minus the member's mount ops
+            // the cold launch's plan minus the member's mount ops, on a helper thread while the limits are written here
+            planning = background.submit(() -> this.planning.planClaim(config, paths));
             if (m.cgroup().isPresent()) {
                 m.cgroup().get().limit(config.resources());
             } else if (!config.resources().equals(SandboxConfig.Resources.UNLIMITED)) {
                 throw new LaunchException("CgroupsUnavailable", "no cgroups to limit");
             }
+            planned = LaunchPlanning.joinPlanning(planning);
             if (!sendClaim(m, paths, planned.plan())) {
                 members.discard(m);
                 return Optional.empty();
             }
-        } catch (LaunchException | InvalidMountException | RuntimeException e) {
+        } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
+            LaunchPlanning.abandon(planning, null);  // nothing to wait for but the helper
             members.discard(m);
             return Optional.empty();
         }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 
 /** A runtime's warm pool, if it has one: started, resized, stopped, and asked for a member at each launch. */
 final class WarmPoolControl {
@@ -18,7 +19,7 @@ final class WarmPoolControl {
     private final LaunchPlanning planning;
     private final Path launcher;
     private final Executor syncer;
-    private final Executor background;
+    private final ExecutorService background;
     private final RecordedMembers recorded;
     private WarmPool<PoolMember> pool;  // guarded by this; null: no warm pool (the default)
     private PoolMembers members;  // guarded by this
@@ -30,7 +31,7 @@ final class WarmPoolControl {
     }
 
     WarmPoolControl(StateDirectory state, Kernel kernel, SandboxPolicies policies, LaunchPlanning planning, Path launcher,
-                    Executor syncer, Executor background, RecordedMembers recorded) {
+                    Executor syncer, ExecutorService background, RecordedMembers recorded) {
         this.background = background;
         this.recorded = recorded;
         this.state = state;
