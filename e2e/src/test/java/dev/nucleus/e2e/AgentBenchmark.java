@@ -9,6 +9,7 @@ import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -45,10 +47,20 @@ class AgentBenchmark {
   static final Duration SETTLE = Duration.ofSeconds(15);
   static final int SINGLES = 5;
   static final String BURST_PREFIX = "sleeper-";
+  /**
+   * {@code -Dbench.client=fabric8}: create with fabric8 and record with a fabric8 informer (typed objects, as until
+   * session 5) instead of {@link BenchClient}; the same two clock points, a dearer client on the same cores.
+   */
+  static final boolean FABRIC8_CLIENT = "fabric8".equals(System.getProperty("bench.client"));
 
   final Map<String, Long> createCalled = new ConcurrentHashMap<>();
   final Map<String, Long> scheduledSeen = new ConcurrentHashMap<>();
   final Map<String, Long> runningSeen = new ConcurrentHashMap<>();
+  /** Wall-clock milliseconds of each create call, for create→status.startedAt (the agent's clock, same machine). */
+  final Map<String, Long> createWall = new ConcurrentHashMap<>();
+  final Map<String, Long> startedAtMillis = new ConcurrentHashMap<>();
+  /** Sandboxes a watcher saw go back from Running to Scheduled (a placement status patch landing after Running). */
+  final Set<String> runningOverwritten = ConcurrentHashMap.newKeySet();
   final Map<String, String> failed = new ConcurrentHashMap<>();
 
   @Test
@@ -75,16 +87,16 @@ class AgentBenchmark {
       Map<String, Long> writesBurst;
       long createsDone;
       long allRunning;
-      try (KubernetesClient client = plane.newClient();
-           SharedIndexInformer<NucleusSandbox> informer = client.resources(NucleusSandbox.class).inNamespace(NS)
-               .inform(recorder())) {
-        singles = oneAtATime(n, client);
+      try (KubernetesClient client = plane.newClient(); BenchClient lean = new BenchClient(plane.kubeconfigYaml());
+           AutoCloseable watch = watch(client, lean)) {
+        singles = oneAtATime(n, client, lean);
         // The objects are built before the clock starts: parsing 200 manifests is the client's preparation, not
         // work of the system under test, and would take CPU from it on the same cores.
         List<NucleusSandbox> sandboxes = new ArrayList<>();
+        List<byte[]> bodies = new ArrayList<>();
         for (int i = 0; i < COUNT; i++) {
-          sandboxes.add(client.resources(NucleusSandbox.class).load(new ByteArrayInputStream(
-              sleeper(String.format(BURST_PREFIX + "%03d", i)).getBytes(StandardCharsets.UTF_8))).item());
+          sandboxes.add(load(client, String.format(BURST_PREFIX + "%03d", i)));
+          bodies.add(Serialization.asJson(sandboxes.get(i)).getBytes(StandardCharsets.UTF_8));
         }
         ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
         List<Future<?>> creates = new ArrayList<>();
@@ -93,14 +105,12 @@ class AgentBenchmark {
         begin = System.nanoTime();
         for (int i = 0; i < COUNT; i++) {
           NucleusSandbox sandbox = sandboxes.get(i);
+          byte[] body = bodies.get(i);
           if (RATE > 0) { // paced: sandbox i is created at begin + i / RATE seconds
             long due = begin + i * 1_000_000_000L / RATE;
             NucleusOnThisMachine.sleep(Duration.ofNanos(Math.max(0, due - System.nanoTime())));
           }
-          creates.add(pool.submit(() -> {
-            createCalled.put(sandbox.getMetadata().getName(), System.nanoTime());
-            client.resource(sandbox).inNamespace(NS).create();
-          }));
+          creates.add(pool.submit(() -> create(client, lean, sandbox, body)));
         }
         pool.shutdown();
         assertThat(pool.awaitTermination(5, TimeUnit.MINUTES)).as("creates finished").isTrue();
@@ -112,7 +122,6 @@ class AgentBenchmark {
         allRunning = System.nanoTime();
         cpuBurst = CpuAccount.read(agentPid, n.operator().pid());
         writesBurst = AgentFigures.apiWrites(n.kubectl("get", "--raw", "/metrics").orThrow().stdout());
-        informer.stop();
       }
       String metricsBurst = n.agentMetrics();
       assertThat(failed.keySet().stream().filter(name -> name.startsWith(BURST_PREFIX)))
@@ -168,14 +177,12 @@ class AgentBenchmark {
    * The pipeline's latency without a queue: {@link #SINGLES} sandboxes created one at a time, each once the previous
    * one runs, on the idle installation; then deleted again, so the burst starts from the same state.
    */
-  private String oneAtATime(NucleusOnThisMachine n, KubernetesClient client) {
+  private String oneAtATime(NucleusOnThisMachine n, KubernetesClient client, BenchClient lean) {
     List<String> rows = new ArrayList<>();
     for (int i = 0; i < SINGLES; i++) {
       String name = "single-" + i;
-      NucleusSandbox sandbox = client.resources(NucleusSandbox.class).load(new ByteArrayInputStream(
-          sleeper(name).getBytes(StandardCharsets.UTF_8))).item();
-      createCalled.put(name, System.nanoTime());
-      client.resource(sandbox).inNamespace(NS).create();
+      NucleusSandbox sandbox = load(client, name);
+      create(client, lean, sandbox, Serialization.asJson(sandbox).getBytes(StandardCharsets.UTF_8));
       n.await(name + " Running", n.agent(), () -> runningSeen.containsKey(name) || failed.containsKey(name));
       assertThat(failed).as("a sandbox created alone failed instead of running").doesNotContainKey(name);
       rows.add((scheduledSeen.get(name) - createCalled.get(name)) / 1_000_000 + "→"
@@ -186,6 +193,33 @@ class AgentBenchmark {
     NucleusOnThisMachine.sleep(Duration.ofSeconds(2));
     return String.format("| one at a time on the idle installation: create→Scheduled→Running, each | %s ms |%n",
         String.join(", ", rows));
+  }
+
+  private void create(KubernetesClient client, BenchClient lean, NucleusSandbox sandbox, byte[] json) {
+    String name = sandbox.getMetadata().getName();
+    createWall.put(name, System.currentTimeMillis());
+    createCalled.put(name, System.nanoTime());
+    if (FABRIC8_CLIENT) {
+      client.resource(sandbox).inNamespace(NS).create();
+    } else {
+      lean.create(NS, json);
+    }
+  }
+
+  /** Starts recording every version of the namespace's sandboxes; closing the result stops it. */
+  private AutoCloseable watch(KubernetesClient client, BenchClient lean) {
+    if (FABRIC8_CLIENT) {
+      SharedIndexInformer<NucleusSandbox> informer = client.resources(NucleusSandbox.class).inNamespace(NS)
+          .inform(recorder());
+      return informer::stop;
+    }
+    lean.watch(NS, s -> record(s.name(), s.nodeName(), s.phase(), s.startedAt(), s.reason(), s.message()));
+    return () -> {};
+  }
+
+  private static NucleusSandbox load(KubernetesClient client, String name) {
+    return client.resources(NucleusSandbox.class).load(new ByteArrayInputStream(
+        sleeper(name).getBytes(StandardCharsets.UTF_8))).item();
   }
 
   private ResourceEventHandler<NucleusSandbox> recorder() {
@@ -206,19 +240,27 @@ class AgentBenchmark {
   }
 
   private void record(NucleusSandbox s) {
-    long now = System.nanoTime();
-    String name = s.getMetadata().getName();
-    if (s.getStatus() == null) {
-      return;
+    var st = s.getStatus();
+    if (st != null) {
+      record(s.getMetadata().getName(), st.getNodeName(), st.getPhase() == null ? null : st.getPhase().name(),
+          st.getStartedAt(), st.getReason(), st.getMessage());
     }
-    if (s.getStatus().getNodeName() != null) {
+  }
+
+  private void record(String name, String nodeName, String phase, String startedAt, String reason, String message) {
+    long now = System.nanoTime();
+    if (nodeName != null) {
       scheduledSeen.putIfAbsent(name, now);
     }
-    SandboxPhase phase = s.getStatus().getPhase();
-    if (phase == SandboxPhase.Running) {
+    if (SandboxPhase.Running.name().equals(phase)) {
       runningSeen.putIfAbsent(name, now);
-    } else if (phase == SandboxPhase.Failed || phase == SandboxPhase.Succeeded) {
-      failed.putIfAbsent(name, phase + " " + s.getStatus().getReason() + ": " + s.getStatus().getMessage());
+    } else if (SandboxPhase.Scheduled.name().equals(phase) && runningSeen.containsKey(name)) {
+      runningOverwritten.add(name);
+    } else if (SandboxPhase.Failed.name().equals(phase) || SandboxPhase.Succeeded.name().equals(phase)) {
+      failed.putIfAbsent(name, phase + " " + reason + ": " + message);
+    }
+    if (startedAt != null && !startedAtMillis.containsKey(name)) {
+      startedAtMillis.put(name, Instant.parse(startedAt).toEpochMilli());
     }
   }
 
@@ -254,8 +296,9 @@ class AgentBenchmark {
     StringBuilder out = new StringBuilder();
     out.append(String.format("Agent end to end, %d sandboxes, %s, load before %s, after %s%n", COUNT,
         Instant.now(), loadBefore, loadAfter));
-    out.append(RATE > 0 ? String.format("creates paced at %d per second from %d client threads%n", RATE,
-        CLIENT_THREADS) : String.format("creates all at once from %d client threads%n", CLIENT_THREADS));
+    out.append(RATE > 0 ? String.format("creates paced at %d per second from %d client threads", RATE,
+        CLIENT_THREADS) : String.format("creates all at once from %d client threads", CLIENT_THREADS));
+    out.append(FABRIC8_CLIENT ? ", fabric8 client and informer%n".formatted() : ", lean client, one raw watch%n".formatted());
     out.append(String.format("agent: %s, JVM options %s%n",
         System.getProperty(NucleusOnThisMachine.AGENT_ARGS, "default arguments"),
         System.getProperty(NucleusOnThisMachine.AGENT_JAVA_OPTS, "bin/nucleus's defaults")));
@@ -263,6 +306,12 @@ class AgentBenchmark {
         pct(toScheduled, 50), pct(toScheduled, 90), pct(toScheduled, 99), pct(toScheduled, 100)));
     out.append(String.format("| create→Running p50 / p90 / p99 / max | %d / %d / %d / %d ms |%n",
         pct(toRunning, 50), pct(toRunning, 90), pct(toRunning, 99), pct(toRunning, 100)));
+    long[] toStartedAt = startedAtMillis.entrySet().stream().filter(e -> e.getKey().startsWith(BURST_PREFIX))
+        .mapToLong(e -> e.getValue() - createWall.get(e.getKey())).sorted().toArray();
+    out.append(String.format("| (secondary) create call→status.startedAt (agent's clock, same machine) p50 / p90 / p99"
+        + " | %d / %d / %d ms |%n", pct(toStartedAt, 50), pct(toStartedAt, 90), pct(toStartedAt, 99)));
+    out.append(String.format("| sandboxes seen Running, then Scheduled again (a late placement status patch) | %d |%n",
+        burst(runningOverwritten)));
     out.append(String.format("| all creates returned / all Running | %d ms / %d ms |%n",
         (createsDone - begin) / 1_000_000, (allRunning - begin) / 1_000_000));
     out.append(String.format("| agent RSS idle / with %d running | %.1f MiB / %.1f MiB |%n", COUNT,
@@ -323,7 +372,11 @@ class AgentBenchmark {
   }
 
   private static long burst(Map<String, ?> seen) {
-    return seen.keySet().stream().filter(name -> name.startsWith(BURST_PREFIX)).count();
+    return burst(seen.keySet());
+  }
+
+  private static long burst(Set<String> names) {
+    return names.stream().filter(name -> name.startsWith(BURST_PREFIX)).count();
   }
 
   private long[] latencies(Map<String, Long> seen) {

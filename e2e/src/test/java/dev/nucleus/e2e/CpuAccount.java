@@ -14,14 +14,15 @@ import java.util.stream.Collectors;
  * Where the node's CPU went during the burst, from /proc alone: the user + system time of each process the benchmark
  * runs (this JVM with its client and informer, the API server, etcd, the controller manager, the operator, the agent,
  * and the agent's descendants: zygote, monitors, inits, workloads, counted with the time of the children they
- * reaped), the machine's busy time from /proc/stat (the rest is other work on the node), and the agent's time by
- * thread name. Cumulative counters read at two instants, so nothing is sampled and nothing running is missed.
+ * reaped), the machine's busy time from /proc/stat (the rest is other work on the node), and the agent's and this
+ * JVM's time by thread name. Cumulative counters read at two instants, so nothing is sampled and nothing running is missed.
  */
 final class CpuAccount {
   private static final double TICKS_PER_SECOND = ProcCpu.TICKS_PER_SECOND;
 
-  /** One reading: ticks per role, machine busy and total ticks, and the agent's ticks per thread group. */
-  record Reading(Map<String, Long> roles, long machineBusy, long machineTotal, Map<String, Long> agentThreads) {}
+  /** One reading: ticks per role, machine busy and total ticks, the agent's and this JVM's ticks per thread group. */
+  record Reading(Map<String, Long> roles, long machineBusy, long machineTotal, Map<String, Long> agentThreads,
+      Map<String, Long> benchThreads) {}
 
   private CpuAccount() {}
 
@@ -43,10 +44,10 @@ final class CpuAccount {
     }
     roles.put("zygote, monitors, inits, workloads", sandboxes);
     long[] machine = ProcCpu.machineTicks();
-    return new Reading(roles, machine[0], machine[1], threadTicks(agentPid));
+    return new Reading(roles, machine[0], machine[1], threadTicks(agentPid), threadTicks(self));
   }
 
-  /** Markdown rows of the CPU spent between two readings: per role, per sandbox, and the agent by thread. */
+  /** Markdown rows of the CPU spent between two readings: per role, per sandbox, the agent and this JVM by thread. */
   static String report(Reading before, Reading after, int sandboxes) {
     long busy = after.machineBusy - before.machineBusy;
     double seconds = (after.machineTotal - before.machineTotal) / TICKS_PER_SECOND / cores();
@@ -63,15 +64,20 @@ final class CpuAccount {
     out.append(String.format("| CPU: this benchmark in all / anything else on the node | %.2f cpu-s, %.1f ms per"
         + " sandbox / %.2f cpu-s |%n", ours / TICKS_PER_SECOND, ours * 1000 / TICKS_PER_SECOND / sandboxes,
         (busy - ours) / TICKS_PER_SECOND));
+    out.append(String.format("| CPU: agent by thread (cpu-s; threads that ended meanwhile are missing) | %s |%n",
+        byThread(before.agentThreads, after.agentThreads)));
+    out.append(String.format("| CPU: bench JVM by thread (cpu-s; threads that ended meanwhile are missing) | %s |%n",
+        byThread(before.benchThreads, after.benchThreads)));
+    return out.toString();
+  }
+
+  private static String byThread(Map<String, Long> before, Map<String, Long> after) {
     Map<String, Long> threads = new TreeMap<>();
-    after.agentThreads.forEach((name, t) -> threads.put(name, t - before.agentThreads.getOrDefault(name, 0L)));
-    String byThread = threads.entrySet().stream().filter(e -> e.getValue() > 0)
+    after.forEach((name, t) -> threads.put(name, t - before.getOrDefault(name, 0L)));
+    return threads.entrySet().stream().filter(e -> e.getValue() > 0)
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .map(e -> String.format("%s %.2f", e.getKey(), e.getValue() / TICKS_PER_SECOND))
         .collect(Collectors.joining(", "));
-    out.append(String.format("| CPU: agent by thread (cpu-s; threads that ended meanwhile are missing) | %s |%n",
-        byThread));
-    return out.toString();
   }
 
   private static String controlPlaneRole(long pid) {
@@ -84,7 +90,7 @@ final class CpuAccount {
     };
   }
 
-  /** The agent's threads grouped by name without trailing numbers ("nucleus-agent-s", "HttpClient-", "C1 Compi"). */
+  /** A JVM's threads grouped by name without trailing numbers ("nucleus-agent-s", "HttpClient-", "C1 Compi"). */
   private static Map<String, Long> threadTicks(long pid) {
     Map<String, Long> byName = new TreeMap<>();
     Path tasks = Path.of("/proc", Long.toString(pid), "task");
