@@ -191,6 +191,7 @@ public final class NodeAgent implements AutoCloseable {
     checkpointInformer.stop();
     sandboxLoop.close();
     checkpointLoop.close();
+    controller.close();
     events.close();
   }
 

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -33,6 +34,11 @@ final class SandboxController {
   static final long NO_REQUEUE = -1;
   /** Node-wide pace of usage refreshes, see {@link #refreshDelay()}. */
   static final int USAGE_READS_PER_SECOND = 20;
+  /**
+   * A launch still running after this long shows phase Starting ({@link StartingNotice}); a prompt one (milliseconds
+   * alone, a few hundred under a burst) writes only its outcome.
+   */
+  static final Duration STARTING_AFTER = Duration.ofSeconds(1);
 
   private final AgentConfig config;
   private final SandboxEngine engine;
@@ -57,6 +63,8 @@ final class SandboxController {
   private final Map<String, Set<String>> uidsByObject = new ConcurrentHashMap<>();
   /** How many of {@link #lastSeen} are RUNNING, kept with it: read by every reconcile of a running sandbox. */
   private final AtomicInteger running = new AtomicInteger();
+  /** Runs the {@link StartingNotice}s of slow launches; its one thread ends when idle. */
+  private final ScheduledThreadPoolExecutor startingTimer = StartingNotice.timer();
 
   SandboxController(AgentConfig config, SandboxEngine engine, AssignmentJournal journal, SandboxApi api,
       AgentMetrics metrics, Clock clock, CheckpointRegistry checkpoints, AgentEvents events,
@@ -189,7 +197,8 @@ final class SandboxController {
    * Journals the assignment, starts it, reports the outcome. A launch takes milliseconds, so its first status write
    * is the outcome (Running with pid, startedAt and isolation, or Failed): one write per start instead of two, which
    * under a burst is what the API server's throughput is spent on. The ACCEPTED entry written first is what makes a
-   * restart safe, not a Starting phase. A restore takes seconds and shows Restoring meanwhile.
+   * restart safe, not a Starting phase; a launch still running after {@link #STARTING_AFTER} shows Starting, so a slow
+   * one stays visible. A restore takes seconds and shows Restoring meanwhile.
    */
   private long start(SandboxKey key, NucleusSandbox sandbox) throws IOException {
     record(new Assignment(key, Assignment.Stage.ACCEPTED, null, clock.instant().toString()));
@@ -199,7 +208,8 @@ final class SandboxController {
     }
     long begin = System.nanoTime();
     SandboxFacts facts;
-    try {
+    try (StartingNotice notice = restore ? null : StartingNotice.arm(startingTimer, STARTING_AFTER,
+        () -> report(key, null, StatusPatches.starting()))) {
       facts = restore ? engine.restore(key, restoreSource(key, sandbox)) : engine.start(key, sandbox.getSpec());
     } catch (EngineException e) {
       metrics.countError(e.reason());
@@ -467,6 +477,11 @@ final class SandboxController {
     var lifecycle = sandbox.getSpec() == null ? null : sandbox.getSpec().getLifecycle();
     Long seconds = lifecycle == null ? null : lifecycle.getStopGracePeriodSeconds();
     return seconds == null ? config.defaultStopGrace() : Duration.ofSeconds(Math.max(0, seconds));
+  }
+
+  /** Stops the timer of slow-launch notices (the agent is stopping). */
+  void close() {
+    startingTimer.shutdownNow();
   }
 
   private static boolean isTerminal(NucleusSandbox sandbox) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,12 +25,20 @@ final class FakeEngine implements SandboxEngine {
   private final AtomicLong nextPid = new AtomicLong(4000);
   private final AtomicLong cpuTicks = new AtomicLong();
   private volatile EngineException nextStartFailure;
+  private volatile CountDownLatch startGate;
 
   static Isolation isolation() {
     return new Isolation().setNamespaces(List.of("pid", "mount", "uts", "ipc", "cgroup", "net"))
         .setSeccompProfile("Default").setSeccompSyscallCount(300).setLandlockAbi(7).setLandlockRuleCount(9)
         .setCgroupVersion("hybrid").setRuntime("Native").setNetworkMode("None").setUserNamespace(false)
         .setCapabilities(List.of());
+  }
+
+  /** Launches from now on take until the returned latch is counted down (a slow launch). */
+  CountDownLatch holdStarts() {
+    CountDownLatch gate = new CountDownLatch(1);
+    startGate = gate;
+    return gate;
   }
 
   void failNextStart(String reason, String message) {
@@ -56,6 +65,15 @@ final class FakeEngine implements SandboxEngine {
   @Override
   public SandboxFacts start(SandboxKey key, NucleusSandboxSpec spec) throws EngineException {
     calls.add("start " + key.uid());
+    CountDownLatch gate = startGate;
+    if (gate != null) {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EngineException(Reasons.LAUNCH_FAILED, "interrupted while held");
+      }
+    }
     EngineException failure = nextStartFailure;
     if (failure != null) {
       nextStartFailure = null;

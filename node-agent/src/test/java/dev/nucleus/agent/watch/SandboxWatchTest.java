@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,34 @@ class SandboxWatchTest {
       assertThat(firstReport.getPid()).isEqualTo(facts.pid());
       assertThat(firstReport.getStartedAt()).isNotBlank();
       assertThat(firstReport.getIsolation()).isNotNull();
+    }
+    assertThat(engine.starts(uid)).isEqualTo(1);
+    assertThat(agent.metrics().launchCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aLaunchStillRunningAfterTheBoundShowsStartingAndItsOutcomeLandsAfterIt() throws Exception {
+    CountDownLatch launchMayFinish = engine.holdStarts();
+    String uid = client.resource(MockCluster.sandbox(NS, "slow", MockCluster.NODE)).create().getMetadata().getUid();
+    operatorStatus("slow");
+    List<SandboxPhase> phases = new CopyOnWriteArrayList<>();
+    try (Watch ignored = client.resources(NucleusSandbox.class).inNamespace(NS).withName("slow")
+        .watch(new PhaseRecorder(phases))) {
+      startAgent();
+      await().atMost(Duration.ofSeconds(60)).until(() -> status("slow").getPhase() == SandboxPhase.Starting);
+      assertThat(engine.calls).contains("start " + uid); // the launch is under way: Starting, no facts yet
+      assertThat(status("slow").getPid()).isNull();
+      launchMayFinish.countDown();
+      await().atMost(Duration.ofSeconds(60)).until(() -> status("slow").getPhase() == SandboxPhase.Running);
+      NucleusSandboxStatus running = status("slow");
+      assertThat(running.getPid()).isEqualTo(engine.facts(uid).orElseThrow().pid());
+      assertThat(running.getIsolation()).isNotNull();
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+          assertThat(phases).containsSubsequence(SandboxPhase.Scheduled, SandboxPhase.Starting, SandboxPhase.Running));
+      // Never a Starting after the outcome: a Starting write in flight completes before Running is sent.
+      assertThat(phases.subList(phases.indexOf(SandboxPhase.Running), phases.size()))
+          .doesNotContain(SandboxPhase.Starting);
+      assertThat(status("slow").getPhase()).isEqualTo(SandboxPhase.Running);
     }
     assertThat(engine.starts(uid)).isEqualTo(1);
     assertThat(agent.metrics().launchCount()).isEqualTo(1);
