@@ -3,12 +3,18 @@ package dev.nucleus.agent.watch;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -58,11 +64,36 @@ final class AgentEvents implements AutoCloseable {
         .build();
     sender.execute(() -> {
       try {
-        client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+        post(meta.getNamespace(), client.getKubernetesSerialization().asJson(event));
       } catch (RuntimeException e) {
         LOG.warning("event " + reason + " on " + meta.getNamespace() + "/" + meta.getName() + " not recorded: " + e);
       }
     });
+  }
+
+  /**
+   * Creates the Event from its JSON; the API server's answer (the Event again) is checked for success and not
+   * decoded: nothing reads it, and a typed create would bind it to an object on every start.
+   */
+  private void post(String namespace, String json) {
+    HttpClient http = client.getHttpClient();
+    HttpRequest request = http.newHttpRequestBuilder()
+        .uri(client.getMasterUrl().toString().replaceAll("/+$", "") + "/api/v1/namespaces/" + namespace + "/events")
+        .post("application/json", json.getBytes(StandardCharsets.UTF_8)).build();
+    HttpResponse<byte[]> response;
+    try {
+      response = http.sendAsync(request, byte[].class).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(e.toString(), e);
+    }
+    if (!response.isSuccessful()) {
+      byte[] body = response.body() == null ? new byte[0] : response.body();
+      throw new IllegalStateException("HTTP " + response.code() + " "
+          + new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8));
+    }
   }
 
   private static String truncate(String message) {
