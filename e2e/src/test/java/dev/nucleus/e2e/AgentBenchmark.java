@@ -61,6 +61,8 @@ class AgentBenchmark {
   final Map<String, Long> startedAtMillis = new ConcurrentHashMap<>();
   /** Sandboxes a watcher saw go back from Running to Scheduled (a placement status patch landing after Running). */
   final Set<String> runningOverwritten = ConcurrentHashMap.newKeySet();
+  /** Sandboxes a watcher saw in phase Starting: their launch had not finished a second after it began. */
+  final Set<String> startingSeen = ConcurrentHashMap.newKeySet();
   final Map<String, String> failed = new ConcurrentHashMap<>();
 
   @Test
@@ -256,6 +258,8 @@ class AgentBenchmark {
       runningSeen.putIfAbsent(name, now);
     } else if (SandboxPhase.Scheduled.name().equals(phase) && runningSeen.containsKey(name)) {
       runningOverwritten.add(name);
+    } else if (SandboxPhase.Starting.name().equals(phase)) {
+      startingSeen.add(name);
     } else if (SandboxPhase.Failed.name().equals(phase) || SandboxPhase.Succeeded.name().equals(phase)) {
       failed.putIfAbsent(name, phase + " " + reason + ": " + message);
     }
@@ -310,8 +314,8 @@ class AgentBenchmark {
         .mapToLong(e -> e.getValue() - createWall.get(e.getKey())).sorted().toArray();
     out.append(String.format("| (secondary) create call→status.startedAt (agent's clock, same machine) p50 / p90 / p99"
         + " | %d / %d / %d ms |%n", pct(toStartedAt, 50), pct(toStartedAt, 90), pct(toStartedAt, 99)));
-    out.append(String.format("| sandboxes seen Running, then Scheduled again (a late placement status patch) | %d |%n",
-        burst(runningOverwritten)));
+    out.append(String.format("| sandboxes seen Running, then Scheduled again (a late placement status patch) / seen"
+        + " Starting (launch not done within 1 s) | %d / %d |%n", burst(runningOverwritten), burst(startingSeen)));
     out.append(String.format("| all creates returned / all Running | %d ms / %d ms |%n",
         (createsDone - begin) / 1_000_000, (allRunning - begin) / 1_000_000));
     out.append(String.format("| agent RSS idle / with %d running | %.1f MiB / %.1f MiB |%n", COUNT,
