@@ -10,6 +10,7 @@ import dev.nucleus.agent.checkpoint.RestoreCgroups;
 import dev.nucleus.agent.node.NodeCapabilities;
 import dev.nucleus.agent.node.NodeProbe;
 import dev.nucleus.agent.runtime.NodePolicies;
+import dev.nucleus.agent.runtime.PoolShape;
 import dev.nucleus.agent.runtime.SandboxRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -33,6 +34,9 @@ import picocli.CommandLine.Option;
         + "nucleus.dev/node=$NODE_NAME), report their status, keep the Lease nucleus-agent-$NODE_NAME fresh.",
         "Identity comes from the environment: NODE_NAME (required), NUCLEUS_NAMESPACE, NUCLEUS_STATE_DIR."})
 public final class AgentCommand implements Callable<Integer> {
+  /** A bound on --warm-pool: every member is a running init and monitor with their namespaces and cgroups. */
+  static final int MAX_WARM_POOL = 256;
+
   @Option(names = "--state-dir", description = "State directory (default: $NUCLEUS_STATE_DIR or /var/lib/nucleus).")
   Path stateDir;
 
@@ -58,6 +62,11 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Sandboxes reconciled in parallel at most; workers start as needed (default: ${DEFAULT-VALUE}).")
   int workers;
 
+  @Option(names = "--warm-pool", defaultValue = "0",
+      description = "Pre-made sandboxes kept ready for launches of the pool's shape (host rootfs, no volumes, no user "
+          + "namespace, network None); 0, the default, keeps none (docs/cli.md, \"Warm pool\").")
+  int warmPool;
+
   @Override
   public Integer call() throws Exception {
     AgentConfig config;
@@ -73,6 +82,10 @@ public final class AgentCommand implements Callable<Integer> {
       System.err.println("nucleus agent: " + e.getMessage());
       return 2;
     }
+    if (warmPool < 0 || warmPool > MAX_WARM_POOL) {
+      System.err.println("nucleus agent: --warm-pool must be between 0 and " + MAX_WARM_POOL + ", got " + warmPool);
+      return 2;
+    }
     NodeCapabilities capabilities = new NodeProbe().probe();
     NodeAdvertisement advertisement = NodeAdvertisement.of(capabilities, memoryTotalBytes());
     CgroupManager cgroups = CgroupManager.system(cgroupRoot);
@@ -80,6 +93,9 @@ public final class AgentCommand implements Callable<Integer> {
     // Launchers fork from a zygote: no JVM spawn per launch, and no JVM thread waiting on each sandbox's monitor
     // (a spawned launcher is this JVM's child, which the JDK reaps with one thread per live child).
     SandboxRuntime runtime = SandboxRuntime.open(config.stateDir(), policies, true);
+    if (warmPool > 0) {
+      runtime.enableWarmPool(warmPool, PoolShape.NETWORK_NONE);
+    }
     CheckpointEngine criu;
     RuntimeEngine engine;
     try {
@@ -88,7 +104,7 @@ public final class AgentCommand implements Callable<Integer> {
       CheckpointService service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
           RestoreCgroups.of(cgroups), config.nodeName(), version == null ? "development" : version);
       criu = new CriuCheckpointEngine(runtime, service, key);
-      engine = new RuntimeEngine(runtime, policies, id -> usageOf(cgroups, id), service);
+      engine = new RuntimeEngine(runtime, policies, usageSource(runtime, cgroups), service);
     } catch (CheckpointException e) {
       System.err.println("nucleus agent: checkpoint signing key: " + e.getMessage());
       runtime.close();
@@ -118,12 +134,18 @@ public final class AgentCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Optional<dev.nucleus.agent.cgroup.Usage> usageOf(CgroupManager cgroups, String sandboxId) {
-    try {
-      return Optional.of(cgroups.open(sandboxId).usage());
-    } catch (RuntimeException e) {
-      return Optional.empty(); // no cgroup (none requested or already removed): no usage to report
-    }
+  /**
+   * Usage from a sandbox's cgroups, found through the runtime's record: a sandbox that claimed a warm-pool member keeps
+   * the member's cgroups ({@code pool.<id>}; cgroup v2 cannot rename them), any other's are named after it.
+   */
+  static RuntimeEngine.UsageSource usageSource(SandboxRuntime runtime, CgroupManager cgroups) {
+    return id -> {
+      try {
+        return Optional.of(cgroups.open(runtime.cgroupName(id)).usage());
+      } catch (RuntimeException e) {
+        return Optional.empty(); // no cgroup (none requested or already removed): no usage to report
+      }
+    };
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nucleus.agent.cgroup.CgroupManager;
 import dev.nucleus.agent.runtime.NodePolicies;
+import dev.nucleus.agent.runtime.PoolShape;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
 import dev.nucleus.api.v1alpha1.NucleusNames;
@@ -107,16 +108,19 @@ class AgentSandboxNativeTest {
 
   /** As `nucleus agent` runs it: launchers forked from a zygote. */
   void startAgent() throws Exception {
-    CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
+    startAgent(0);
+  }
+
+  /** As `nucleus agent --warm-pool N` runs it: N pre-made sandboxes kept ready (0: none). */
+  void startAgent(int warmPool) throws Exception {
     NodePolicies policies = NodePolicies.system(CGROUP_ROOT);
     agentRuntime = SandboxRuntime.open(stateRoot, policies, true);
-    RuntimeEngine engine = new RuntimeEngine(agentRuntime, policies, id -> {
-      try {
-        return Optional.of(cgroups.open(id).usage());
-      } catch (RuntimeException e) {
-        return Optional.empty();
-      }
-    });
+    if (warmPool > 0) {
+      agentRuntime.enableWarmPool(warmPool, PoolShape.NETWORK_NONE);
+      assertThat(agentRuntime.awaitWarmPool(WAIT)).as("the warm pool filled").isTrue();
+    }
+    RuntimeEngine engine = new RuntimeEngine(agentRuntime, policies,
+        AgentCommand.usageSource(agentRuntime, CgroupManager.system(CGROUP_ROOT)));
     agent = NodeAgent.start(client, MockCluster.config(stateRoot), engine, MockCluster::advertisement,
         Clock.systemUTC());
   }
@@ -188,6 +192,31 @@ class AgentSandboxNativeTest {
         && status("busy").getUsage() != null && status("busy").getUsage().getMemoryCurrentBytes() != null
         && status("busy").getUsage().getMemoryCurrentBytes() > 0);
     assertThat(status("busy").getUsage().getPids()).isPositive();
+  }
+
+  @Test
+  void aSandboxThatClaimedAWarmPoolMemberRunsReportsUsageFromTheMembersCgroupsAndLeavesNothing() throws Exception {
+    startAgent(2);
+    String uid = create("pooled", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 600").getMetadata().getUid();
+    String id = RuntimeEngine.sandboxId(uid);
+    await().atMost(WAIT).until(() -> status("pooled").getPhase() == SandboxPhase.Running
+        && status("pooled").getUsage() != null && status("pooled").getUsage().getMemoryCurrentBytes() != null
+        && status("pooled").getUsage().getMemoryCurrentBytes() > 0);
+    String cgroup = agentRuntime.cgroupName(id);
+    assertThat(cgroup).as("the launch claimed a member, whose cgroups keep its name").startsWith("pool.");
+    NucleusSandboxStatus running = status("pooled");
+    assertThat(running.getUsage().getPids()).isPositive();
+    assertThat(running.getIsolation().getNamespaces()).contains("pid", "mnt", "uts", "ipc", "net");
+    assertThat(running.getIsolation().getSeccompProfile()).isEqualTo("Default");
+    assertThat(running.getIsolation().getLandlockEnforced()).isTrue();
+    long pid = running.getPid();
+
+    client.resources(NucleusSandbox.class).inNamespace(NS).withName("pooled").delete();
+    await().atMost(WAIT).until(() -> MockCluster.NODE.equals(
+        get("pooled").getMetadata().getAnnotations().get(NucleusNames.ANNOTATION_TEARDOWN_COMPLETE)));
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
+    assertThat(stateRoot.resolve("sandboxes").resolve(id)).doesNotExist();
+    assertThat(cgroupDirectoriesOf(cgroup)).isEmpty();
   }
 
   @Test
