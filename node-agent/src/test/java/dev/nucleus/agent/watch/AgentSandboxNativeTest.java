@@ -160,9 +160,10 @@ class AgentSandboxNativeTest {
       startAgent();
       await().atMost(WAIT).until(() -> status("hello").getPhase() == SandboxPhase.Succeeded);
       // The example exits within milliseconds: its first report may already say Succeeded (as a pod's fast
-      // container may skip Running); a launch reports its outcome, never a Starting phase. Long runs show Running.
+      // container may skip Running); a launch reports its outcome (Starting only if it took over a second, which a
+      // very busy machine can make happen). Long runs show Running.
       await().atMost(WAIT).untilAsserted(() ->
-          assertThat(phases).contains(SandboxPhase.Succeeded).doesNotContain(SandboxPhase.Failed, SandboxPhase.Starting));
+          assertThat(phases).contains(SandboxPhase.Succeeded).doesNotContain(SandboxPhase.Failed));
     }
     NucleusSandboxStatus done = status("hello");
     assertThat(done.getExitCode()).isZero();
