@@ -70,7 +70,7 @@ public final class CheckpointManifest {
         List<Entry> files = entries.values().stream().filter(e -> e.size() >= 0)
                 .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList();
         try {
-            ParallelHash.hashAll(dir, files, knownPieces, ParallelHash.THREADS).forEach(e -> entries.put(e.path(), e));
+            ParallelHash.hashAll(dir, files, knownPieces).forEach(e -> entries.put(e.path(), e));
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
         }
@@ -107,17 +107,12 @@ public final class CheckpointManifest {
 
         /** Hashes the deferred files and compares them with the manifest (DigestMismatch names the file). */
         void verifyDeferred() throws CheckpointException {
-            verifyDeferred(ParallelHash.THREADS);
-        }
-
-        /** Like {@link #verifyDeferred()}, on {@code threads} threads (fewer beside a running criu). */
-        void verifyDeferred(int threads) throws CheckpointException {
             if (deferred.isEmpty()) {
                 return;
             }
             List<Entry> unhashed = deferred.stream().map(e -> new Entry(e.path(), e.size(), null)).toList();
             Map<String, Entry> found = new TreeMap<>();
-            hash(dir, unhashed, threads).forEach(e -> found.put(e.path(), e));
+            hash(dir, unhashed).forEach(e -> found.put(e.path(), e));
             for (Entry e : deferred) {
                 requireSame(e, found.get(e.path()));
             }
@@ -161,7 +156,7 @@ public final class CheckpointManifest {
             }
         }
         Map<String, Entry> found = new TreeMap<>(walked);
-        hash(dir, now, ParallelHash.THREADS).forEach(e -> found.put(e.path(), e));
+        hash(dir, now).forEach(e -> found.put(e.path(), e));
         for (Entry e : expected.values()) {
             if (!later.contains(e)) {
                 requireSame(e, found.get(e.path()));
@@ -202,10 +197,10 @@ public final class CheckpointManifest {
         }
     }
 
-    private static List<Entry> hash(Path dir, List<Entry> files, int threads) throws CheckpointException {
+    private static List<Entry> hash(Path dir, List<Entry> files) throws CheckpointException {
         try {
             return ParallelHash.hashAll(dir, files.stream()
-                    .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList(), Map.of(), threads);
+                    .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList());
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
         }

@@ -24,8 +24,7 @@ final class PageCheck {
 
     /**
      * Starts hashing on a daemon thread, once (a retried restore reuses the running or finished check). Called just
-     * before criu starts: earlier it would only compete with the root extraction for the CPU. It hashes on one core
-     * fewer than the node has ({@link ParallelHash#BESIDE_CRIU}): criu's page copy needs one.
+     * before criu starts: earlier it would only compete with the root extraction for the CPU.
      */
     synchronized void start() {
         if (started) {
@@ -35,7 +34,7 @@ final class PageCheck {
         Thread t = new Thread(() -> {
             long start = System.nanoTime();
             try {
-                verified.verifyDeferred(ParallelHash.BESIDE_CRIU);
+                verified.verifyDeferred();
                 millis = (System.nanoTime() - start) / 1_000_000;
                 future.complete(null);
             } catch (CheckpointException | RuntimeException e) {

@@ -28,14 +28,7 @@ final class ParallelHash {
 
     /** Piece size of large files; a file of at most this size is hashed whole (its plain SHA-256). */
     static final long CHUNK = 16L << 20;
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
-    /** Threads of a hash pass that has the node to itself (criu finished, or not started). */
-    static final int THREADS = Math.max(2, Math.min(4, CORES));
-    /**
-     * Threads of a hash pass beside a running criu: one core is left to criu, whose restore copies the pages into the
-     * tasks on one core (measured with two threads on 2 cores: criu's page copy took 352 instead of 205 ms).
-     */
-    static final int BESIDE_CRIU = Math.max(1, Math.min(4, CORES - 1));
+    private static final int THREADS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private static final int BUFFER = 1 << 20;
     private static final HexFormat HEX = HexFormat.of();
 
@@ -44,17 +37,16 @@ final class ParallelHash {
 
     /** The entries with their hash; a file whose size changed since the walk fails, as does an unreadable one. */
     static List<CheckpointManifest.Entry> hashAll(Path root, List<CheckpointManifest.Entry> files) throws IOException {
-        return hashAll(root, files, Map.of(), THREADS);
+        return hashAll(root, files, Map.of());
     }
 
     /**
-     * Like {@link #hashAll(Path, List)} on {@code threads} threads, with the digests of leading pieces already known by
-     * path ({@code known}: pieces 0..n-1, hashed by the {@link PageFollower} while criu appended to the file); only the
-     * others are read.
+     * Like {@link #hashAll(Path, List)}, with the digests of leading pieces already known by path ({@code known}:
+     * pieces 0..n-1, hashed by the {@link PageFollower} while criu appended to the file); only the others are read.
      */
     static List<CheckpointManifest.Entry> hashAll(Path root, List<CheckpointManifest.Entry> files,
-            Map<String, List<byte[]>> known, int threads) throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Map<String, List<byte[]>> known) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "checkpoint-hash");
             t.setDaemon(true);
             return t;
