@@ -66,6 +66,17 @@ class RenderCombinationsTest {
   }
 
   @Test
+  void aWarmPoolIsOffByDefaultAndPassedToTheAgentWhenSet() {
+    JsonNode agent = Chart.render().get("DaemonSet", "nc-nucleus-agent").at("/spec/template/spec/containers/0");
+    assertThat(agent.path("args").isMissingNode()).isTrue();
+
+    JsonNode pooled = Chart.render(Chart.values("agent.warmPool", 8)).get("DaemonSet", "nc-nucleus-agent")
+        .at("/spec/template/spec/containers/0");
+    assertThat(pooled.at("/command").toString()).isEqualTo("[\"nucleus\",\"agent\"]");
+    assertThat(pooled.at("/args").toString()).isEqualTo("[\"--warm-pool\",\"8\"]");
+  }
+
+  @Test
   void generatesARandomSigningKeyKeptOnUninstall() {
     JsonNode secret = Chart.render().get("Secret", SECRET);
     String key = decode(secret.at("/data/key").asText());

@@ -59,6 +59,7 @@ class ValuesSchemaTest {
       sample("agent.extraEnv", List.of(Map.of("name", "CRIU_FAULT", "value", "130"))),
       sample("agent.maxUnavailable", "10%"),
       sample("agent.terminationGracePeriodSeconds", 60),
+      sample("agent.warmPool", 4),
       sample("metrics.serviceMonitor.enabled", true),
       monitored("metrics.serviceMonitor.interval", "1m", "metrics.serviceMonitor.enabled"),
       monitored("metrics.serviceMonitor.scrapeTimeout", "5s", "metrics.serviceMonitor.enabled"),
