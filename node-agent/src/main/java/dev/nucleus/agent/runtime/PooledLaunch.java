@@ -79,10 +79,12 @@ final class PooledLaunch {
             return Optional.empty();
         }
         AtomicFiles.Pending durable = null;
+        boolean forgetting = false;
         try {
             SandboxRecord record = record(m, config, planned);
             durable = AtomicFiles.publish(paths.stateFile(), JSON.writeValueAsBytes(record), syncer);
             background.execute(() -> members.forgetQuietly(m));  // the record names the member's cgroups now
+            forgetting = true;
             String outcome = m.run().nextLine();
             if (!outcome.equals("ok\t" + m.started().initPid())) {
                 throw LaunchException.fromReport(outcome);
@@ -92,7 +94,9 @@ final class PooledLaunch {
             m.cgroup().ifPresent(PoolMembers::killAndRemove);
             m.run().discard();
             PoolMembers.awaitQuietly(durable);
-            members.forgetQuietly(m);
+            if (!forgetting) {
+                members.forgetQuietly(m);  // else the background task removes its directory (one deleter only)
+            }
             throw e;
         }
     }

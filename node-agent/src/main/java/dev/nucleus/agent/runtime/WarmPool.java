@@ -15,6 +15,7 @@ import java.util.Optional;
 final class WarmPool<M> implements AutoCloseable {
 
     private static final long MAX_BACKOFF_MILLIS = 30_000;
+    private static final long CLOSE_WAIT_MILLIS = 30_000;
 
     /** How members are made, checked and let go. */
     interface Members<M> {
@@ -101,7 +102,11 @@ final class WarmPool<M> implements AutoCloseable {
     record Stats(int idle, int made, int failed, Optional<String> lastFailure) {
     }
 
-    /** Stops refilling and discards every idle member; waits for a member being made and discards it too. */
+    /**
+     * Stops refilling and discards every idle member; waits for a member being made and discards it too. The refill
+     * thread is not interrupted: an interrupt inside {@link Members#make} would break its own cleanup (a cgroup kill
+     * waits in short sleeps) and leave that member's cgroups behind; it is interrupted only if it outlives the wait.
+     */
     @Override
     public void close() throws InterruptedException {
         List<M> left;
@@ -109,8 +114,11 @@ final class WarmPool<M> implements AutoCloseable {
             closed = true;
             notifyAll();
         }
-        refill.interrupt();
-        refill.join();
+        refill.join(CLOSE_WAIT_MILLIS);
+        if (refill.isAlive()) {
+            refill.interrupt();
+            refill.join();
+        }
         synchronized (this) {
             left = new ArrayList<>(idle);
             idle.clear();
@@ -135,7 +143,7 @@ final class WarmPool<M> implements AutoCloseable {
                 making++;
             }
             backoff = makeOne(backoff);
-            if (backoff > 0 && !sleep(backoff)) {
+            if (backoff > 0 && !pause(backoff)) {
                 return;
             }
         }
@@ -169,12 +177,16 @@ final class WarmPool<M> implements AutoCloseable {
         return failure == null ? 0 : Math.min(MAX_BACKOFF_MILLIS, Math.max(100, backoff * 2));
     }
 
-    private boolean sleep(long millis) {
+    /** Waits before the next attempt after a failure; false once the pool is closed (close() wakes it). */
+    private synchronized boolean pause(long millis) {
         try {
-            Thread.sleep(millis);
-            return true;
+            long end = System.nanoTime() + millis * 1_000_000;
+            for (long left = millis; !closed && left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+                wait(left);
+            }
+            return !closed;
         } catch (InterruptedException e) {
-            return false;  // close() interrupts
+            return false;
         }
     }
 }

@@ -41,13 +41,22 @@ class WarmPoolNativeTest {
                 SandboxConfig.Landlock.DEFAULT, Set.of(), 0);
     }
 
-    /** Cgroup directories named {@code name} in any hierarchy below this test's root. */
+    /** Cgroup directories named {@code name} below this test's root, in every hierarchy the manager uses. */
     static List<Path> cgroupDirs(String name) throws Exception {
+        return cgroupDirsStartingWith(name).stream().filter(p -> p.getFileName().toString().equals(name)).toList();
+    }
+
+    /**
+     * Cgroup directories below this test's root whose name starts with {@code prefix}. Only the root's own children
+     * are listed: other engineers' sandboxes come and go elsewhere in the tree while this runs.
+     */
+    static List<Path> cgroupDirsStartingWith(String prefix) throws Exception {
         List<Path> found = new ArrayList<>();
-        try (Stream<Path> roots = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path h : roots.toList()) {
-                try (Stream<Path> s = Files.walk(h, 4)) {
-                    s.filter(p -> p.getFileName().toString().equals(name) && p.toString().contains(CGROUP_ROOT)).forEach(found::add);
+        for (Path would : dev.nucleus.agent.cgroup.CgroupManager.system(CGROUP_ROOT).open("probe").directories()) {
+            Path root = would.getParent();
+            if (Files.isDirectory(root)) {
+                try (Stream<Path> s = Files.list(root)) {
+                    s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith(prefix)).forEach(found::add);
                 }
             }
         }
@@ -65,6 +74,10 @@ class WarmPoolNativeTest {
         assertThat(dirs).isNotEmpty();
         Path memory = dirs.stream().filter(d -> Files.exists(d.resolve("memory.limit_in_bytes"))).findFirst().orElseThrow();
         assertThat(Files.readString(memory.resolve("memory.limit_in_bytes")).trim()).isEqualTo(Long.toString(64L << 20));
+        // the claimed member's directory goes in the background once the record names its cgroups
+        for (int i = 0; i < 500 && boxes.runtime.stateDirectory().listMembers().contains(pooled.poolMember()); i++) {
+            Thread.sleep(10);
+        }
         assertThat(boxes.runtime.stateDirectory().listMembers()).doesNotContain(pooled.poolMember());
 
         // the same spec launched cold: the same walls, described the same
@@ -95,6 +108,16 @@ class WarmPoolNativeTest {
         assertThat(boxes.runtime.stateDirectory().listMembers()).isEmpty();
         assertThat(cgroupDirs("pool." + members.get(0))).isEmpty();
         awaitGone(pids);
+    }
+
+    @Test
+    void stoppingThePoolWhileAMemberIsMadeLeavesNothing() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            boxes.runtime.enableWarmPool(2, PoolShape.NETWORK_NONE);  // the first member is being made right now
+            boxes.runtime.enableWarmPool(0, PoolShape.NETWORK_NONE);
+            assertThat(boxes.runtime.stateDirectory().listMembers()).isEmpty();
+            assertThat(cgroupDirsStartingWith("pool.")).as("round " + round).isEmpty();
+        }
     }
 
     @Test
@@ -149,6 +172,9 @@ class WarmPoolNativeTest {
                 .hasMessageContaining("cwd").hasMessageContaining("/nonexistent");
         assertThat(boxes.runtime.stateDirectory().exists(bad.name())).isFalse();
         assertThat(cgroupDirs("pool." + claimed)).isEmpty();
+        for (int i = 0; i < 500 && boxes.runtime.stateDirectory().listMembers().contains(claimed); i++) {
+            Thread.sleep(10);
+        }
         assertThat(boxes.runtime.stateDirectory().listMembers()).doesNotContain(claimed);
     }
 

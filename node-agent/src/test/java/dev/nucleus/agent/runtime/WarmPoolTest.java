@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class WarmPoolTest {
 
     /** Members 1, 2, 3, ...; the ones in {@code dead} count as dead; every discard is recorded. */
-    static final class Numbers implements WarmPool.Members<Integer> {
+    static class Numbers implements WarmPool.Members<Integer> {
         final AtomicInteger next = new AtomicInteger();
         final Set<Integer> dead = java.util.concurrent.ConcurrentHashMap.newKeySet();
         final List<Integer> discarded = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -80,6 +80,29 @@ class WarmPoolTest {
             assertThat(pool.stats().failed()).isEqualTo(2);
             assertThat(pool.stats().lastFailure()).contains("no member today");
         }
+    }
+
+    @Test
+    void closingWhileAMemberIsMadeWaitsForItWithoutInterruptingAndDiscardsIt() throws Exception {
+        java.util.concurrent.CountDownLatch making = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        Numbers slow = new Numbers() {
+            @Override
+            public Integer make() throws Exception {
+                making.countDown();
+                long end = System.nanoTime() + 300_000_000L;
+                while (System.nanoTime() < end) {  // a make that takes a while, like a launcher's setup
+                    interrupted.compareAndSet(false, Thread.currentThread().isInterrupted());
+                    Thread.onSpinWait();
+                }
+                return super.make();
+            }
+        };
+        WarmPool<Integer> pool = new WarmPool<>(1, slow);
+        assertThat(making.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        pool.close();
+        assertThat(interrupted).as("make() must run to its end, cleanup included").isFalse();
+        assertThat(slow.discarded).containsExactly(1);  // made after close began: discarded, never idle
     }
 
     @Test
