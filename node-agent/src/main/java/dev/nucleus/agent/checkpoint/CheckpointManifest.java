@@ -112,7 +112,7 @@ public final class CheckpointManifest {
             }
             List<Entry> unhashed = deferred.stream().map(e -> new Entry(e.path(), e.size(), null)).toList();
             Map<String, Entry> found = new TreeMap<>();
-            hashYielding(dir, unhashed).forEach(e -> found.put(e.path(), e));
+            hash(dir, unhashed).forEach(e -> found.put(e.path(), e));
             for (Entry e : deferred) {
                 requireSame(e, found.get(e.path()));
             }
@@ -200,16 +200,6 @@ public final class CheckpointManifest {
     private static List<Entry> hash(Path dir, List<Entry> files) throws CheckpointException {
         try {
             return ParallelHash.hashAll(dir, files.stream()
-                    .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList());
-        } catch (IOException e) {
-            throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The deferred files run beside criu's restore: hashed on threads at the lowest CPU priority. */
-    private static List<Entry> hashYielding(Path dir, List<Entry> files) throws CheckpointException {
-        try {
-            return ParallelHash.hashAllYielding(dir, files.stream()
                     .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList());
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);

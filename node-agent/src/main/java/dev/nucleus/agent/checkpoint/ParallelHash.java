@@ -19,9 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import dev.nucleus.agent.nativeaccess.NativeAccess;
-import dev.nucleus.agent.nativeaccess.NativeAccessException;
-
 /**
  * SHA-256 of a checkpoint's files on a small pool: one task per file, and one per {@link #CHUNK} of a larger file
  * (whose manifest hash is the SHA-256 over its pieces' SHA-256s), so a single big page image uses every core. The
@@ -40,20 +37,8 @@ final class ParallelHash {
 
     /** The entries with their hash; a file whose size changed since the walk fails, as does an unreadable one. */
     static List<CheckpointManifest.Entry> hashAll(Path root, List<CheckpointManifest.Entry> files) throws IOException {
-        return hashAll(root, files, Map.of(), false);
+        return hashAll(root, files, Map.of());
     }
-
-    /**
-     * Like {@link #hashAll(Path, List)}, on threads that each take the lowest CPU priority first (nice 19, per thread):
-     * a restore's page check runs beside criu, which should get the cores whenever both want them.
-     */
-    static List<CheckpointManifest.Entry> hashAllYielding(Path root, List<CheckpointManifest.Entry> files)
-            throws IOException {
-        return hashAll(root, files, Map.of(), YIELDING);
-    }
-
-    /** Whether {@link #hashAllYielding} lowers its threads' priority; package-private for the restore A/B bench. */
-    static volatile boolean YIELDING = true;
 
     /**
      * Like {@link #hashAll(Path, List)}, with the digests of leading pieces already known by path ({@code known}:
@@ -61,16 +46,8 @@ final class ParallelHash {
      */
     static List<CheckpointManifest.Entry> hashAll(Path root, List<CheckpointManifest.Entry> files,
             Map<String, List<byte[]>> known) throws IOException {
-        return hashAll(root, files, known, false);
-    }
-
-    private static List<CheckpointManifest.Entry> hashAll(Path root, List<CheckpointManifest.Entry> files,
-            Map<String, List<byte[]>> known, boolean yielding) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(yielding ? () -> {
-                lowestPriority();
-                r.run();
-            } : r, "checkpoint-hash");
+            Thread t = new Thread(r, "checkpoint-hash");
             t.setDaemon(true);
             return t;
         });
@@ -103,15 +80,6 @@ final class ParallelHash {
             throw new IOException("interrupted while hashing " + root, e);
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    /** A hint only: a thread left at the JVM's priority still hashes correctly, just in criu's way. */
-    private static void lowestPriority() {
-        try {
-            NativeAccess.system().lowestPriorityForThisThread();
-        } catch (NativeAccessException | UnsatisfiedLinkError e) {
-            // the digests do not depend on it
         }
     }
 

@@ -27,13 +27,6 @@ public interface NativeAccess {
   /** Sends {@code signal} through a pidfd ({@code pidfd_send_signal}). */
   void pidfdSendSignal(int pidfd, int signal);
 
-  /**
-   * Gives the calling thread alone the lowest CPU priority (nice 19; Linux nice values are per thread, so
-   * {@code setpriority(PRIO_PROCESS, gettid(), 19)} leaves the rest of the JVM as it was) and returns its thread id.
-   * For background work that must not take the CPU from a foreground process; a thread can never raise it again.
-   */
-  int lowestPriorityForThisThread();
-
   /** Closes a file descriptor this facade returned. */
   void close(int fd);
 

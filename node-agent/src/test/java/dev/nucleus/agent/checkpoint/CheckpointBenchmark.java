@@ -114,7 +114,7 @@ public final class CheckpointBenchmark {
         phaseRows.forEach(System.out::println);
     }
 
-    static SandboxRecord start(LauncherSandboxes s, Path data, String kind, String name) throws Exception {
+    private static SandboxRecord start(LauncherSandboxes s, Path data, String kind, String name) throws Exception {
         List<String> cmd = kind.equals("sh") ? List.of("/bin/sh", "-c", SMALL) : List.of("/usr/bin/python3", "-c", BIG);
         SandboxConfig d = SandboxConfig.defaults(name, cmd);
         SandboxConfig c = new SandboxConfig(name, cmd, d.env(), d.workingDir(), d.rootfs(),

@@ -82,12 +82,6 @@ public final class FakeNativeAccess implements NativeAccess {
   }
 
   @Override
-  public int lowestPriorityForThisThread() {
-    log.add("lowest priority");
-    return 1;
-  }
-
-  @Override
   public void close(int fd) {
     log.add("close " + fd);
   }

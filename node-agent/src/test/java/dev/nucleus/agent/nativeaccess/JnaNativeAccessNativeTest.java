@@ -54,35 +54,4 @@ class JnaNativeAccessNativeTest {
       na.close(fd);
     }
   }
-
-  @Test
-  void onlyTheCallingThreadGetsTheLowestPriority() throws Exception {
-    long pid = ProcessHandle.current().pid();
-    int before = nice(pid, pid);
-    java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CompletableFuture<Integer> tid = new java.util.concurrent.CompletableFuture<>();
-    Thread t = new Thread(() -> {  // stays alive until its stat file was read
-      tid.complete(na.lowestPriorityForThisThread());
-      try {
-        read.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    t.start();
-    try {
-      assertThat(tid.get()).isNotEqualTo((int) pid);
-      assertThat(nice(pid, tid.get())).isEqualTo(19);
-      assertThat(nice(pid, pid)).as("the JVM's main thread keeps its priority").isEqualTo(before);
-    } finally {
-      read.countDown();
-      t.join();
-    }
-  }
-
-  private static int nice(long pid, long tid) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/task/" + tid + "/stat"));
-    String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Integer.parseInt(after[16]);  // field 19; fields after the command start at 3
-  }
 }

@@ -12,7 +12,6 @@ import dev.nucleus.agent.nativeaccess.SeccompFilter;
 public final class JnaNativeAccess implements NativeAccess {
   private static final int LANDLOCK_CREATE_RULESET_VERSION = 1;
   private static final int SECCOMP_GET_ACTION_AVAIL = 2;
-  private static final int LOWEST_NICE = 19;
   private static final JnaNativeAccess INSTANCE = new JnaNativeAccess();
 
   private volatile LibSeccomp seccomp;
@@ -72,18 +71,6 @@ public final class JnaNativeAccess implements NativeAccess {
     } catch (LastErrorException e) {
       throw new NativeAccessException("pidfd_send_signal(" + signal + ")", e.getErrorCode(), "failed");
     }
-  }
-
-  @Override
-  public int lowestPriorityForThisThread() {
-    int tid = (int) LibC.INSTANCE.syscall(LibC.SYS_GETTID);
-    try {
-      LibC.INSTANCE.setpriority(LibC.PRIO_PROCESS, tid, LOWEST_NICE);
-    } catch (LastErrorException e) {
-      throw new NativeAccessException("setpriority(PRIO_PROCESS, " + tid + ", " + LOWEST_NICE + ")", e.getErrorCode(),
-          "failed");
-    }
-    return tid;
   }
 
   @Override

@@ -8,9 +8,7 @@ import com.sun.jna.Native;
 interface LibC extends Library {
   LibC INSTANCE = Native.load("c", LibC.class);
 
-  long SYS_GETTID = 186;
   long SYS_SECCOMP = 317;
-  int PRIO_PROCESS = 0;
   long SYS_PIDFD_SEND_SIGNAL = 424;
   long SYS_PIDFD_OPEN = 434;
   long SYS_LANDLOCK_CREATE_RULESET = 444;
@@ -21,6 +19,4 @@ interface LibC extends Library {
   int memfd_create(String name, int flags) throws LastErrorException;
 
   int close(int fd) throws LastErrorException;
-
-  int setpriority(int which, int who, int prio) throws LastErrorException;
 }
