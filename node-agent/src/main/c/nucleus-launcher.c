@@ -554,6 +554,14 @@ static void log_to(const char *file) {
   if (file && (fd < 0 || dup2(fd, 2) < 0 || close(fd))) die("monitor", "open", file);
 }
 
+// An unclaimed member ends: its init is killed and reaped before the monitor exits, so once the monitor is gone its
+// cgroups hold no task, not even a zombie (cgroup v2 refuses rmdir while an unreaped one is charged).
+static void __attribute__((noreturn)) end_member(pid_t init) {
+  kill(init, SIGKILL);
+  waitpid(init, NULL, 0);
+  _exit(EXIT_UNCLAIMED);
+}
+
 // A pool member's monitor (README.md, "Warm pool"): reports "ready" once the init is set up and waiting, then waits
 // for the claim on stdin. Returns once it accepted one and handed it to the init; the rest is a launch's. The agent
 // closing the stream (shutdown, death), a signal, or the init's death end the member: nothing of a workload ran.
@@ -569,11 +577,11 @@ static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int s
   if (write(1, line, m) < 0) {}
   for (struct pollfd f[2] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}}; !f[0].revents;) {
     if (poll(f, 2, -1) < 0 && errno != EINTR) die("pool", "poll", "");
-    if (f[1].revents) { kill(init, SIGKILL); _exit(EXIT_UNCLAIMED); }  // SIGCHLD (the init died) or a stop signal
+    if (f[1].revents) end_member(init);  // SIGCHLD (the init died) or a stop signal
   }
   size_t len;
   char *claim = read_plan(0, &len), *copy = malloc(len + 1);
-  if (!len || !copy) { kill(init, SIGKILL); _exit(EXIT_UNCLAIMED); }
+  if (!len || !copy) end_member(init);
   memcpy(copy, claim, len);
   decode(p, copy, len, CLAIM);  // a bad claim dies here; the init then reads an empty claim and dies too
   log_to(p->log);

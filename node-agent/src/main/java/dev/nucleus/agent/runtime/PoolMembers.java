@@ -89,8 +89,19 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
 
     @Override
     public boolean alive(PoolMember m) {
-        return sameProcess(m.started().monitorPid(), m.started().monitorStartTime())
-                && sameProcess(m.started().initPid(), m.started().initStartTime());
+        return running(m.started().monitorPid(), m.started().monitorStartTime())
+                && running(m.started().initPid(), m.started().initStartTime());
+    }
+
+    /** pid and start time (/proc/PID/stat field 22) match, and not a zombie: a killed init can take no claim. */
+    private static boolean running(long pid, long startTime) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");  // field 3 onwards
+            return !rest[0].equals("Z") && !rest[0].equals("X") && Long.parseLong(rest[22 - 3]) == startTime;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Its monitor sees the stream end and kills the init; the cgroup kill makes sure, then nothing of it is left. */
@@ -161,12 +172,32 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
         }
     }
 
+    /**
+     * Kills what is in the cgroups and removes them. A killed task that is not yet reaped (its monitor may exit just
+     * after our kill) still holds a cgroup (EBUSY) though cgroup.procs no longer lists it: retried for up to 2 s.
+     */
     static void killAndRemove(SandboxPolicies.CgroupHandle cg) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            try {
+                cg.kill();
+                cg.remove();
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!pause()) {
+                    return;  // interrupted: left for the next reap
+                }
+            }
+        }
+        // left for the next reap; the member's processes are gone with its monitor's stream either way
+    }
+
+    private static boolean pause() {
         try {
-            cg.kill();
-            cg.remove();
-        } catch (IOException | RuntimeException e) {
-            // left for the next reap; the member's processes are gone with its monitor's stream either way
+            Thread.sleep(10);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

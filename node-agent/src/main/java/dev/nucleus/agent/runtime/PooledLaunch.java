@@ -85,7 +85,12 @@ final class PooledLaunch {
             durable = AtomicFiles.publish(paths.stateFile(), JSON.writeValueAsBytes(record), syncer);
             background.execute(() -> members.forgetQuietly(m));  // the record names the member's cgroups now
             forgetting = true;
-            String outcome = m.run().nextLine();
+            String outcome;
+            try {
+                outcome = lostIfEmpty(m, m.run().nextLine());
+            } catch (IOException broken) {  // reset: the monitor died with our claim unread
+                outcome = lostIfEmpty(m, "");
+            }
             if (!outcome.equals("ok\t" + m.started().initPid())) {
                 throw LaunchException.fromReport(outcome);
             }
@@ -99,6 +104,15 @@ final class PooledLaunch {
             }
             throw e;
         }
+    }
+
+    /** The launcher's answer to the claim; a stream that ends or breaks without one means the member died meanwhile. */
+    private static String lostIfEmpty(PoolMember m, String line) throws LaunchException {
+        if (line.isEmpty()) {
+            throw new LaunchException("PoolMemberLost", "warm-pool member " + m.id() + " ended after its claim was sent,"
+                    + " before reporting the launch (its monitor or init died); not retried cold, the claim had been sent");
+        }
+        return line;
     }
 
     /** Sends the claim; false when the member's launcher is gone (nothing of the claim ran; take() saw it alive). */

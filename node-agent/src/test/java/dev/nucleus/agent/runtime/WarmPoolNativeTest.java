@@ -29,9 +29,11 @@ class WarmPoolNativeTest {
         boxes = new NativeSandboxes(NodePolicies.system(CGROUP_ROOT), 1);
     }
 
+    /** Whatever the test did, closing its runtime leaves no member's cgroup below its root. */
     @AfterEach
     void stop() throws Exception {
         boxes.close();
+        assertThat(cgroupDirsStartingWith("pool.")).as("member cgroups left after the test").isEmpty();
     }
 
     SandboxConfig sleeper(String prefix) {
@@ -150,12 +152,15 @@ class WarmPoolNativeTest {
     void aDeadMemberFallsBackToAColdLaunchAndAFailedClaimSaysWhy() throws Exception {
         assertThat(boxes.runtime.awaitWarmPool(Duration.ofSeconds(60))).isTrue();
         String member = boxes.runtime.stateDirectory().listMembers().get(0);
+        Set<Long> gone = new java.util.HashSet<>();
         for (long pid : cgroupPids("pool." + member)) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(pid).ifPresent(h -> {
+                h.parent().ifPresent(monitor -> gone.add(monitor.pid()));  // the member's monitor exits with it
+                h.destroyForcibly();
+            });
+            gone.add(pid);
         }
-        for (int i = 0; i < 500 && !cgroupPids("pool." + member).isEmpty(); i++) {
-            Thread.sleep(10);
-        }
+        awaitGone(gone);
         SandboxConfig c = sleeper("fallback");
         SandboxRecord r = boxes.runtime.launch(c);  // the only member is dead: discarded, launched cold
         assertThat(r.poolMember()).isNull();
