@@ -107,8 +107,9 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox> {
     var observation = new SandboxObservation(generation(sandbox), false, problems, outcome.nodeName(),
         outcome.unschedulableMessage(), outcome.nodeLostMessage(), outcome.replaced());
     var update = SandboxStatusAggregator.aggregate(status, observation, now);
-    persist(context, sandbox, outcome.nodeName(), update.changed() ? update.mergePatch() : null);
+    NucleusSandbox latest = outcome.nodeName() == null ? sandbox : label(context, sandbox, outcome.nodeName());
     if (update.changed()) {
+      Patches.status(context, latest, update.mergePatch());
       TransitionEvents.emit(events, sandbox, update.transitions());
       recordLatencies(sandbox, update.transitions(), update.status().getStartedAt());
     }
@@ -116,45 +117,17 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox> {
   }
 
   /**
-   * Writes the node label (with the finalizer) and the status patch, in the order that keeps every reader right. A
-   * first placement writes the status first: no agent selects the sandbox before its label, so when the agent sees
-   * it the status already says Scheduled, and no status patch of this pass can land after the agent's Running and
-   * turn its phase back to Scheduled (which cost an extra write of the agent's and a flap readers could see). Moving
-   * a sandbox that already carries another node's label moves the label first: the old node's agent must lose the
-   * sandbox before its status names the new node.
-   */
-  private void persist(Context<NucleusSandbox> context, NucleusSandbox sandbox, String node,
-      Map<String, Object> statusPatch) {
-    boolean firstPlacement = node != null && nodeLabel(sandbox) == null;
-    NucleusSandbox latest = sandbox;
-    if (statusPatch != null && (firstPlacement || node == null)) {
-      latest = Patches.status(context, sandbox, statusPatch);
-      statusPatch = null;
-    }
-    if (node != null) {
-      latest = label(context, sandbox, latest, node);
-    }
-    if (statusPatch != null) {
-      Patches.status(context, latest, statusPatch);
-    }
-  }
-
-  /**
    * Labels the sandbox with its node and adds the teardown finalizer in the same patch: from the moment an agent can
-   * select the sandbox, its deletion waits for that agent. A patch that fails because the sandbox is being deleted
-   * gives the reservation back; one that conflicts (the finalizer list changed under its resourceVersion) keeps it
-   * when this pass already wrote the node into status, since the retried pass then keeps that node without
-   * reserving it again. The pass is retried.
+   * select the sandbox, its deletion waits for that agent. A patch that fails (the sandbox was deleted meanwhile, or
+   * changed under the finalizer list's resourceVersion) gives the reservation back; the pass is retried.
    */
-  private NucleusSandbox label(Context<NucleusSandbox> context, NucleusSandbox sandbox, NucleusSandbox latest,
-      String node) {
+  private NucleusSandbox label(Context<NucleusSandbox> context, NucleusSandbox sandbox, String node) {
     try {
-      return Patches.metadata(context, latest, Map.of(NucleusNames.NODE_LABEL, node),
+      return Patches.metadata(context, sandbox, Map.of(NucleusNames.NODE_LABEL, node),
           NucleusNames.TEARDOWN_FINALIZER);
     } catch (KubernetesClientException e) {
-      boolean placedBefore = sandbox.getStatus() != null && node.equals(sandbox.getStatus().getNodeName());
-      boolean placedNow = latest.getStatus() != null && node.equals(latest.getStatus().getNodeName());
-      if (!placedBefore && !(placedNow && e.getCode() == 409)) {
+      var status = sandbox.getStatus();
+      if (status == null || !node.equals(status.getNodeName())) {
         reservations.release(sandbox.getMetadata().getUid());
       }
       throw e;
@@ -238,11 +211,6 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox> {
       return null;
     }
     return spec.getRestoreFrom().getCheckpointRef().getName();
-  }
-
-  private static String nodeLabel(NucleusSandbox sandbox) {
-    Map<String, String> labels = sandbox.getMetadata().getLabels();
-    return labels == null ? null : labels.get(NucleusNames.NODE_LABEL);
   }
 
   private static long generation(NucleusSandbox sandbox) {

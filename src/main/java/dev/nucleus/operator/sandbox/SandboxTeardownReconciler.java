@@ -126,9 +126,8 @@ public class SandboxTeardownReconciler implements Reconciler<NucleusSandbox>, Cl
   }
 
   /**
-   * The node whose agent must confirm: the label agents select on, else {@code status.nodeName}. The label travels
-   * with the finalizer and is the only thing an agent selects on: a sandbox moved to another node after node loss
-   * (label first, then status) waits for the node its label names, even if deleted before its status patch.
+   * The node whose agent must confirm: the label agents select on, else {@code status.nodeName}. The label is
+   * written first, so a sandbox deleted between its label and its status patch still waits for that node's agent.
    */
   static String teardownNode(NucleusSandbox sandbox) {
     var labels = sandbox.getMetadata().getLabels();
