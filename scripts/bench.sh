@@ -24,7 +24,7 @@ log() { echo "$*" | tee -a "$summary"; }
 
 run_launch() {
   scripts/mvn -B -pl node-agent -am package -DskipTests
-  node-agent/bin/nucleus bench launch -n 200
+  node-agent/bin/nucleus bench launch -n 200 --pool 2
 }
 
 run_checkpoint() {
