@@ -116,18 +116,26 @@ class ZygoteNativeTest {
                 List.of(), new SandboxConfig.Resources(64L << 20, 0, 0), base.uid(), base.gid(), false, base.network(),
                 base.seccomp(), base.landlock(), base.capabilitiesAdd(), 0);
         long zygotePid = zygote.pid();
+        int refused = 0;
         for (SandboxConfig c : List.of(badVolume, limits)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> rt.launch(c)).isInstanceOf(LaunchException.class);
             assertThat(rt.stateDirectory().exists(c.name())).as("no directory left by " + c.name()).isFalse();
+            refused++;
+            // The zygote accepts and forks asynchronously: the launch may fail before its launcher exists. Wait for
+            // that launcher's refusal in the log, then for it to be gone.
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!children(zygotePid).isEmpty() && System.nanoTime() < deadline) {
+            while ((emptyPlanRefusals() < refused || !children(zygotePid).isEmpty()) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(children(zygotePid)).as("the launcher forked for " + c.name() + " refused its empty plan and exited").isEmpty();
+            assertThat(emptyPlanRefusals()).as("the launcher forked for " + c.name() + " refused its empty plan").isEqualTo(refused);
+            assertThat(children(zygotePid)).as("the launcher forked for " + c.name() + " exited").isEmpty();
         }
         assertThat(zygote.pid()).as("the zygote itself runs on").isEqualTo(zygotePid);
-        assertThat(Files.readString(root.resolve("zygote/zygote.log")).lines()
-                .filter(l -> l.contains("plan: parse(missing arg/root/init"))).as("both launchers refused an empty plan").hasSize(2);
+    }
+
+    private long emptyPlanRefusals() throws java.io.IOException {
+        return Files.readString(root.resolve("zygote/zygote.log")).lines()
+                .filter(l -> l.contains("plan: parse(missing arg/root/init")).count();
     }
 
     static String children(long pid) throws java.io.IOException {
