@@ -454,9 +454,12 @@ public final class SandboxRuntime implements AutoCloseable {
     public SandboxInfo inspect(String name) throws IOException {
         SandboxRecord r = read(name);
         Optional<ExitStatus> exit = exitStatus(name);
-        SandboxInfo.State st = exit.isPresent() ? SandboxInfo.State.Exited
-                : monitorAlive(r) ? SandboxInfo.State.Running : SandboxInfo.State.Lost;
-        return new SandboxInfo(name, st, r, exit);
+        if (exit.isEmpty() && monitorAlive(r)) {
+            return new SandboxInfo(name, SandboxInfo.State.Running, r, exit);
+        }
+        // The monitor writes the status file before it exits: one that did both since the first look is Exited.
+        exit = exit.isPresent() ? exit : exitStatus(name);
+        return new SandboxInfo(name, exit.isPresent() ? SandboxInfo.State.Exited : SandboxInfo.State.Lost, r, exit);
     }
 
     /** Sandboxes a previous agent launched whose monitor is still the same process (pid and start time match). */

@@ -21,6 +21,8 @@ final class FakeKernel implements Kernel {
     boolean failBeforeStart;
     /** Called when the fake hands out its "ok" line: lets a test look at what was on disk before the exec was reported. */
     java.util.function.Consumer<String> statesAtOk;
+    /** Called before each start-time lookup: lets a test end a process between the runtime's reads. */
+    java.util.function.LongConsumer beforeStartTime = pid -> { };
 
     /** A Debian-12-like merged-/usr host. */
     static FakeKernel debianHost() {
@@ -118,6 +120,7 @@ final class FakeKernel implements Kernel {
 
     @Override
     public OptionalLong startTime(long pid) {
+        beforeStartTime.accept(pid);
         Long t = startTimes.get(pid);
         return t == null ? OptionalLong.empty() : OptionalLong.of(t);
     }

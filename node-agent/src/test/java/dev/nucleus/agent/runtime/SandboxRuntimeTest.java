@@ -255,6 +255,25 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void aMonitorThatRecordsItsStatusAndExitsWhileInspectedIsExitedNotLost() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("x"));
+        k.beforeStartTime = pid -> {  // between the runtime's look at the status file and its liveness check
+            if (pid == 4000L && k.startTimes.remove(4000L) != null) {
+                try {
+                    AtomicFiles.write(root.resolve("sandboxes/x/exit-status"), "exitCode=7\nsignal=0\nreason=\n".getBytes());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        SandboxInfo info = rt.inspect("x");
+        assertThat(info.state()).isEqualTo(SandboxInfo.State.Exited);
+        assertThat(info.exit().orElseThrow().exitCode()).isEqualTo(7);
+    }
+
+    @Test
     void aRecycledPidIsNeverSignalled() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         SandboxRuntime rt = runtime(k);
