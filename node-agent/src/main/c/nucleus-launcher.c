@@ -133,6 +133,7 @@ static char *read_plan(int fd, size_t *len) {
     for (char *nl; (nl = memchr(buf + at, '\n', n - at));) {  // walk the complete records so far
       char *sp = memchr(buf + at, ' ', nl - (buf + at));
       size_t rec = (nl - buf) + 1 + (sp ? strtoul(sp + 1, NULL, 10) : 0) + 1;  // a bad header fails in decode
+      if (rec <= at) { errno = EINVAL; die("plan", "parse", "record length"); }  // a length that wrapped around
       if (rec > n) break;
       int end = !strncmp(buf + at, "end ", 4);
       at = rec;
