@@ -206,7 +206,7 @@ public final class SandboxRuntime implements AutoCloseable {
         try {
             return pool.launch(config, paths).map(l -> adopted(config.name(), l));
         } catch (LaunchException | IOException e) {
-            cleanupFailedLaunch(config.name(), Optional.empty(), Optional.empty(), true);
+            removeFailedLaunch(config.name());
             throw e instanceof LaunchException le ? le
                     : new LaunchException("LaunchFailed", "launch of " + config.name() + " failed: " + e.getMessage(), e);
         }
@@ -264,7 +264,9 @@ public final class SandboxRuntime implements AutoCloseable {
             long hostIds = config.userNamespace() ? allocateIdRange(name) : -1;
             return adopted(name, cold.start(config, paths, restartCount, hostIds, phases));
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
-            cleanupFailedLaunch(name, Optional.empty(), Optional.empty(), restartCount == 0);
+            if (restartCount == 0) {
+                removeFailedLaunch(name);  // a relaunch keeps the sandbox's directory, record and logs
+            }
             if (e instanceof LaunchException le) {
                 throw le;
             }
@@ -531,25 +533,17 @@ public final class SandboxRuntime implements AutoCloseable {
         }
     }
 
-    private void cleanupFailedLaunch(String name, Optional<SandboxPolicies.CgroupHandle> cgroup, Optional<Process> process,
-                                     boolean removeDirectory) {
+    /**
+     * Deletes the directory of a launch that failed (its launcher and cgroups were stopped by the launch itself) and
+     * gives back its id range.
+     */
+    private void removeFailedLaunch(String name) {
         try {
-            if (process.isPresent() && !process.get().waitFor(5, TimeUnit.SECONDS)) {
-                process.get().destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-            if (cgroup.isPresent()) {
-                cgroup.get().kill();
-                cgroup.get().remove();
-            }
-            if (removeDirectory) {
-                awaitQuietly(name);
-                state.delete(name);
-                idRanges.release(name);
-            }
+            awaitQuietly(name);
+            state.delete(name);
+            idRanges.release(name);
         } catch (IOException e) {
             // The launch error is what the caller needs; a leftover directory is visible in `nucleus ps`.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
