@@ -70,6 +70,12 @@ public interface Kernel extends HostFiles {
     /** Start time of a process in clock ticks since boot (/proc/PID/stat field 22), empty if it does not exist. */
     OptionalLong startTime(long pid);
 
+    /**
+     * Whether {@code pid} is still the process that started at {@code startTime} and can still run: neither a zombie
+     * nor dead (a killed warm-pool init can take no claim, though its pid and start time stay until it is reaped).
+     */
+    boolean running(long pid, long startTime);
+
     /** Sends SIGTERM (graceful) or SIGKILL; false if the process is gone. */
     boolean signal(long pid, boolean kill);
 

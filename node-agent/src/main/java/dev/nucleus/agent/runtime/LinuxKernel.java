@@ -150,13 +150,28 @@ public final class LinuxKernel implements Kernel {
 
     @Override
     public OptionalLong startTime(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // comm (field 2) may contain spaces and ')': fields after it are counted from the last ')'.
-            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return OptionalLong.of(Long.parseLong(rest[22 - 3]));
-        } catch (IOException | RuntimeException e) {
-            return OptionalLong.empty();
+        ProcStat stat = ProcStat.read(pid);
+        return stat == null ? OptionalLong.empty() : OptionalLong.of(stat.startTime());
+    }
+
+    @Override
+    public boolean running(long pid, long startTime) {
+        ProcStat stat = ProcStat.read(pid);
+        return stat != null && stat.startTime() == startTime && !stat.state().equals("Z") && !stat.state().equals("X");
+    }
+
+    /** /proc/PID/stat's state (field 3) and start time (field 22). */
+    private record ProcStat(String state, long startTime) {
+        /** Null if the process does not exist (or its stat cannot be read). */
+        static ProcStat read(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                // comm (field 2) may contain spaces and ')': fields after it are counted from the last ')'.
+                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return new ProcStat(rest[0], Long.parseLong(rest[22 - 3]));
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
         }
     }
 

@@ -5,9 +5,7 @@ import dev.nucleus.agent.state.SandboxPaths;
 import dev.nucleus.agent.state.StateDirectory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,19 +87,8 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
 
     @Override
     public boolean alive(PoolMember m) {
-        return running(m.started().monitorPid(), m.started().monitorStartTime())
-                && running(m.started().initPid(), m.started().initStartTime());
-    }
-
-    /** pid and start time (/proc/PID/stat field 22) match, and not a zombie: a killed init can take no claim. */
-    private static boolean running(long pid, long startTime) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");  // field 3 onwards
-            return !rest[0].equals("Z") && !rest[0].equals("X") && Long.parseLong(rest[22 - 3]) == startTime;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return kernel.running(m.started().monitorPid(), m.started().monitorStartTime())
+                && kernel.running(m.started().initPid(), m.started().initStartTime());
     }
 
     /** Its monitor sees the stream end and kills the init; the cgroup kill makes sure, then nothing of it is left. */

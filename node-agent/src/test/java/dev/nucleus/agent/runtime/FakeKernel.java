@@ -126,6 +126,11 @@ final class FakeKernel implements Kernel {
     }
 
     @Override
+    public boolean running(long pid, long startTime) {
+        return startTime(pid).stream().anyMatch(t -> t == startTime);  // the fake has no zombies
+    }
+
+    @Override
     public boolean signal(long pid, boolean kill) {
         calls.add((kill ? "SIGKILL " : "SIGTERM ") + pid);
         return startTimes.containsKey(pid);
