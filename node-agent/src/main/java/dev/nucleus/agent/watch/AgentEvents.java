@@ -11,10 +11,8 @@ import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -29,6 +27,7 @@ final class AgentEvents implements AutoCloseable {
   private final KubernetesClient client;
   private final String node;
   private final Clock clock;
+  private final String eventsRoot;
   private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
       new ArrayBlockingQueue<>(1_000), r -> {
         Thread t = new Thread(r, "nucleus-agent-events");
@@ -40,6 +39,7 @@ final class AgentEvents implements AutoCloseable {
     this.client = client;
     this.node = node;
     this.clock = clock;
+    this.eventsRoot = RawRequests.server(client) + "/api/v1/namespaces/";
   }
 
   void normal(HasMetadata about, String reason, String message) {
@@ -78,21 +78,11 @@ final class AgentEvents implements AutoCloseable {
   private void post(String namespace, String json) {
     HttpClient http = client.getHttpClient();
     HttpRequest request = http.newHttpRequestBuilder()
-        .uri(client.getMasterUrl().toString().replaceAll("/+$", "") + "/api/v1/namespaces/" + namespace + "/events")
+        .uri(eventsRoot + namespace + "/events").timeout(30, TimeUnit.SECONDS)
         .post("application/json", json.getBytes(StandardCharsets.UTF_8)).build();
-    HttpResponse<byte[]> response;
-    try {
-      response = http.sendAsync(request, byte[].class).get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(e.toString(), e);
-    }
+    HttpResponse<byte[]> response = RawRequests.send(http, request, "event create");
     if (!response.isSuccessful()) {
-      byte[] body = response.body() == null ? new byte[0] : response.body();
-      throw new IllegalStateException("HTTP " + response.code() + " "
-          + new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8));
+      throw RawRequests.refused("event create", response);
     }
   }
 

@@ -17,10 +17,8 @@ import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.Store;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,7 +39,7 @@ final class SandboxApi {
     this.client = client;
     this.cache = cache;
     this.http = client.getHttpClient();
-    this.apiRoot = client.getMasterUrl().toString().replaceAll("/+$", "") + "/apis/"
+    this.apiRoot = RawRequests.server(client) + "/apis/"
         + HasMetadata.getApiVersion(NucleusSandbox.class);
     Integer timeout = client.getConfiguration().getRequestTimeout();
     this.requestTimeoutMillis = timeout == null || timeout <= 0 ? 10_000 : timeout;
@@ -69,24 +67,14 @@ final class SandboxApi {
     HttpRequest request = http.newHttpRequestBuilder().uri(statusUri(key))
         .method("PATCH", "application/merge-patch+json", mergePatch)
         .timeout(requestTimeoutMillis, TimeUnit.MILLISECONDS).build();
-    HttpResponse<byte[]> response;
-    try {
-      response = http.sendAsync(request, byte[].class).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KubernetesClientException("interrupted while patching the status of " + key, e);
-    } catch (ExecutionException e) {
-      throw new KubernetesClientException("status patch of " + key + " failed: " + e.getCause(), e.getCause());
-    }
+    HttpResponse<byte[]> response = RawRequests.send(http, request, "status patch of " + key);
     if (response.code() == 404) {
       return null;
     }
-    byte[] body = response.body() == null ? new byte[0] : response.body();
     if (!response.isSuccessful()) {
-      String answer = new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8);
-      throw new KubernetesClientException("status patch of " + key + " refused: HTTP " + response.code() + " "
-          + answer, response.code(), null);
+      throw RawRequests.refused("status patch of " + key, response);
     }
+    byte[] body = RawRequests.body(response);
     return resourceVersion(body);
   }
 
