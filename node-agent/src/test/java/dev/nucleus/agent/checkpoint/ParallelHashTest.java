@@ -3,6 +3,7 @@ package dev.nucleus.agent.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -52,5 +53,24 @@ class ParallelHashTest {
                     assertThat(e.reason()).isEqualTo(CheckpointException.Reason.DigestMismatch);
                     assertThat(e.getMessage()).contains("images/pages-1.img");
                 });
+    }
+
+    @Test
+    void aFileWhoseSizeIsNotTheWalkedOneIsNotHashed() throws Exception {
+        Files.write(dir.resolve("pages-2.img"), new byte[4096]);
+        assertThatThrownBy(() -> ParallelHash.hashAll(dir, List.of(new CheckpointManifest.Entry("pages-2.img", 8192, null))))
+                .isInstanceOf(IOException.class).hasMessageContaining("changed size");
+    }
+
+    @Test
+    void aMappedHashIsThePlainSha256AndItsMappingIsGoneAfterwards() throws Exception {
+        byte[] data = new byte[(int) ParallelHash.CHUNK - 7];
+        new Random(9).nextBytes(data);
+        Files.write(dir.resolve("pages-3.img"), data);
+        assertThat(ParallelHash.hashAll(dir, List.of(new CheckpointManifest.Entry("pages-3.img", data.length, null))))
+                .containsExactly(new CheckpointManifest.Entry("pages-3.img", data.length,
+                        HexFormat.of().formatHex(ParallelHash.sha256().digest(data))));
+        // unmapped at once, not when a collection finds the buffer: an idle agent would otherwise keep it resident
+        assertThat(Files.readString(Path.of("/proc/self/maps"))).doesNotContain(dir.resolve("pages-3.img").toString());
     }
 }
