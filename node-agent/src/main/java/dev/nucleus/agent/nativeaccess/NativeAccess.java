@@ -27,6 +27,14 @@ public interface NativeAccess {
   /** Sends {@code signal} through a pidfd ({@code pidfd_send_signal}). */
   void pidfdSendSignal(int pidfd, int signal);
 
+  /**
+   * {@code syncfs(2)} of the filesystem holding the directory {@code dir} (opened O_DIRECTORY|O_NOFOLLOW): every dirty
+   * page and inode of that filesystem written and its journal committed before it returns, "the same guarantees as
+   * fsync() called on every file" of it (man 2 sync); a writeback error on it is reported (Linux 5.8 and later).
+   * Throws {@link NativeAccessException} with the errno when the open or the sync fails.
+   */
+  void syncFilesystem(java.nio.file.Path dir);
+
   /** Closes a file descriptor this facade returned. */
   void close(int fd);
 

@@ -82,6 +82,11 @@ public final class FakeNativeAccess implements NativeAccess {
   }
 
   @Override
+  public void syncFilesystem(java.nio.file.Path dir) {
+    log.add("syncfs " + dir);
+  }
+
+  @Override
   public void close(int fd) {
     log.add("close " + fd);
   }

@@ -54,4 +54,33 @@ class JnaNativeAccessNativeTest {
       na.close(fd);
     }
   }
+
+  @Test
+  void syncFilesystemWritesTheDirtyPagesOfTheDirectorysFilesystemAndRefusesASymlink() throws Exception {
+    // On the module's own disk filesystem (a tmpfs /tmp has no dirty pages to write).
+    Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")).toAbsolutePath(), "syncfs");
+    try {
+      Files.write(dir.resolve("data"), new byte[64 << 20]);
+      long before = dirtyKb();
+      na.syncFilesystem(dir);
+      // Dirty counts every filesystem's unwritten pages; others may add some meanwhile, never remove ours.
+      assertThat(before - dirtyKb()).as("kB of dirty page cache written").isGreaterThan(32 << 10);
+
+      // A symlink to that same directory is refused, not followed (O_DIRECTORY|O_NOFOLLOW: ENOTDIR on Linux).
+      Path link = Files.createSymbolicLink(dir.resolve("link"), dir);
+      assertThatThrownBy(() -> na.syncFilesystem(link)).isInstanceOfSatisfying(NativeAccessException.class,
+          e -> assertThat(e.errno()).isEqualTo(20));
+      assertThatThrownBy(() -> na.syncFilesystem(dir.resolve("data"))).isInstanceOfSatisfying(
+          NativeAccessException.class, e -> assertThat(e.errno()).isEqualTo(20)); // ENOTDIR
+    } finally {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static long dirtyKb() throws Exception {
+    return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("Dirty:"))
+        .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
+  }
 }

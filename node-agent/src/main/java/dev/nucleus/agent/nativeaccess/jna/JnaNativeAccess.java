@@ -12,6 +12,9 @@ import dev.nucleus.agent.nativeaccess.SeccompFilter;
 public final class JnaNativeAccess implements NativeAccess {
   private static final int LANDLOCK_CREATE_RULESET_VERSION = 1;
   private static final int SECCOMP_GET_ACTION_AVAIL = 2;
+  private static final int O_DIRECTORY = 0200000;
+  private static final int O_NOFOLLOW = 0400000;
+  private static final int O_CLOEXEC = 02000000;
   private static final JnaNativeAccess INSTANCE = new JnaNativeAccess();
 
   private volatile LibSeccomp seccomp;
@@ -70,6 +73,23 @@ public final class JnaNativeAccess implements NativeAccess {
       LibC.INSTANCE.syscall(LibC.SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal, Pointer.NULL, 0L);
     } catch (LastErrorException e) {
       throw new NativeAccessException("pidfd_send_signal(" + signal + ")", e.getErrorCode(), "failed");
+    }
+  }
+
+  @Override
+  public void syncFilesystem(java.nio.file.Path dir) {
+    int fd;
+    try {
+      fd = LibC.INSTANCE.open(dir.toString(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw new NativeAccessException("open(" + dir + ")", e.getErrorCode(), "failed");
+    }
+    try {
+      LibC.INSTANCE.syncfs(fd);
+    } catch (LastErrorException e) {
+      throw new NativeAccessException("syncfs(" + dir + ")", e.getErrorCode(), "failed");
+    } finally {
+      LibC.INSTANCE.close(fd);
     }
   }
 

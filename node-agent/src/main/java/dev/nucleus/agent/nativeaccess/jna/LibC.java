@@ -19,4 +19,9 @@ interface LibC extends Library {
   int memfd_create(String name, int flags) throws LastErrorException;
 
   int close(int fd) throws LastErrorException;
+
+  /** Declared with two arguments: the mode argument is only read with O_CREAT, which no caller passes. */
+  int open(String path, int flags) throws LastErrorException;
+
+  int syncfs(int fd) throws LastErrorException;
 }
