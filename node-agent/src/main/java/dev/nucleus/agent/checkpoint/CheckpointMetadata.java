@@ -81,6 +81,19 @@ public record CheckpointMetadata(
         }
     }
 
+    /**
+     * Like {@link #save(Path)} inside a checkpoint being written: temp file, fsync, rename, but the directory's fsync
+     * is left to the checkpoint's {@link BulkSync}, which syncs every directory of the tree before the signature
+     * (one journal commit fewer before criu starts; a checkpoint is only valid once signed).
+     */
+    void saveInCheckpoint(Path dir) throws CheckpointException {
+        try {
+            AtomicFiles.write(dir.resolve(FILE_NAME), JSON.writeValueAsBytes(this), false);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CheckpointException(Reason.MetadataInvalid, "cannot serialize metadata: " + e.getMessage(), e);
+        }
+    }
+
     /** Reads {@code dir/metadata.json} with O_NOFOLLOW and validates it. */
     public static CheckpointMetadata load(Path dir) throws CheckpointException {
         byte[] bytes = AtomicFiles.read(dir.resolve(FILE_NAME), Reason.MetadataMissing);

@@ -17,6 +17,8 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+import dev.nucleus.agent.nativeaccess.NativeAccess;
+import dev.nucleus.agent.nativeaccess.NativeAccessException;
 
 /**
  * Checkpoint and restore of one sandbox: checks, the rootfs skeleton, {@code criu dump}/{@code restore}, metadata
@@ -87,13 +89,13 @@ public final class CheckpointService {
         boolean keep = false;
         CompletableFuture<CheckpointMetadata> metadata = null;
         try {
+            // Nothing in the metadata comes from the dump: it is written (and fsync'ed) while the root is archived,
+            // and finished before criu starts, whose file creations would otherwise wait for its journal commits.
+            metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
             Path images = dir.resolve(IMAGES);
             AtomicFiles.createPrivateDirectory(images);
             Path stdio = dir.resolve(STDIO_FILE);
             Path archive = dir.resolve(ROOTFS_ARCHIVE);
-            // Nothing in the metadata comes from the dump: it is written (and fsync'ed) while the root is archived,
-            // and finished before criu starts, whose file creations would otherwise wait for its journal commits.
-            metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
             // Neither is synced here: BulkSync syncs them with the images before the signature.
             AtomicFiles.writeNew(stdio, SandboxProcesses.stdioPipes(t.initPid()).getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), archive);
@@ -110,11 +112,13 @@ public final class CheckpointService {
             // From here the images may be the only copy of a stopped sandbox: a failure keeps them (unsigned, so
             // no restore accepts them) for an operator to inspect, instead of deleting them.
             keep = true;
-            BulkSync sync = BulkSync.start(dir);  // after the metadata's temp file is renamed: it walks the tree
+            // After the metadata's temp file is renamed: it walks the tree.
+            BulkSync sync = BulkSync.start(dir, CheckpointService::syncFilesystem, BulkSync::nodeDirtyBytes);
             CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync, d.pieces());
             phases.mark("hash + sign");
             phases.parallel("page pieces hashed during criu", d.pieceCount());
             phases.parallel("sync (parallel)", sync.millis());
+            phases.parallel("synced by syncfs", sync.wholeFilesystem() ? 1 : 0);
             return new Checkpoint(dir, m, signed.digest(), signed.sizeBytes(),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros(), phases.snapshot());
         } finally {
@@ -127,13 +131,21 @@ public final class CheckpointService {
         }
     }
 
+    private static void syncFilesystem(Path dir) throws IOException {
+        try {
+            NativeAccess.system().syncFilesystem(dir);
+        } catch (NativeAccessException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     /** metadata.json, written (atomically, fsync'ed) beside the root archive; checkpoint_at is just before the dump. */
     private CheckpointMetadata saveMetadata(CheckpointTarget t, Path dir) {
         CheckpointMetadata m = new CheckpointMetadata(t.sandboxId(), t.name(), t.initPid(), t.command(),
                 System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
                 usable.version(), t.limits(), t.volumes(), t.spec());
         try {
-            m.save(dir);
+            m.saveInCheckpoint(dir);
         } catch (CheckpointException e) {
             throw new CompletionException(e);
         }
