@@ -161,6 +161,12 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Median of each launch step over the measured launches (the medians need not add up to the p50 above). */
     static String phaseReport(List<LaunchPhases> measured) throws java.io.IOException {
+        return phaseReport(measured, LaunchPhases.STEPS, "Where the spec-to-exec time goes (median per step over the same launches)");
+    }
+
+    /** The median of every step over the launches that went through {@code steps} (cold or claimed from the pool). */
+    static String phaseReport(List<LaunchPhases> all, List<String> steps, String title) throws java.io.IOException {
+        List<LaunchPhases> measured = all.stream().filter(p -> p.steps() == steps && p.durations() != null).toList();
         List<long[]> launches = new ArrayList<>();
         List<Long> durable = new ArrayList<>();
         List<Long> planThread = new ArrayList<>();
@@ -174,11 +180,11 @@ final class BenchCommand implements Callable<Integer> {
                 durable.add(durableAfter);
             }
         }
-        StringBuilder s = new StringBuilder("\nWhere the spec-to-exec time goes (median per step over the same launches):\n\n");
+        StringBuilder s = new StringBuilder("\n" + title + ":\n\n");
         s.append("| step | p50 ms |\n|---|---:|\n");
-        for (int i = 0; i < LaunchPhases.STEPS.size(); i++) {
+        for (int i = 0; i < steps.size(); i++) {
             int step = i;
-            s.append(String.format("| %s | %.2f |%n", LaunchPhases.STEPS.get(i),
+            s.append(String.format("| %s | %.2f |%n", steps.get(i),
                     percentile(launches.stream().mapToLong(d -> d[step]).toArray(), 50)));
         }
         if (!planThread.isEmpty()) {

@@ -18,9 +18,11 @@ final class PooledRow {
     final SandboxRuntime rt;
     private final List<Long> toExec = new ArrayList<>();
     private final List<Boolean> claimed = new ArrayList<>();
+    private final List<dev.nucleus.agent.runtime.LaunchPhases> phases = new ArrayList<>();
 
     PooledRow(SandboxRuntime rt, int size) throws Exception {
         this.rt = rt;
+        rt.onLaunchPhases(phases::add);
         rt.enableWarmPool(size, PoolShape.NETWORK_NONE);
         if (!rt.awaitWarmPool(Duration.ofSeconds(60))) {
             throw new IllegalStateException("bench: the warm pool did not fill in 60 s: " + rt.warmPoolReport());
@@ -42,7 +44,7 @@ final class PooledRow {
     }
 
     /** How many measured launches claimed a member, and what making the members cost (wall and CPU). */
-    String report(int warmup) {
+    String report(int warmup) throws java.io.IOException {
         long hits = claimed.subList(warmup, claimed.size()).stream().filter(b -> b).count();
         dev.nucleus.agent.runtime.WarmPoolReport p = rt.warmPoolReport().orElseThrow();
         long[] wall = p.costs().stream().mapToLong(c -> c[0]).toArray();
@@ -52,6 +54,9 @@ final class PooledRow {
                 + " rounds as every contender): wall p50 %.2f / p90 %.2f ms; CPU p50 %.2f / p90 %.2f ms (refill thread +"
                 + " the member's monitor and init, /proc/PID/schedstat at ready).%n", hits, claimed.size() - warmup,
                 p.made(), p.failed(), BenchCommand.percentile(wall, 50), BenchCommand.percentile(wall, 90),
-                BenchCommand.percentile(cpu, 50), BenchCommand.percentile(cpu, 90));
+                BenchCommand.percentile(cpu, 50), BenchCommand.percentile(cpu, 90))
+                + BenchCommand.phaseReport(phases.subList(Math.min(warmup, phases.size()), phases.size()),
+                        dev.nucleus.agent.runtime.LaunchPhases.POOLED_STEPS,
+                        "Where a pooled launch's time goes (median per step over the launches that claimed a member)");
     }
 }

@@ -43,21 +43,27 @@ final class PooledLaunch {
      * whatever the spec or the node refuses, exactly as without a pool). After the claim was sent a failure throws,
      * with the member's cgroups killed and removed; the caller deletes the sandbox's directory.
      */
-    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths) throws LaunchException, IOException {
+    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths, LaunchPhases phases) throws LaunchException,
+            IOException {
         if (!PoolShape.of(config).equals(Optional.of(members.shape()))) {
             return Optional.empty();
         }
         Optional<PoolMember> taken = Optional.empty();
         try {
             taken = pool.take();
-            return taken.isEmpty() ? Optional.empty() : claim(taken.get(), config, paths);
+            if (taken.isEmpty()) {
+                return Optional.empty();
+            }
+            phases.pooled();
+            phases.mark();
+            return claim(taken.get(), config, paths, phases);
         } finally {
             pool.refill();  // now, not while the claim runs: on a busy node both would compete for the same cores
         }
     }
 
-    private Optional<Launched> claim(PoolMember m, SandboxConfig config, SandboxPaths paths) throws LaunchException,
-            IOException {
+    private Optional<Launched> claim(PoolMember m, SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
+            throws LaunchException, IOException {
         LaunchPlanning.Planned planned;
         Future<LaunchPlanning.Planned> planning = null;
         try {
@@ -68,11 +74,14 @@ final class PooledLaunch {
             } else if (!config.resources().equals(SandboxConfig.Resources.UNLIMITED)) {
                 throw new LaunchException("CgroupsUnavailable", "no cgroups to limit");
             }
+            phases.mark();
             planned = LaunchPlanning.joinPlanning(planning);
+            phases.mark();
             if (!sendClaim(m, paths, planned.plan())) {
                 members.discard(m);
                 return Optional.empty();
             }
+            phases.mark();
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
             LaunchPlanning.abandon(planning, null);  // nothing to wait for but the helper
             members.discard(m);
@@ -83,8 +92,10 @@ final class PooledLaunch {
         try {
             SandboxRecord record = record(m, config, planned);
             durable = AtomicFiles.publish(paths.stateFile(), JSON.writeValueAsBytes(record), syncer);
+            phases.durability(durable);
             background.execute(() -> members.forgetQuietly(m));  // the record names the member's cgroups now
             forgetting = true;
+            phases.mark();
             String outcome;
             try {
                 outcome = lostIfEmpty(m, m.run().nextLine());
@@ -94,6 +105,7 @@ final class PooledLaunch {
             if (!outcome.equals("ok\t" + m.started().initPid())) {
                 throw LaunchException.fromReport(outcome);
             }
+            phases.mark();
             return Optional.of(new Launched(record, durable, m.run().process()));
         } catch (LaunchException | IOException | RuntimeException e) {
             m.cgroup().ifPresent(PoolMembers::killAndRemove);

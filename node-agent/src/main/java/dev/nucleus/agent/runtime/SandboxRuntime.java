@@ -192,19 +192,22 @@ public final class SandboxRuntime implements AutoCloseable {
             throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
         }
         phases.mark();
-        Optional<SandboxRecord> claimed = claimMember(config, paths);
+        Optional<SandboxRecord> claimed = claimMember(config, paths, phases);
         if (claimed.isPresent()) {
+            phaseListener.accept(phases);
             return claimed.get();
         }
+        phases.cold();
         SandboxRecord record = start(config, paths, 0, phases);
         phaseListener.accept(phases);
         return record;
     }
 
     /** A launch from the warm pool, when there is one and a member of the spec's shape was claimed. */
-    private Optional<SandboxRecord> claimMember(SandboxConfig config, SandboxPaths paths) throws LaunchException {
+    private Optional<SandboxRecord> claimMember(SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
+            throws LaunchException {
         try {
-            return pool.launch(config, paths).map(l -> adopted(config.name(), l));
+            return pool.launch(config, paths, phases).map(l -> adopted(config.name(), l));
         } catch (LaunchException | IOException e) {
             removeFailedLaunch(config.name());
             throw e instanceof LaunchException le ? le

@@ -80,8 +80,8 @@ final class WarmPoolControl {
     }
 
     /** A launch in a member of the spec's shape, or empty (no pool, another shape, none idle, or not claimable). */
-    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths) throws LaunchException, IOException {
+    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths, LaunchPhases phases) throws LaunchException, IOException {
         PooledLaunch p = pooled;
-        return p == null ? Optional.empty() : p.launch(config, paths);
+        return p == null ? Optional.empty() : p.launch(config, paths, phases);
     }
 }
