@@ -67,6 +67,7 @@ struct plan {
   struct vec cgroup, op, fin, rlimit, llpath, llport, env, arg;
   char *uidmap, *gidmap, *hostname, *root, *cwd, *out, *err, *status, *landlock, *init;
   char *bpf; size_t bpflen;
+  char *init_bpf; size_t init_bpflen;  // a member's pid 1's own filter, applied before any claim (README.md, "Warm pool")
   int clone_flags, lo_up;
   uint64_t caps;
   long uid, gid, log_limit, deadline;
@@ -84,6 +85,8 @@ static int report_fd = 1;  // monitor: the pipe to the agent; init child: the er
 // and the verdict pipe, on which it hands the workload's wait status to the monitor just before it exits.
 #define INIT_REPORT_FD 3
 #define INIT_VERDICT_FD 4
+#define INIT_CLAIM_FD 5   // a pool member's: the claim, read by the process that becomes the workload
+#define INIT_FILTER_FD 6  // a pool member's: pid 1's own seccomp filter, carried across its re-exec
 // What the init forwards to the workload (SIGCHLD it handles itself), blocked from before its exec onwards.
 static const int forwarded[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 static sigset_t init_signals;
@@ -206,6 +209,7 @@ static void decode(struct plan *p, char *buf, size_t len, enum phase phase) {
     else if (!strcmp(key, "log-limit")) p->log_limit = num(v);
     else if (!strcmp(key, "deadline")) p->deadline = num(v);
     else if (!strcmp(key, "seccomp")) { p->bpf = v; p->bpflen = vlen; }
+    else if (!strcmp(key, "init-seccomp")) { p->init_bpf = v; p->init_bpflen = vlen; }
     else if (!strcmp(key, "restore")) p->restore = v;
     else if (!strcmp(key, "restore-timeout")) p->restore_timeout = num(v);
     else if (!strcmp(key, "log")) p->log = v;
@@ -220,8 +224,12 @@ static void decode(struct plan *p, char *buf, size_t len, enum phase phase) {
       || (workload && (!p->arg.n || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0)))) {
     errno = EINVAL; die("plan", "parse", "missing arg/root/init/stdout/stderr/status/uid/gid");
   }
-  if (p->member && (p->restore || p->clone_flags & CLONE_NEWUSER)) { errno = EINVAL; die("plan", "parse", "member"); }
-  if (p->bpflen % sizeof(struct sock_filter)) { errno = EINVAL; die("plan", "parse", "seccomp length"); }
+  if ((p->member && (p->restore || p->clone_flags & CLONE_NEWUSER)) || (phase == PLAN && !p->member != !p->init_bpflen)) {
+    errno = EINVAL; die("plan", "parse", "member (init-seccomp only and always in a member's plan)");
+  }
+  if (p->bpflen % sizeof(struct sock_filter) || p->init_bpflen % sizeof(struct sock_filter) || p->init_bpflen > 4096) {
+    errno = EINVAL; die("plan", "parse", "seccomp length");
+  }
 }
 
 // ---- the sandbox init: runs in the new namespaces; the line order of init_main is the security order ----
@@ -273,14 +281,16 @@ static void pivot(const char *root) {
 }
 
 // stdio of the workload: stdin /dev/null, stdout/stderr the monitor's pipes; the error and verdict pipes at 3 and 4
-// (dup2 leaves them open across the init's exec). Then no other fd survives. Every source fd is above 4.
-static void stdio_and_close_fds(int out_w, int err_w, int verdict_w) {
+// (dup2 leaves them open across the init's exec), a member's claim and pid 1 filter pipes at 5 and 6 (above 9 before).
+// Then no other fd survives. Every other source fd is above 4.
+static void stdio_and_close_fds(int out_w, int err_w, int verdict_w, int claim_r, int filter_r) {
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) die("fds", "open", "/dev/null");
   if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) die("fds", "dup2", "stdio");
   if (dup2(report_fd, INIT_REPORT_FD) < 0 || dup2(verdict_w, INIT_VERDICT_FD) < 0) die("fds", "dup2", "init pipes");
   report_fd = INIT_REPORT_FD;
-  if (syscall(SYS_close_range, INIT_VERDICT_FD + 1, ~0U, 0)) die("fds", "close_range", "5..max");
+  if (claim_r >= 0 && (dup2(claim_r, INIT_CLAIM_FD) < 0 || dup2(filter_r, INIT_FILTER_FD) < 0)) die("fds", "dup2", "member pipes");
+  if (syscall(SYS_close_range, claim_r >= 0 ? INIT_FILTER_FD + 1 : INIT_VERDICT_FD + 1, ~0U, 0)) die("fds", "close_range", "");
 }
 
 static void rlimits(struct plan *p) {
@@ -358,13 +368,32 @@ static void await_go(int go_r) {
   if (read(go_r, &go, 1) != 1) { errno = ECHILD; die("sync", "read", "monitor went away"); }
 }
 
-// A pool member's init, set up to pivot_root with nothing of a workload: says so, then waits for the claim, which
-// the monitor forwards on the go pipe once it accepted it. A monitor that goes away ends the init here (empty claim).
-static void await_claim(struct plan *p, int go_r) {
-  size_t len;
-  if (write(report_fd, "ready\n", 6) != 6) die("pool", "write", "ready");
-  char *claim = read_plan(go_r, &len);
-  decode(p, claim, len, CLAIM);
+static void seccomp_filter(char *bpf, size_t len) {
+  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), (struct sock_filter *)bpf};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
+}
+
+// Steps 5-12 of init_main, the workload's part of a plan: run by a cold launch's init, and by a pool member's
+// claimant (out_w < 0: its stdio is in place since before the claim, and the verdict pipe is pid 1's).
+static void lock_down(struct plan *p, int out_w, int err_w, int verdict_w) {
+  // 5. The workload's own names and files in the sandbox's view: hostname, /etc/hostname, /etc/hosts ("fin" ops),
+  // then the root remounted read-only; its working directory.
+  if (p->hostname && sethostname(p->hostname, strlen(p->hostname))) die("hostname", "sethostname", p->hostname);
+  for (int i = 0; i < p->fin.n; i++) apply_op(p->fin.v[i], p->fin.len[i]);
+  if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
+  // 6. Nothing of the agent's may leak in: only stdio and the error pipe survive.
+  if (out_w >= 0) stdio_and_close_fds(out_w, err_w, verdict_w, -1, -1);
+  else if (syscall(SYS_close_range, INIT_VERDICT_FD, ~0U, 0)) die("fds", "close_range", "4..max");
+  rlimits(p);
+  // 7. Privileges: bounding/ambient, then identity, then the final capability sets.
+  drop_bounding_and_ambient(p->caps);
+  switch_identity(p);
+  set_final_caps(p);
+  // 8. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
+  if (p->landlock) landlock(p);
+  // 9. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
+  if (p->bpflen) seccomp_filter(p->bpf, p->bpflen);
 }
 
 static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w, int verdict_w) {
@@ -381,39 +410,70 @@ static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int ou
   // 4. Without a user namespace the mounts above ran while the monitor joined the cgroups (each v1 migration takes
   // the global cgroup_threadgroup_rwsem: tens of us when calm, ms under load); nothing below runs before every join.
   if (!userns) await_go(go_r);
-  // A pool member waits here for its workload's part of the plan; a cold launch has it already. Same steps after.
-  if (p->member) await_claim(p, go_r);
-  // 5. The workload's own names and files in the sandbox's view: hostname, /etc/hostname, /etc/hosts ("fin" ops),
-  // then the root remounted read-only; its working directory.
-  if (p->hostname && sethostname(p->hostname, strlen(p->hostname))) die("hostname", "sethostname", p->hostname);
-  for (int i = 0; i < p->fin.n; i++) apply_op(p->fin.v[i], p->fin.len[i]);
-  if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
-  // 6. The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
+  // The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
   if (p->clone_flags & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP)) die("namespaces", "unshare", "cgroup");
-  // 7. Nothing of the agent's may leak in: only stdio and the error pipe survive.
-  stdio_and_close_fds(out_w, err_w, verdict_w);
-  rlimits(p);
-  // 8. Privileges: bounding/ambient, then identity, then the final capability sets.
-  drop_bounding_and_ambient(p->caps);
-  switch_identity(p);
-  set_final_caps(p);
-  // 9. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
-  if (p->landlock) landlock(p);
-  // 10. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
-  if (p->bpflen) {
-    struct sock_fprog prog = {(unsigned short)(p->bpflen / sizeof(struct sock_filter)), (struct sock_filter *)p->bpf};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
+  char *argv[MAXV + 2] = {"nucleus-init"}, *envp[MAXV + 1] = {0};
+  if (p->member) {
+    // A pool member becomes nucleus-init now, with stdio in place and no agent descriptor; it forks the process that
+    // will read the claim and become the workload, then locks itself down (init_process). Its filter crosses the exec
+    // on a pipe (at most 4 KiB: within a pipe's capacity).
+    int f[2];
+    if (pipe(f) || write(f[1], p->init_bpf, p->init_bpflen) != (ssize_t)p->init_bpflen || close(f[1])) die("pool", "pipe", "");
+    int claim = fcntl(go_r, F_DUPFD_CLOEXEC, 10), filter = fcntl(f[0], F_DUPFD_CLOEXEC, 10);
+    if (claim < 0 || filter < 0) die("fds", "fcntl", "member pipes");
+    stdio_and_close_fds(out_w, err_w, verdict_w, claim, filter);
+  } else {
+    lock_down(p, out_w, err_w, verdict_w);
+    for (int i = 0; i < p->arg.n; i++) argv[i + 1] = p->arg.v[i];
+    for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
   }
-  // 11. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
+  // 10. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
   // mapping of the tree lives in the sandbox's mount namespace (CRIU must find them there). The forwarded signals
   // are blocked first; the mask survives exec, so none arrives before init_loop waits for it.
-  char *argv[MAXV + 2] = {"nucleus-init"}, *envp[MAXV + 1] = {0};
-  for (int i = 0; i < p->arg.n; i++) argv[i + 1] = p->arg.v[i];
-  for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
   if (sigprocmask(SIG_BLOCK, &init_signals, NULL)) die("init", "sigprocmask", "");
   execve(p->init, argv, envp);
   die("init", "execve", p->init);
+}
+
+// The workload, forked by nucleus-init: every signal at its default (ignored dispositions survive exec: an agent
+// started under nohup would hand SIGHUP ignored to every workload, and a shell cannot trap a signal ignored on
+// entry), the forwarded ones unblocked; environ is the workload's, so execvp searches its PATH.
+static void __attribute__((noreturn)) exec_workload(char **argv, char **envp) {
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);  // EINVAL for KILL/STOP and libc's own: harmless
+  if (sigprocmask(SIG_UNBLOCK, &init_signals, NULL)) die("exec", "sigprocmask", "");
+  if (envp) environ = envp;
+  execvp(argv[0], argv);
+  die("exec", "execve", argv[0]);
+}
+
+// A pool member's claimant (pid 2, forked by nucleus-init before any claim, with the init's privileges): waits for
+// the claim the monitor forwards once it accepted it, applies the same steps as a cold init and execs the workload.
+// A monitor that goes away ends it here (an empty claim fails to decode).
+static void __attribute__((noreturn)) claimant(void) {
+  static struct plan c = {.member = 1};
+  size_t len;
+  char *claim = read_plan(INIT_CLAIM_FD, &len), *argv[MAXV + 1] = {0}, *envp[MAXV + 1] = {0};
+  decode(&c, claim, len, CLAIM);
+  lock_down(&c, -1, -1, -1);
+  for (int i = 0; i < c.arg.n; i++) argv[i] = c.arg.v[i];
+  for (int i = 0; i < c.env.n; i++) envp[i] = c.env.v[i];
+  exec_workload(argv, envp);
+}
+
+// A pool member's pid 1 once its claimant exists: it needs nothing but to forward signals, reap and report, so it
+// keeps CAP_KILL alone (to signal a workload of another uid), sets no_new_privs and applies its own filter, which
+// allows only that loop's calls (docs/security-model.md, "Warm pool"). Then "ready": the member may be claimed.
+static void reaper_lock_down(void) {
+  static char bpf[4096];
+  ssize_t n, len = 0;
+  while ((n = read(INIT_FILTER_FD, bpf + len, sizeof bpf - len)) > 0) len += n;
+  if (n < 0 || close(INIT_FILTER_FD) || close(INIT_CLAIM_FD)) die("pool", "read", "init-seccomp");
+  struct plan self = {.caps = 1ULL << CAP_KILL, .uid = 0};
+  drop_bounding_and_ambient(self.caps);
+  set_final_caps(&self);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
+  seccomp_filter(bpf, len);
+  if (write(report_fd, "ready\n", 6) != 6) die("pool", "write", "ready");
 }
 
 // ---- the sandbox's pid 1 after the re-exec: argv is "nucleus-init" then the workload's argv ----
@@ -422,19 +482,16 @@ static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int ou
 // re-parented here), and exits when the workload does, with its code or 128 + its signal. A pid-namespace init cannot
 // die of the workload's signal (the kernel drops fatal signals an init does not handle), so the exact wait status
 // goes to the monitor on the verdict pipe. The init's exit makes the kernel kill whatever is left in the namespace.
-static int init_process(char **argv) {
+static int init_process(int argc, char **argv) {
   report_fd = INIT_REPORT_FD;
+  int member = argc == 1;  // a pool member's: no workload yet, its claimant will read the claim
   if (fcntl(INIT_REPORT_FD, F_SETFD, FD_CLOEXEC) || fcntl(INIT_VERDICT_FD, F_SETFD, FD_CLOEXEC)) die("init", "fcntl", "");
+  if (member && (fcntl(INIT_CLAIM_FD, F_SETFD, FD_CLOEXEC) || fcntl(INIT_FILTER_FD, F_SETFD, FD_CLOEXEC))) die("init", "fcntl", "");
   pid_t workload = fork();
-  if (workload < 0) die("init", "fork", argv[1]);
-  if (workload == 0) {
-    // Ignored dispositions survive exec: an agent started under nohup would hand SIGHUP ignored to every workload,
-    // and a shell cannot trap a signal ignored on entry. The workload starts with every signal at its default.
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);  // EINVAL for KILL/STOP and libc's own: harmless
-    if (sigprocmask(SIG_UNBLOCK, &init_signals, NULL)) die("exec", "sigprocmask", "");
-    execvp(argv[1], argv + 1);  // environ is the workload's: execvp searches its PATH
-    die("exec", "execve", argv[1]);
-  }
+  if (workload < 0) die("init", "fork", argv[0]);
+  if (workload == 0 && member) claimant();
+  if (workload == 0) exec_workload(argv + 1, NULL);
+  if (member) reaper_lock_down();
   close(INIT_REPORT_FD);
   for (;;) {
     siginfo_t si;
@@ -805,7 +862,7 @@ int main(int argc, char **argv) {
   size_t len;
   sigemptyset(&init_signals);
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&init_signals, forwarded[i]);
-  if (argc > 1 && !strcmp(argv[0], "nucleus-init")) return init_process(argv);
+  if (!strcmp(argv[0], "nucleus-init")) return init_process(argc, argv);
   if (getenv("CRTOOLS_SCRIPT_ACTION")) return restore_gate(getenv("CRTOOLS_SCRIPT_ACTION"));
   signal(SIGPIPE, SIG_IGN);
   int conn = -1;  // forked by the zygote: the agent's connection carries the plan in and the report out

@@ -74,6 +74,15 @@ public final class NodePolicies implements SandboxPolicies {
     }
 
     @Override
+    public byte[] reaperSeccomp() throws LaunchException {
+        try {
+            return seccomp.compileReaper().bpf();
+        } catch (SeccompPolicyException e) {
+            throw new LaunchException(e.reason(), e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Optional<LaunchPlan.LandlockRules> landlock(SandboxConfig c) throws LaunchException {
         if (!c.landlock().enabled()) {
             return Optional.empty();

@@ -30,10 +30,11 @@ public final class PlanEncoder {
      * by {@code member}; the launcher sets it up and waits for {@link #encodeClaim}. Ended by the one who sends it
      * ({@link #END}), after its own records, because the stream stays open.
      */
-    public static byte[] encodeMember(LaunchPlan p) {
+    public static byte[] encodeMember(LaunchPlan p, byte[] reaperSeccomp) {
         PlanEncoder e = new PlanEncoder();
         e.record("member", "1");
         e.shape(p);
+        e.record("init-seccomp", reaperSeccomp);
         return e.out.toByteArray();
     }
 

@@ -64,7 +64,7 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
             LaunchPlan plan = planning.plan(shape.template(id), paths, -1).plan().withCgroups(
                     cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of()).stream().map(Path::toString).toList(),
                     cgroup.flatMap(SandboxPolicies.CgroupHandle::v2Directory).map(Path::toString));
-            run = kernel.startMember(launcher, PlanEncoder.encodeMember(plan), paths.launcherLog());
+            run = kernel.startMember(launcher, PlanEncoder.encodeMember(plan, policies.reaperSeccomp()), paths.launcherLog());
             StartedReport started = StartedReport.parse(run.nextLine());
             String ready = run.nextLine();
             if (!ready.equals("ready\t" + started.initPid())) {

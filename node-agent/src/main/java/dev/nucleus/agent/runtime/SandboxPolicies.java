@@ -22,6 +22,15 @@ public interface SandboxPolicies {
 
     Optional<LaunchPlan.LandlockRules> landlock(SandboxConfig config) throws LaunchException;
 
+    /**
+     * The seccomp BPF a warm-pool member's pid 1 applies to itself before any claim (docs/security-model.md, "Warm
+     * pool"); without a compiler there is none, and no member can be made (fail closed).
+     */
+    default byte[] reaperSeccomp() throws LaunchException {
+        throw new LaunchException("SeccompUnavailable", "a warm-pool member's init needs its own seccomp filter, and no"
+                + " seccomp compiler is available");
+    }
+
     /** A compiled filter and what to report about it. */
     record Compiled(byte[] bpf, String profile, int allowedSyscalls) {
     }

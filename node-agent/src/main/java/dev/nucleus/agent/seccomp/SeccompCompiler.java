@@ -48,11 +48,25 @@ public final class SeccompCompiler {
     return program;
   }
 
+  /** The program of {@link SeccompProfiles#reaper()}, a warm-pool member's pid 1's own filter; built once. */
+  public SeccompProgram compileReaper() {
+    SeccompProgram r = reaper;
+    if (r == null) {
+      reaper = r = build(SeccompProfiles.reaper());
+    }
+    return r;
+  }
+
+  private volatile SeccompProgram reaper;
+
   private SeccompProgram build(SeccompPolicy policy) {
     if (policy.unconfined()) {
       return new SeccompProgram(new byte[0], 0, policy.profile());
     }
-    SeccompRuleSet set = SeccompProfiles.expand(policy);
+    return build(SeccompProfiles.expand(policy));
+  }
+
+  private SeccompProgram build(SeccompRuleSet set) {
     requireAction(SeccompAction.KILL_PROCESS);
     requireAction(SeccompAction.ERRNO);
     try (SeccompFilter filter = nativeAccess.newSeccompFilter(set.defaultVerdict().value())) {
@@ -72,7 +86,7 @@ public final class SeccompCompiler {
           allowed.add(rule.syscall());
         }
       }
-      return new SeccompProgram(filter.exportBpf(), allowed.size(), policy.profile());
+      return new SeccompProgram(filter.exportBpf(), allowed.size(), set.profile());
     } catch (NativeAccessException e) {
       throw new SeccompPolicyException(SeccompPolicyException.UNSUPPORTED,
           "cannot build the seccomp program: " + e.getMessage(), e);

@@ -59,6 +59,23 @@ public final class SeccompProfiles {
     return new SeccompRuleSet(policy.profile(), fallback, Verdict.KILL_PROCESS, rules, optional);
   }
 
+  /** The profile name of {@link #reaper()}'s rule set (not a profile a spec may ask for). */
+  public static final String REAPER = "Reaper";
+
+  /**
+   * The filter a warm-pool member's pid 1 puts on itself once it forked the process that will become the workload
+   * (docs/security-model.md, "Warm pool"): what its loop needs to forward signals, reap children, hand the workload's
+   * status to the monitor and exit. Anything else kills it, which ends the sandbox (the pid namespace dies with it).
+   */
+  public static SeccompRuleSet reaper() {
+    List<SeccompRule> rules = new ArrayList<>();
+    for (String name : List.of("rt_sigtimedwait", "kill", "wait4", "write", "close", "exit_group", "exit",
+        "rt_sigreturn", "restart_syscall")) {
+      rules.add(SeccompRule.of(name, Verdict.ALLOW));
+    }
+    return new SeccompRuleSet(REAPER, Verdict.KILL_PROCESS, Verdict.KILL_PROCESS, rules, Set.of());
+  }
+
   /** The names {@code extraAllowed} may add, or a clear error for the first one it may not. */
   static Set<String> validateExtras(SeccompPolicy policy) {
     Set<String> out = new LinkedHashSet<>();

@@ -31,7 +31,7 @@ class MemberProtocolNativeTest {
         zygote = LauncherZygote.of(launcher, root);
         kernel = new LinuxKernel(zygote);
         StateDirectory state = new StateDirectory(root);
-        SandboxPolicies policies = SandboxPolicies.unavailable();
+        SandboxPolicies policies = NativeSandboxes.unavailableButTheReaper();
         members = new PoolMembers(state, kernel, policies, new LaunchPlanning(policies, kernel, root, launcher), launcher,
                 PoolShape.NETWORK_NONE);
     }

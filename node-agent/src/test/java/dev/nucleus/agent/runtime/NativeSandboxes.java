@@ -39,6 +39,40 @@ final class NativeSandboxes implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link SandboxPolicies#unavailable()} (no cgroups, seccomp or Landlock for a workload) that still compiles the
+     * filter a warm-pool member's pid 1 puts on itself: a pool is never made without it.
+     */
+    static SandboxPolicies unavailableButTheReaper() {
+        SandboxPolicies none = SandboxPolicies.unavailable();
+        return new SandboxPolicies() {
+            @Override
+            public java.util.Optional<CgroupHandle> createCgroup(String id, SandboxConfig.Resources r) throws LaunchException {
+                return none.createCgroup(id, r);
+            }
+
+            @Override
+            public java.util.Optional<CgroupHandle> findCgroup(String id) {
+                return none.findCgroup(id);
+            }
+
+            @Override
+            public Compiled seccomp(SandboxConfig c) throws LaunchException {
+                return none.seccomp(c);
+            }
+
+            @Override
+            public java.util.Optional<LaunchPlan.LandlockRules> landlock(SandboxConfig c) throws LaunchException {
+                return none.landlock(c);
+            }
+
+            @Override
+            public byte[] reaperSeccomp() {
+                return new dev.nucleus.agent.seccomp.SeccompCompiler().compileReaper().bpf();
+            }
+        };
+    }
+
     /** Launches {@code config}; in pooled mode from a member whenever its shape allows (asserted). */
     SandboxRecord launch(SandboxConfig config) throws Exception {
         boolean poolable = pooled && PoolShape.of(config).equals(java.util.Optional.of(PoolShape.NETWORK_NONE));

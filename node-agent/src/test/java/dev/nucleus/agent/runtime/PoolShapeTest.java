@@ -81,15 +81,15 @@ class PoolShapeTest {
     @Test
     void aMemberPlanCarriesNoClaimKeyAndAClaimOnlyClaimKeys() {
         LaunchPlan cold = PlanEncoderTest.plan(List.of("sh"), new byte[8]);
-        String member = new String(PlanEncoder.encodeMember(cold), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String member = new String(PlanEncoder.encodeMember(cold, new byte[16]), java.nio.charset.StandardCharsets.ISO_8859_1);
         String claim = new String(PlanEncoder.encodeClaim(cold, Path.of("/s/launcher.log")), java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertThat(member).startsWith("member 1\n").contains("op ", "root ", "init ", "ns ")
-                .doesNotContain("hostname ", "fin ", "arg ", "env ", "seccomp ", "landlock", "uid ", "stdout ", "end 0");
+        assertThat(member).startsWith("member 1\n").contains("op ", "root ", "init ", "ns ").endsWith("init-seccomp 16\n" + "\0".repeat(16) + "\n")
+                .doesNotContain("hostname ", "fin ", "arg ", "env ", "\nseccomp ", "landlock", "uid ", "stdout ", "end 0");
         assertThat(claim).contains("hostname 3\nbox\n", "fin ", "arg 2\nsh\n", "seccomp 8\n", "uid 4\n1000\n", "log 15\n/s/launcher.log\n")
                 .endsWith("end 0\n\n").doesNotContain("op ", "root ", "ns ", "cgroup", "member");
         // together they are the cold plan's records (the claim adds its launcher log and the end)
         String cold2 = new String(PlanEncoder.encode(cold), java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertThat(member.substring("member 1\n1\n".length()) + claim.substring(0, claim.indexOf("log 15\n")))
+        assertThat(member.substring("member 1\n1\n".length(), member.indexOf("init-seccomp ")) + claim.substring(0, claim.indexOf("log 15\n")))
                 .isEqualTo(cold2);
     }
 }

@@ -12,6 +12,6 @@ class PooledNamespaceWallsNativeTest extends NamespaceWallsNativeTest {
 
     @BeforeAll
     static void start() throws IOException {
-        boxes = new NativeSandboxes(SandboxPolicies.unavailable(), 2);
+        boxes = new NativeSandboxes(NativeSandboxes.unavailableButTheReaper(), 2);
     }
 }
