@@ -21,6 +21,16 @@ class SeccompProfilesTest {
   }
 
   @Test
+  void theReaperAllowsOnlyAPoolMembersInitLoopAndKillsEverythingElse() {
+    SeccompRuleSet set = SeccompProfiles.reaper();
+    assertThat(set.defaultVerdict()).isEqualTo(Verdict.KILL_PROCESS);
+    assertThat(set.badArchVerdict()).isEqualTo(Verdict.KILL_PROCESS);
+    assertThat(set.allowedSyscalls()).containsExactlyInAnyOrder("rt_sigtimedwait", "kill", "wait4", "write", "close",
+        "exit_group", "exit", "rt_sigreturn", "restart_syscall");
+    assertThat(set.rules()).allSatisfy(r -> assertThat(r.conditional()).isFalse());
+  }
+
+  @Test
   void strictIsNarrowerAndKillsWhatItDoesNotList() {
     SeccompRuleSet def = SeccompProfiles.expand(SeccompPolicy.defaults());
     SeccompRuleSet strict = SeccompProfiles.expand(SeccompPolicy.of("Strict", List.of(), Set.of()));
