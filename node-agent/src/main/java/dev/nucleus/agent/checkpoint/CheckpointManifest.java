@@ -1,18 +1,23 @@
 package dev.nucleus.agent.checkpoint;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
@@ -28,6 +33,8 @@ public final class CheckpointManifest {
     public static final String SIGNATURE = "manifest.sig";
     private static final String HEADER = "nucleus-checkpoint-manifest v1";
     private static final HexFormat HEX = HexFormat.of();
+    /** Files up to this size are hashed on the signing thread, the rest by {@link ParallelHash} (at most CHUNK). */
+    static final long SMALL_FILE = 1L << 20;
 
     /**
      * One directory ({@code sha256 == null}) or regular file of the tree, by relative path. A file up to
@@ -69,10 +76,25 @@ public final class CheckpointManifest {
         Map<String, Entry> entries = walk(dir);
         List<Entry> files = entries.values().stream().filter(e -> e.size() >= 0)
                 .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList();
+        List<Entry> large = files.stream().filter(e -> e.size() > SMALL_FILE).toList();
         try {
-            ParallelHash.hashAll(dir, files, knownPieces).forEach(e -> entries.put(e.path(), e));
+            // The large files' pieces go to ParallelHash's pool while this thread hashes the small ones: a dump's
+            // ~50 small images cost ~0.6 ms here against 2-4 ms as pool tasks (measured, session 6).
+            CompletableFuture<List<Entry>> pooled = large.isEmpty() ? CompletableFuture.completedFuture(List.of())
+                    : CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return ParallelHash.hashAll(dir, large, knownPieces);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            hashSmall(dir, files.subList(large.size(), files.size())).forEach(e -> entries.put(e.path(), e));
+            pooled.join().forEach(e -> entries.put(e.path(), e));
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + e.getMessage(), e);
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            throw new CheckpointException(Reason.IoFailed, "cannot read " + dir + ": " + cause.getMessage(), cause);
         }
         byte[] manifest = render(entries);
         String signature = "hmac-sha256 " + key.id() + " " + HEX.formatHex(key.sign(manifest)) + "\n";
@@ -163,6 +185,32 @@ public final class CheckpointManifest {
             }
         }
         return new Verified(dir, digest(manifest), List.copyOf(later));
+    }
+
+    /**
+     * Plain SHA-256 of each file (each at most {@link #SMALL_FILE} bytes, so an {@code F} line) on this thread, with
+     * one digest and one buffer; opened O_NOFOLLOW, and a file whose size changed since the walk fails.
+     */
+    private static List<Entry> hashSmall(Path dir, List<Entry> files) throws IOException {
+        MessageDigest sha = ParallelHash.sha256();
+        long largest = files.stream().mapToLong(Entry::size).max().orElse(0);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(largest, SMALL_FILE) + 1);
+        List<Entry> out = new ArrayList<>();
+        for (Entry e : files) {
+            try (FileChannel ch = FileChannel.open(dir.resolve(e.path()), StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                buf.clear();
+                while (ch.read(buf) > 0 && buf.hasRemaining()) {
+                    // read until the end, or one byte past the limit (a file that grew)
+                }
+                if (buf.position() != e.size() || ch.size() != e.size()) {
+                    throw new IOException(e.path() + " changed size while hashed");
+                }
+                sha.update(buf.array(), 0, buf.position());
+                out.add(new Entry(e.path(), e.size(), HEX.formatHex(sha.digest())));
+            }
+        }
+        return out;
     }
 
     /** {@code sha256:<hex>} of the manifest bytes: one value that pins the whole checkpoint. */

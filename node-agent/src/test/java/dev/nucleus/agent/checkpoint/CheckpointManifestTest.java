@@ -42,6 +42,21 @@ class CheckpointManifestTest {
     }
 
     @Test
+    void smallFilesHashedWhileSigningMatchWhatTheVerifierComputesOnEitherSideOfTheLimit() throws Exception {
+        Files.write(dir.resolve("images/pages-2.img"), bytes((int) CheckpointManifest.SMALL_FILE, 3));
+        Files.write(dir.resolve("images/pages-3.img"), bytes((int) CheckpointManifest.SMALL_FILE + 1, 4));
+        Files.write(dir.resolve("images/pages-4.img"), bytes(3 << 20, 5));
+        Files.write(dir.resolve("images/empty.img"), new byte[0]);
+
+        String digest = CheckpointManifest.sign(dir, key);
+
+        assertThat(CheckpointManifest.verify(dir, key)).isEqualTo(digest);
+        String core = java.util.HexFormat.of().formatHex(CheckpointKey.sha256("core".getBytes()));
+        assertThat(Files.readString(dir.resolve("manifest.sha256"))).contains("F " + core + " 4 images/core-1.img",
+                " 1048576 images/pages-2.img", " 1048577 images/pages-3.img", " 0 images/empty.img");
+    }
+
+    @Test
     void deferredPageImagesAreCheckedForSizeFirstAndForContentLater() throws Exception {
         CheckpointManifest.sign(dir, key);
         Path pages = dir.resolve("images/pages-1.img");
