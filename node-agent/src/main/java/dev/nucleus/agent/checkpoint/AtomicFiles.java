@@ -66,6 +66,15 @@ public final class AtomicFiles {
      */
     static void writeAll(Path dir, List<String> names, List<byte[]> contents, BeforeRename before)
             throws CheckpointException {
+        writeAll(dir, names, contents, () -> { }, before);
+    }
+
+    /**
+     * Like {@link #writeAll(Path, List, List, BeforeRename)}, running {@code written} once every temp file is written
+     * and before they are fsync'ed: a sync that must cover them (a syncfs) starts there and shares their commit.
+     */
+    static void writeAll(Path dir, List<String> names, List<byte[]> contents, Runnable written, BeforeRename before)
+            throws CheckpointException {
         List<FileChannel> open = new ArrayList<>();
         List<Path> temps = new ArrayList<>();
         try {
@@ -76,6 +85,7 @@ public final class AtomicFiles {
                     open.add(dev.nucleus.agent.state.AtomicFiles.createWith(tmp, contents.get(i)));
                     temps.add(tmp);
                 }
+                written.run();
                 forceTogether(open);
             } finally {
                 for (FileChannel ch : open) {

@@ -44,39 +44,63 @@ final class BulkSync {
     static final long SYNCFS_LIMIT = 16L << 20;
 
     private final Thread thread;
+    private final boolean wholeFilesystem;
     private volatile CheckpointException failure;
     private volatile long millis = -1;
-    private volatile boolean wholeFilesystem;
+    private boolean started;
 
     private static final int THREADS = 16;  // blocked in the kernel, not on a CPU
 
-    private BulkSync(Path dir, FilesystemSync syncfs, java.util.function.LongSupplier dirtyBytes) {
-        this.thread = new Thread(() -> run(dir, syncfs, dirtyBytes), "checkpoint-sync");
+    private BulkSync(Path dir, FilesystemSync syncfs) {
+        this.wholeFilesystem = syncfs != null;
+        this.thread = new Thread(() -> run(dir, syncfs), "checkpoint-sync");
         thread.setDaemon(true);
     }
 
     /** Starts syncing everything under {@code dir} now, file by file. */
     static BulkSync start(Path dir) {
-        return start(dir, null, () -> Long.MAX_VALUE);
-    }
-
-    /**
-     * Starts syncing everything under {@code dir} now: with one {@code syncfs} when the tree and the node's other
-     * unwritten data ({@code dirtyBytes}: Dirty + Writeback of /proc/meminfo) are small, else file by file.
-     */
-    static BulkSync start(Path dir, FilesystemSync syncfs, java.util.function.LongSupplier dirtyBytes) {
-        BulkSync s = new BulkSync(dir, syncfs, dirtyBytes);
-        s.thread.start();
+        BulkSync s = new BulkSync(dir, null);
+        s.begin();
         return s;
     }
 
-    /** Whether it synced with one syncfs (known once {@link #await()} returned). */
+    /**
+     * Syncs everything under {@code dir}: with one {@code syncfs} when the tree and the node's other unwritten data
+     * ({@code dirtyBytes}: Dirty + Writeback of /proc/meminfo) are small, else file by file. File by file starts now,
+     * beside the hashing; the syncfs only at {@link #begin()} (the signature's temp files written: their fsyncs then
+     * wait for its journal commit instead of one more) or at {@link #await()}.
+     */
+    static BulkSync start(Path dir, FilesystemSync syncfs, java.util.function.LongSupplier dirtyBytes) {
+        long bytes;
+        try {
+            bytes = treeBytes(dir);
+        } catch (IOException e) {
+            bytes = Long.MAX_VALUE;  // the file-by-file sync walks it again and reports what fails
+        }
+        boolean whole = syncfs != null && bytes <= SYNCFS_LIMIT && dirtyBytes.getAsLong() <= bytes + SYNCFS_LIMIT;
+        BulkSync s = new BulkSync(dir, whole ? syncfs : null);
+        if (!whole) {
+            s.begin();
+        }
+        return s;
+    }
+
+    /** Starts the sync unless it runs already. */
+    synchronized void begin() {
+        if (!started) {
+            started = true;
+            thread.start();
+        }
+    }
+
+    /** Whether it syncs with one syncfs. */
     boolean wholeFilesystem() {
         return wholeFilesystem;
     }
 
     /** Waits until every file and directory is on disk; throws IoFailed if one could not be synced. */
     void await() throws CheckpointException {
+        begin();
         try {
             thread.join();
         } catch (InterruptedException e) {
@@ -93,13 +117,11 @@ final class BulkSync {
         return millis;
     }
 
-    private void run(Path dir, FilesystemSync syncfs, java.util.function.LongSupplier dirtyBytes) {
+    private void run(Path dir, FilesystemSync syncfs) {
         long start = System.nanoTime();
         try {
-            long bytes = syncfs == null ? Long.MAX_VALUE : treeBytes(dir);
-            if (bytes <= SYNCFS_LIMIT && dirtyBytes.getAsLong() <= bytes + SYNCFS_LIMIT) {
+            if (syncfs != null) {
                 syncfs.sync(dir);
-                wholeFilesystem = true;
             } else {
                 syncEach(dir);
             }

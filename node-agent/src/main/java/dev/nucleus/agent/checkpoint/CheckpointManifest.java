@@ -98,12 +98,17 @@ public final class CheckpointManifest {
         }
         byte[] manifest = render(entries);
         String signature = "hmac-sha256 " + key.id() + " " + HEX.formatHex(key.sign(manifest)) + "\n";
-        // Manifest and signature are written and fsync'ed together (while the tree's own sync may still run), renamed
+        // Manifest and signature are written and fsync'ed together (while the tree's own sync may still run; a syncfs
+        // starts once they are written, so their fsyncs wait for its commit rather than for one more), renamed
         // only once the tree is on disk, manifest first, and their directory is fsync'ed once. Until the signature's
         // rename the checkpoint is unsigned; a journaling filesystem commits the manifest's earlier rename no later,
         // and anywhere else a crash that kept the signature but lost the manifest is refused (ManifestMissing).
         AtomicFiles.writeAll(dir, List.of(MANIFEST, SIGNATURE),
                 List.of(manifest, signature.getBytes(StandardCharsets.US_ASCII)), () -> {
+                    if (durable != null) {
+                        durable.begin();
+                    }
+                }, () -> {
                     if (durable != null) {
                         durable.await();
                     }

@@ -36,10 +36,21 @@ class BulkSyncTest {
     void aSmallTreeOnANodeWithLittleUnwrittenDataIsSyncedWithOneSyncfsOfItsFilesystem() throws Exception {
         smallTree();
         BulkSync s = BulkSync.start(dir, recording(), () -> 4L << 20);
-        s.await();
         assertThat(s.wholeFilesystem()).isTrue();
+        Thread.sleep(50);
+        assertThat(syncfsCalls).as("the syncfs waits for begin(), so it covers files written until then").isEmpty();
+        s.begin();
+        s.await();
         assertThat(syncfsCalls).containsExactly(dir);
         assertThat(s.millis()).isNotNegative();
+    }
+
+    @Test
+    void awaitAloneStartsADeferredSyncfs() throws Exception {
+        smallTree();
+        BulkSync s = BulkSync.start(dir, recording(), () -> 0);
+        s.await();
+        assertThat(syncfsCalls).containsExactly(dir);
     }
 
     @Test

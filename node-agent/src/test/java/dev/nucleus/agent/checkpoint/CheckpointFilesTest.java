@@ -61,6 +61,19 @@ class CheckpointFilesTest {
     }
 
     @Test
+    void theWrittenStepRunsOnceBothTempFilesHoldTheirContentAndBeforeTheRenames() throws Exception {
+        List<String> steps = new java.util.ArrayList<>();
+        AtomicFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"), List.of("m".getBytes(), "s".getBytes()),
+                () -> {
+                    assertThat(dir.resolve("manifest.sha256.tmp")).hasContent("m");
+                    assertThat(dir.resolve("manifest.sig.tmp")).hasContent("s");
+                    steps.add("written");
+                }, () -> steps.add("before rename"));
+        assertThat(steps).containsExactly("written", "before rename");
+        assertThat(dir.resolve("manifest.sig")).hasContent("s");
+    }
+
+    @Test
     void aSymlinkPlantedAtATempPathIsRefusedAndItsTargetUntouched() throws Exception {
         Path target = Files.writeString(dir.resolve("victim"), "victim");
         Files.createSymbolicLink(dir.resolve("manifest.sig.tmp"), target);
