@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -131,6 +132,11 @@ public final class CheckpointManifest {
      * deferred files (listed, present, of the signed size) are hashed by {@link #verifyDeferred()}.
      */
     record Verified(Path dir, String digest, List<Entry> deferred) {
+
+        /** The same, without the deferred files named in {@code unchanged} (known not to have changed since signed). */
+        Verified trusting(Set<String> unchanged) {
+            return new Verified(dir, digest, deferred.stream().filter(e -> !unchanged.contains(e.path())).toList());
+        }
 
         /** Hashes the deferred files and compares them with the manifest (DigestMismatch names the file). */
         void verifyDeferred() throws CheckpointException {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
@@ -39,6 +40,8 @@ public final class CheckpointService {
     private final String node;
     private final String version;
     private volatile CriuCheck usable;
+    /** Page images of this service's own dumps, unchanged since: a restore of them need not hash them again. */
+    private final PageIdentities ownPages = new PageIdentities();
 
     public CheckpointService(CriuRunner criu, CheckpointKey key, RestoreCgroups cgroups, String node, String version) {
         this.criu = criu;
@@ -114,7 +117,9 @@ public final class CheckpointService {
             keep = true;
             // After the metadata's temp file is renamed: it walks the tree.
             BulkSync sync = BulkSync.start(dir, CheckpointService::syncFilesystem, BulkSync::nodeDirtyBytes);
+            PageIdentities.Before pageFiles = PageIdentities.before(dir, PAGE_DATA);
             CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync, d.pieces());
+            ownPages.remember(signed.digest(), pageFiles);
             phases.mark("hash + sign");
             phases.parallel("page pieces hashed during criu", d.pieceCount());
             phases.parallel("sync (parallel)", sync.millis());
@@ -202,16 +207,20 @@ public final class CheckpointService {
      * Verifies, then restores the checkpoint into a new root with the recorded limits under {@code monitor}, which
      * runs criu and stays the restored sandbox's parent (logs, exit status, like a launched sandbox); all or nothing.
      * Every file criu parses is verified before criu starts; the page images are hashed while criu restores, and
-     * the restored tasks are only let go (see {@link RestoreGate}) once they match.
+     * the restored tasks are only let go (see {@link RestoreGate}) once they match. Page images of this service's
+     * own dumps whose file identity has not changed since are not hashed again ({@link PageIdentities}).
      */
     public Restored restore(RestoreRequest req, RestoreMonitor monitor) throws CheckpointException {
         long start = System.nanoTime();
         Phases phases = new Phases();
-        CheckpointManifest.Verified verified = CheckpointManifest.verifyExcept(req.checkpointDir(), key, PAGE_DATA);
+        CheckpointManifest.Verified signed = CheckpointManifest.verifyExcept(req.checkpointDir(), key, PAGE_DATA);
+        Set<String> unchanged = ownPages.unchanged(req.checkpointDir(), signed.digest(), signed.deferred());
+        CheckpointManifest.Verified verified = signed.trusting(unchanged);
         CheckpointMetadata m = CheckpointMetadata.load(req.checkpointDir());
         refuseUnrestorable(m, req);
         requireCriu();
         phases.mark("verify");
+        phases.parallel("page images unchanged since this node's dump", unchanged.size());
         PageCheck pages = new PageCheck(verified);
         try {
             return restoreVerified(req, monitor, m, verified.digest(), pages, phases, start, List.of());

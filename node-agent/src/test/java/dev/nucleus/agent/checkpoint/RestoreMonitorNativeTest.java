@@ -218,6 +218,48 @@ class RestoreMonitorNativeTest {
     }
 
     @Test
+    void aPageImageRewrittenAfterTheDumpWithItsSizeAndMtimePutBackIsHashedAgainAndRefused() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        String name = "ident-" + ProcessHandle.current().pid();
+        checkpointedCounter(name, data);
+        Path atDumpData = copyFiles(data, tmp.resolve("data-at-dump"));
+        Path pages;
+        try (var files = Files.list(tmp.resolve("ckpt/images"))) {
+            pages = files.filter(p -> p.getFileName().toString().matches("pages-\\d+\\.img"))
+                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+        }
+        // This node's own checkpoint, unchanged: its page images are trusted by identity (not hashed again).
+        CheckpointService.Restored own = restore(service, tmp.resolve("ckpt"), name + "-a", Map.of());
+        assertThat(own.phaseMillis().get("page images unchanged since this node's dump")).as("recorded at the dump")
+                .isPositive();
+        sandboxes.runtime.stop(name + "-a", Duration.ZERO);
+
+        PageIdentities.Identity recorded = PageIdentities.Identity.of(pages);
+        try (var ch = java.nio.channels.FileChannel.open(pages, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            long at = ch.size() / 2;
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) ^ 0x55));
+            ch.write(b.flip(), at);  // in place: same size, same inode
+        }
+        Files.setLastModifiedTime(pages, java.nio.file.attribute.FileTime.from(recorded.mtimeNanos(),
+                java.util.concurrent.TimeUnit.NANOSECONDS));  // utimensat: the mtime put back, only ctime tells
+        PageIdentities.Identity now = PageIdentities.Identity.of(pages);
+        assertThat(List.of(now.ino(), now.size(), now.mtimeNanos()))
+                .isEqualTo(List.of(recorded.ino(), recorded.size(), recorded.mtimeNanos()));
+        String id = name + "-b";
+
+        assertThatThrownBy(() -> restore(service, tmp.resolve("ckpt"), id, Map.of("data", atDumpData.toString())))
+                .isInstanceOfSatisfying(CheckpointException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.DigestMismatch);
+                    assertThat(e.getMessage()).contains("images/" + pages.getFileName());
+                    assertThat(e.criuLog()).anyMatch(l -> l.contains("post-restore script"));
+                });
+        assertNothingLeft(id);
+    }
+
+    @Test
     void aNodeWhoseCriuBinaryDoesNotRunRefusesTheRestoreBeforeCreatingAnything() throws Exception {
         Path data = Files.createDirectory(tmp.resolve("data"));
         String name = "nocriu-" + ProcessHandle.current().pid();
