@@ -22,6 +22,8 @@ import dev.nucleus.agent.runtime.SandboxRecord;
 public final class CheckpointBenchmark {
 
     private static final String SMALL = "i=0; while true; do i=$((i+1)); echo $i > /data/count.tmp; mv -f /data/count.tmp /data/count; sleep 0.05; done";
+    /** Phase key of the restore of a copied checkpoint (the full page check), beside the own checkpoint's restore. */
+    private static final String COPY_RESTORE = "restore of a copy (ms)";
     private static final String BIG = "import os,time\nb=os.urandom(256<<20)\ni=0\n"
             + "while True:\n i+=1\n open('/data/count','w').write(str(i))\n time.sleep(0.05)\n";
 
@@ -79,9 +81,15 @@ public final class CheckpointBenchmark {
                             n.phases().getOrDefault("dump: criu process", -1L), n.frozenMs(), n.restoreMs(),
                             n.phases().getOrDefault("restore: criu restore", -1L), r.dumpMs(), r.frozenMs(),
                             r.dumpMs() + r.syncMs(), r.dumpMs() + r.syncMs() + r.rootDumpMs(), r.restoreMs(),
-                            r.restoreMs() + r.rootRestoreMs()));
+                            r.restoreMs() + r.rootRestoreMs()) + String.format(Locale.ROOT, "; Nucleus restore of a copy"
+                            + " %d (pages hashed in %d ms; own checkpoint: %d page images unchanged since the dump)",
+                            n.phases().get(COPY_RESTORE), n.phases().getOrDefault("restore of the copy: pages (parallel)", -1L),
+                            n.phases().getOrDefault("restore: page images unchanged since this node's dump", -1L)));
                 }
-                rows.add(row(w[0] + ", Nucleus", nucleus));
+                rows.add(row(w[0] + ", Nucleus (its own checkpoint)", nucleus));
+                rows.add(row(w[0] + ", Nucleus restoring a COPY of its checkpoint (full page check)", nucleus.stream()
+                        .map(x -> new Sample(x.dumpMs(), x.phases().get(COPY_RESTORE), x.imageBytes(), x.phases(), 0,
+                                x.frozenMs(), 0, 0)).toList()));
                 rows.add(row(w[0] + ", raw criu", raw));
                 rows.add(row(w[0] + ", raw criu + fdatasync of the images", raw.stream().map(x -> new Sample(
                         x.dumpMs() + x.syncMs(), x.restoreMs(), x.imageBytes(), x.phases(), 0, x.frozenMs(), 0, 0)).toList()));
@@ -114,7 +122,7 @@ public final class CheckpointBenchmark {
         phaseRows.forEach(System.out::println);
     }
 
-    private static SandboxRecord start(LauncherSandboxes s, Path data, String kind, String name) throws Exception {
+    static SandboxRecord start(LauncherSandboxes s, Path data, String kind, String name) throws Exception {
         List<String> cmd = kind.equals("sh") ? List.of("/bin/sh", "-c", SMALL) : List.of("/usr/bin/python3", "-c", BIG);
         SandboxConfig d = SandboxConfig.defaults(name, cmd);
         SandboxConfig c = new SandboxConfig(name, cmd, d.env(), d.workingDir(), d.rootfs(),
@@ -146,15 +154,40 @@ public final class CheckpointBenchmark {
         CheckpointService.Checkpoint c = service.checkpoint(t, tmp.resolve(name + "-ckpt"), false);
         double dumpMs = (System.nanoTime() - t0) / 1e6;
         s.runtime.await(name, Duration.ofSeconds(30));
+        // The same checkpoint copied (new inodes, as one from another node or a backup): it gets the full page check,
+        // where this node's own unchanged checkpoint skips it. Its restore gets a copy of the volume as at the dump.
+        Path copy = tmp.resolve(name + "-copy");
+        Path copyData = tmp.resolve(name + "-copy-data");
+        exec(0, List.of("cp", "-a", c.location().toString(), copy.toString()));
+        exec(0, List.of("cp", "-a", data.toString(), copyData.toString()));
+        CheckpointService.Restored fromCopy = null;
+        double copyMs = 0;
+        if (i % 2 != 0) {
+            t0 = System.nanoTime();
+            fromCopy = RuntimeRestoreMonitor.restoreInto(service, s.runtime, name + "-c", copy,
+                    Map.of("data", copyData.toString()), false);
+            copyMs = (System.nanoTime() - t0) / 1e6;
+            s.runtime.remove(name + "-c");
+        }
         t0 = System.nanoTime();
         CheckpointService.Restored restored = RuntimeRestoreMonitor.restoreInto(service, s.runtime, name + "-r",
                 c.location(), Map.of("data", data.toString()), false);
         double restoreMs = (System.nanoTime() - t0) / 1e6;
         s.runtime.remove(name + "-r");
+        if (i % 2 == 0) {
+            t0 = System.nanoTime();
+            fromCopy = RuntimeRestoreMonitor.restoreInto(service, s.runtime, name + "-c", copy,
+                    Map.of("data", copyData.toString()), false);
+            copyMs = (System.nanoTime() - t0) / 1e6;
+            s.runtime.remove(name + "-c");
+        }
+        CriuRunner.deleteTree(copy);
         s.runtime.remove(name);
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         c.phaseMillis().forEach((k, v) -> phases.put("dump: " + k, v));
         restored.phaseMillis().forEach((k, v) -> phases.put("restore: " + k, v));
+        phases.put(COPY_RESTORE, Math.round(copyMs));
+        fromCopy.phaseMillis().forEach((k, v) -> phases.put("restore of the copy: " + k, v));
         return new Sample(dumpMs, restoreMs, imageBytes(c.location().resolve(CheckpointService.IMAGES)), phases, 0,
                 c.frozenMicros().orElse(-1000) / 1000.0, 0, 0);
     }
