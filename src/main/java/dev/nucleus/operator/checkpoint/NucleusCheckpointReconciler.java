@@ -19,6 +19,7 @@ import dev.nucleus.operator.model.CheckpointObservation.TargetCheck;
 import dev.nucleus.operator.model.CheckpointStatusAggregator;
 import dev.nucleus.operator.model.Conditions;
 import dev.nucleus.operator.model.SandboxLifecycle;
+import dev.nucleus.operator.kube.Caches;
 import dev.nucleus.operator.placement.AgentDirectory;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -84,6 +85,9 @@ public class NucleusCheckpointReconciler implements Reconciler<NucleusCheckpoint
 
   @Override
   public UpdateControl<NucleusCheckpoint> reconcile(NucleusCheckpoint checkpoint, Context<NucleusCheckpoint> ctx) {
+    if (!Caches.synced(agents.eventSource(), sandboxes)) {
+      return UpdateControl.<NucleusCheckpoint>noUpdate().rescheduleAfter(Caches.UNSYNCED_RETRY.toMillis());
+    }
     Instant now = clock.instant();
     NucleusCheckpointStatus status = checkpoint.getStatus();
     Optional<Instant> expiry = ttlExpiry(checkpoint);
@@ -127,6 +131,9 @@ public class NucleusCheckpointReconciler implements Reconciler<NucleusCheckpoint
 
   @Override
   public DeleteControl cleanup(NucleusCheckpoint checkpoint, Context<NucleusCheckpoint> context) {
+    if (!Caches.synced(agents.eventSource(), sandboxes)) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Caches.UNSYNCED_RETRY.toMillis());
+    }
     String node = checkpoint.getStatus() == null ? null : checkpoint.getStatus().getNodeName();
     Optional<AgentNode> agent = node == null ? Optional.empty() : agents.agent(node);
     Instant now = clock.instant();

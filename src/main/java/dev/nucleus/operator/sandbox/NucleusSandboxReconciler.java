@@ -26,6 +26,7 @@ import dev.nucleus.operator.model.SandboxStatusAggregator;
 import dev.nucleus.operator.model.SandboxValidator;
 import dev.nucleus.operator.model.SandboxValidator.RestoreSource;
 import dev.nucleus.operator.model.SpecProblem;
+import dev.nucleus.operator.kube.Caches;
 import dev.nucleus.operator.placement.AgentDirectory;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -86,6 +87,9 @@ public class NucleusSandboxReconciler implements Reconciler<NucleusSandbox> {
 
   @Override
   public UpdateControl<NucleusSandbox> reconcile(NucleusSandbox sandbox, Context<NucleusSandbox> context) {
+    if (!Caches.synced(agents.eventSource(), checkpoints)) {
+      return UpdateControl.<NucleusSandbox>noUpdate().rescheduleAfter(Caches.UNSYNCED_RETRY.toMillis());
+    }
     Instant now = clock.instant();
     var status = sandbox.getStatus();
     Optional<Instant> expiry = SandboxLifecycle.ttlExpiry(sandbox.getSpec(), status);

@@ -12,6 +12,7 @@ import dev.nucleus.operator.model.NodeReservations;
 import dev.nucleus.operator.model.SandboxLifecycle;
 import dev.nucleus.operator.model.SandboxObservation;
 import dev.nucleus.operator.model.SandboxStatusAggregator;
+import dev.nucleus.operator.kube.Caches;
 import dev.nucleus.operator.placement.AgentDirectory;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -102,6 +103,9 @@ public class SandboxTeardownReconciler implements Reconciler<NucleusSandbox>, Cl
 
   @Override
   public DeleteControl cleanup(NucleusSandbox sandbox, Context<NucleusSandbox> context) {
+    if (!Caches.synced(agents.eventSource())) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Caches.UNSYNCED_RETRY.toMillis());
+    }
     reservations.release(sandbox.getMetadata().getUid());
     String node = teardownNode(sandbox);
     Optional<AgentNode> agent = node == null ? Optional.empty() : agents.agent(node);
