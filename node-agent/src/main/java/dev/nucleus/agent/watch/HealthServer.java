@@ -11,8 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The agent's HTTP endpoint on the JDK's built-in server: {@code /healthz} for the kubelet's probes and
- * {@code /metrics} for Prometheus. One small thread; no framework.
+ * The agent's HTTP endpoint on the JDK's built-in server: {@code /livez} (the process serves) and {@code /healthz}
+ * (synced, watching, Lease renewed) for the kubelet's liveness and readiness probes, {@code /metrics} for Prometheus. One small thread; no framework.
  */
 public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
@@ -31,6 +31,9 @@ public final class HealthServer implements AutoCloseable {
       Optional<String> problem = unhealthy.get();
       respond(exchange, problem.isPresent() ? 503 : 200, "text/plain; charset=utf-8", problem.orElse("ok") + "\n");
     });
+    // Liveness: the process serves. An API server it cannot reach, or a Lease it cannot renew, makes /healthz (readiness)
+    // fail but is no reason for the kubelet to kill the agent: a new one would meet the same API server.
+    server.createContext("/livez", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "ok\n"));
     server.createContext("/metrics", exchange ->
         respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
     server.start();

@@ -6,6 +6,7 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.Quantities;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,10 +58,10 @@ public final class NodeAgent implements AutoCloseable {
     this.metrics = new AgentMetrics();
     AssignmentJournal journal = AssignmentJournal.open(config.journalDir());
     CheckpointJournal checkpointJournal = CheckpointJournal.open(config.checkpointJournalDir());
-    sandboxes = client.resources(NucleusSandbox.class).inAnyNamespace()
-        .withLabel(NucleusNames.NODE_LABEL, config.nodeName()).runnableInformer(0);
-    checkpointInformer = client.resources(NucleusCheckpoint.class).inAnyNamespace()
-        .withLabel(NucleusNames.NODE_LABEL, config.nodeName()).runnableInformer(0);
+    sandboxes = retrying(client.resources(NucleusSandbox.class).inAnyNamespace()
+        .withLabel(NucleusNames.NODE_LABEL, config.nodeName()).runnableInformer(0));
+    checkpointInformer = retrying(client.resources(NucleusCheckpoint.class).inAnyNamespace()
+        .withLabel(NucleusNames.NODE_LABEL, config.nodeName()).runnableInformer(0));
     events = new AgentEvents(client, config.nodeName(), clock);
     CheckpointRegistry registry = new CheckpointRegistry();
     SandboxApi sandboxApi = new SandboxApi(client, sandboxes.getStore(), config.nodeName());
@@ -78,6 +80,8 @@ public final class NodeAgent implements AutoCloseable {
     metrics.sandboxesByPhase(this::countByPhase);
     metrics.queueDepth(() -> sandboxLoop.depth() + checkpointLoop.depth());
     timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nucleus-agent-timers"));
+    // Served while the first lists are retried: the kubelet sees a live agent (/livez) that is not ready (/healthz).
+    health = new HealthServer(config.metricsPort(), metrics, this::unhealthy);
     syncInformers();
     remembered.forEach(sandboxLoop::add); // includes sandboxes whose objects vanished while the agent was down
     rememberedCheckpoints.forEach(checkpointLoop::add);
@@ -88,7 +92,6 @@ public final class NodeAgent implements AutoCloseable {
     long renewMillis = config.leaseRenewInterval().toMillis();
     timers.scheduleAtFixedRate(lease::renewQuietly, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
     timers.scheduleAtFixedRate(this::sweep, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
-    health = new HealthServer(config.metricsPort(), metrics, this::unhealthy);
     LOG.info("nucleus agent for node " + config.nodeName() + " started: " + sandboxes.getStore().list().size()
         + " sandboxes assigned, " + remembered.size() + " remembered, metrics on port " + health.port());
   }
@@ -106,12 +109,30 @@ public final class NodeAgent implements AutoCloseable {
         capabilities, clock);
   }
 
+  /**
+   * fabric8's default gives up on an informer whose first list fails (and on any watch error other than 410 Gone, which
+   * it answers with a new list). An agent cannot do its job without its informers and a restart would not reconnect
+   * it sooner, so every failure is retried with fabric8's backoff (1 s doubling to 32 s, each one logged as a warning
+   * with its cause: unreachable, Forbidden, CRD missing), except a response it cannot decode, which no retry fixes.
+   */
+  private static <T> SharedIndexInformer<T> retrying(SharedIndexInformer<T> informer) {
+    return informer.exceptionHandler((started, t) -> !ExceptionHandler.isDeserializationException(t));
+  }
+
+  /**
+   * Waits for both first lists, however long the API server takes to answer: the sandboxes keep running meanwhile,
+   * untouched, and nothing may be decided (started, torn down as an orphan) before the agent knows what is assigned.
+   */
   private void syncInformers() throws IOException {
     try {
-      sandboxes.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      checkpointInformer.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      CompletableFuture.allOf(sandboxes.start().toCompletableFuture(),
+          checkpointInformer.start().toCompletableFuture()).get();
     } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       timers.shutdownNow();
+      health.close();
       sandboxes.stop();
       checkpointInformer.stop();
       events.close();
@@ -167,6 +188,9 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private Optional<String> unhealthy() {
+    if (!sandboxes.hasSynced() || !checkpointInformer.hasSynced()) {
+      return Optional.of("the first list of sandboxes and checkpoints has not succeeded yet (see the log for why)");
+    }
     Instant renewed = lease.lastRenewed();
     if (renewed == null) {
       return Optional.of("Lease " + lease.leaseName() + " never renewed");
