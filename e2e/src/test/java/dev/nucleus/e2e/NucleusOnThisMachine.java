@@ -34,8 +34,6 @@ final class NucleusOnThisMachine implements AutoCloseable {
   static final String AGENT_SA = "nucleus-agent";
   static final String SIGNING_SECRET = "nucleus-agent-signing";
   static final Duration WAIT = Duration.ofSeconds(120);
-  /** Starts of the operator before its readiness counts as failed (startOperator). */
-  static final int OPERATOR_STARTS = 3;
   /** System property: extra {@code nucleus agent} arguments (e.g. {@code --workers 8}), for benchmark variants. */
   static final String AGENT_ARGS = "agent.args";
   /** System property: the agent's JVM options instead of bin/nucleus's defaults (NUCLEUS_JAVA_OPTS). */
@@ -123,27 +121,14 @@ final class NucleusOnThisMachine implements AutoCloseable {
   }
 
   /**
-   * The operator's fast-jar, as the chart's Deployment runs it, with the operator ServiceAccount's token. One that
-   * exits before it is ready is started again, at most {@link #OPERATOR_STARTS} times in all, as its Deployment's pod
-   * would be: JOSDK stops the operator on an informer error during startup (fail fast, e.g. missing RBAC) and leaves
-   * the retry to Kubernetes. Seen here once: the first list hit a pooled connection the API server had closed, which
-   * fabric8's Vert.x client does not retry. A persistent failure still fails the test.
+   * The operator's fast-jar, as the chart's Deployment runs it, with the operator ServiceAccount's token, awaited until
+   * ready. It is started once: an operator that cannot reach or list from its API server stays up and unready while its
+   * informers retry (docs/controller-flow.md), so one that exits is a bug and fails the test with its log.
    */
   void startOperator() {
-    for (int start = 1; ; start++) {
-      int port = startOperatorProcess();
-      try {
-        await("the operator to report ready on /q/health/ready", operator,
-            () -> httpStatus("http://127.0.0.1:" + port + "/q/health/ready") == 200);
-        return;
-      } catch (AssertionError e) {
-        if (operator.isAlive() || start == OPERATOR_STARTS) {
-          throw e;
-        }
-        System.err.println("e2e: the operator exited before it was ready (start " + start + " of " + OPERATOR_STARTS
-            + "); starting it again, as its Deployment would. Log: " + logs.resolve("operator.log"));
-      }
-    }
+    int port = startOperatorProcess();
+    await("the operator to report ready on /q/health/ready", operator,
+        () -> httpStatus("http://127.0.0.1:" + port + "/q/health/ready") == 200);
   }
 
   private int startOperatorProcess() {
