@@ -11,7 +11,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +76,7 @@ struct plan {
   char *log;  // where stderr goes when the launcher was forked by the zygote (else the agent redirected it)
   char *cgroup_into;  // a cgroup v2 directory the init is created in (CLONE_INTO_CGROUP); its cgroup.procs is then skipped
   int member;  // a warm-pool member: set up to pivot_root, then wait for the claim (README.md, "Warm pool")
+  int end;  // the record that ends a plan or claim on a stream that stays open (read_plan)
 };
 enum phase { PLAN, CLAIM };
 
@@ -110,6 +111,11 @@ static void write_file(const char *step, const char *path, const char *data, siz
   close(fd);
 }
 
+static void __attribute__((noreturn)) bad(const char *what) {
+  errno = EINVAL;
+  die("plan", "parse", what);
+}
+
 static long num(const char *s) { return strtol(s, NULL, 0); }
 
 // Splits a NUL-separated value into at most max fields.
@@ -136,11 +142,11 @@ static char *read_plan(int fd, size_t *len) {
     for (char *nl; (nl = memchr(buf + at, '\n', n - at));) {  // walk the complete records so far
       char *sp = memchr(buf + at, ' ', nl - (buf + at));
       size_t rec = (nl - buf) + 1 + (sp ? strtoul(sp + 1, NULL, 10) : 0) + 1;  // a bad header fails in decode
-      if (rec <= at) { errno = EINVAL; die("plan", "parse", "record length"); }  // a length that wrapped around
+      if (rec <= at) bad("record length");  // a length that wrapped around
       if (rec > n) break;
       int end = !strncmp(buf + at, "end ", 4);
       at = rec;
-      if (end && at != n) { errno = EINVAL; die("plan", "parse", "bytes after end"); }
+      if (end && at != n) bad("bytes after end");
       if (end) { *len = n; return buf; }
     }
   }
@@ -152,84 +158,63 @@ static void push(struct vec *v, char *s, size_t len) {
   v->v[v->n] = s; v->len[v->n++] = len;
 }
 
-// What a pool member's claim carries: the workload's part of a plan. A member's own plan (first key "member") may
-// hold none of it but "log" and "end", a claim nothing else: a member is made before any workload is known.
-static const char CLAIM_KEYS[] = " hostname fin cwd rlimit caps uid gid groups landlock landlock-path landlock-port "
-                                 "seccomp env arg stdout stderr status log-limit deadline log end ";
-static int claim_key(const char *key) {
-  char k[32];
-  return snprintf(k, sizeof k, " %s ", key) < (int)sizeof k && strstr(CLAIM_KEYS, k);
-}
+// Every key of a plan and where its value goes. "claim" says whether it is the workload's part of a plan, which a
+// pool member's claim carries (1), or not (0), or both (2): a member's own plan (first key "member") may hold no
+// claim key, a claim nothing else; a member is made before any workload is known.
+enum kind { STR, VEC, NUM, HEX, BIN, FLAG, NS };
+#define KEY(name, kind, field, claim) {name, kind, offsetof(struct plan, field), claim}
+static const struct key { const char *name; enum kind kind; size_t at; int claim; } keys[] = {
+  KEY("cgroup", VEC, cgroup, 0), KEY("op", VEC, op, 0), KEY("fin", VEC, fin, 1), KEY("rlimit", VEC, rlimit, 1),
+  KEY("landlock-path", VEC, llpath, 1), KEY("landlock-port", VEC, llport, 1), KEY("env", VEC, env, 1),
+  KEY("arg", VEC, arg, 1), KEY("uidmap", STR, uidmap, 0), KEY("gidmap", STR, gidmap, 0), KEY("root", STR, root, 0),
+  KEY("hostname", STR, hostname, 1), KEY("cwd", STR, cwd, 1), KEY("init", STR, init, 0), KEY("stdout", STR, out, 1),
+  KEY("stderr", STR, err, 1), KEY("status", STR, status, 1), KEY("landlock", STR, landlock, 1),
+  KEY("groups", STR, groups, 1), KEY("restore", STR, restore, 0), KEY("log", STR, log, 2),
+  KEY("cgroup-into", STR, cgroup_into, 0), KEY("lo-up", FLAG, lo_up, 0), KEY("ns", NS, clone_flags, 0),
+  KEY("caps", HEX, caps, 1), KEY("uid", NUM, uid, 1), KEY("gid", NUM, gid, 1), KEY("log-limit", NUM, log_limit, 1),
+  KEY("deadline", NUM, deadline, 1), KEY("restore-timeout", NUM, restore_timeout, 0),
+  KEY("seccomp", BIN, bpf, 1), KEY("init-seccomp", BIN, init_bpf, 0), KEY("end", FLAG, end, 2)};
 
 static void decode(struct plan *p, char *buf, size_t len, enum phase phase) {
   static const struct { const char *name; int flag; } ns[] = {
     {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
     {"net", CLONE_NEWNET}, {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}};
+  const struct key *k, *last = keys + sizeof keys / sizeof *keys;
   p->uid = p->gid = -1;
   for (size_t i = 0; i < len;) {
     char *key = buf + i, *sp = memchr(key, ' ', len - i), *nl;
-    if (!sp || !(nl = memchr(sp, '\n', len - (sp - buf)))) { errno = EINVAL; die("plan", "parse", "record header"); }
+    if (!sp || !(nl = memchr(sp, '\n', len - (sp - buf)))) bad("record header");
     *sp = 0;
     size_t vlen = strtoul(sp + 1, NULL, 10);
-    char *v = nl + 1;
-    if ((size_t)(v - buf) + vlen >= len || v[vlen] != '\n') { errno = EINVAL; die("plan", "parse", key); }
+    char *v = nl + 1, *at;
+    if ((size_t)(v - buf) + vlen >= len || v[vlen] != '\n') bad(key);
     v[vlen] = 0;
     i = (v - buf) + vlen + 1;
-    if (!strcmp(key, "member") && key == buf && phase == PLAN) p->member = 1;
-    else if (p->member && claim_key(key) != (phase == CLAIM) && strcmp(key, "log") && strcmp(key, "end")) {
-      errno = EINVAL; die("plan", "parse", phase == CLAIM ? "not a claim key" : "a claim key in a member's plan");
+    if (!strcmp(key, "member") && key == buf && phase == PLAN) { p->member = 1; continue; }
+    for (k = keys; k < last && strcmp(k->name, key); k++) {}
+    if (k == last) bad(key);  // unknown keys fail closed
+    if (p->member && k->claim != 2 && k->claim != (phase == CLAIM))
+      bad(phase == CLAIM ? "not a claim key" : "a claim key in a member's plan");
+    switch (at = (char *)p + k->at, k->kind) {
+      case VEC: push((struct vec *)at, v, vlen); break;
+      case STR: *(char **)at = v; break;
+      case NUM: *(long *)at = num(v); break;
+      case HEX: *(uint64_t *)at = strtoull(v, NULL, 0); break;
+      case BIN: *(char **)at = v; *(size_t *)(at + sizeof(char *)) = vlen; break;  // the length follows the pointer
+      case FLAG: *(int *)at = 1; break;
+      case NS: for (size_t n = 0; n < sizeof ns / sizeof *ns; n++) if (!strcmp(v, ns[n].name)) p->clone_flags |= ns[n].flag;
     }
-    else if (!strcmp(key, "end")) {}  // the stream's end; nothing follows (read_plan)
-    else if (!strcmp(key, "ns")) {
-      for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) if (!strcmp(v, ns[k].name)) p->clone_flags |= ns[k].flag;
-    }
-    else if (!strcmp(key, "cgroup")) push(&p->cgroup, v, vlen);
-    else if (!strcmp(key, "op")) push(&p->op, v, vlen);
-    else if (!strcmp(key, "fin")) push(&p->fin, v, vlen);
-    else if (!strcmp(key, "rlimit")) push(&p->rlimit, v, vlen);
-    else if (!strcmp(key, "landlock-path")) push(&p->llpath, v, vlen);
-    else if (!strcmp(key, "landlock-port")) push(&p->llport, v, vlen);
-    else if (!strcmp(key, "env")) push(&p->env, v, vlen);
-    else if (!strcmp(key, "arg")) push(&p->arg, v, vlen);
-    else if (!strcmp(key, "uidmap")) p->uidmap = v;
-    else if (!strcmp(key, "gidmap")) p->gidmap = v;
-    else if (!strcmp(key, "hostname")) p->hostname = v;
-    else if (!strcmp(key, "root")) p->root = v;
-    else if (!strcmp(key, "cwd")) p->cwd = v;
-    else if (!strcmp(key, "init")) p->init = v;
-    else if (!strcmp(key, "stdout")) p->out = v;
-    else if (!strcmp(key, "stderr")) p->err = v;
-    else if (!strcmp(key, "status")) p->status = v;
-    else if (!strcmp(key, "landlock")) p->landlock = v;
-    else if (!strcmp(key, "lo-up")) p->lo_up = 1;
-    else if (!strcmp(key, "caps")) p->caps = strtoull(v, NULL, 0);
-    else if (!strcmp(key, "uid")) p->uid = num(v);
-    else if (!strcmp(key, "gid")) p->gid = num(v);
-    else if (!strcmp(key, "groups")) p->groups = v;
-    else if (!strcmp(key, "log-limit")) p->log_limit = num(v);
-    else if (!strcmp(key, "deadline")) p->deadline = num(v);
-    else if (!strcmp(key, "seccomp")) { p->bpf = v; p->bpflen = vlen; }
-    else if (!strcmp(key, "init-seccomp")) { p->init_bpf = v; p->init_bpflen = vlen; }
-    else if (!strcmp(key, "restore")) p->restore = v;
-    else if (!strcmp(key, "restore-timeout")) p->restore_timeout = num(v);
-    else if (!strcmp(key, "log")) p->log = v;
-    else if (!strcmp(key, "cgroup-into")) p->cgroup_into = v;
-    else { errno = EINVAL; die("plan", "parse", key); }  // unknown keys fail closed
   }
-  if (p->restore && (!p->arg.n || !p->out || !p->err || !p->status || p->restore_timeout <= 0)) {
-    errno = EINVAL; die("plan", "parse", "restore needs arg/stdout/stderr/status/restore-timeout");
-  }
+  if (p->restore && (!p->arg.n || !p->out || !p->err || !p->status || p->restore_timeout <= 0))
+    bad("restore needs arg/stdout/stderr/status/restore-timeout");
   int shape = phase == PLAN, workload = !p->member || phase == CLAIM;  // a member's plan has no workload, its claim no shape
   if (!p->restore && ((shape && (!p->root || !p->init))
-      || (workload && (!p->arg.n || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0)))) {
-    errno = EINVAL; die("plan", "parse", "missing arg/root/init/stdout/stderr/status/uid/gid");
-  }
-  if ((p->member && (p->restore || p->clone_flags & CLONE_NEWUSER)) || (phase == PLAN && !p->member != !p->init_bpflen)) {
-    errno = EINVAL; die("plan", "parse", "member (init-seccomp only and always in a member's plan)");
-  }
-  if (p->bpflen % sizeof(struct sock_filter) || p->init_bpflen % sizeof(struct sock_filter) || p->init_bpflen > 4096) {
-    errno = EINVAL; die("plan", "parse", "seccomp length");
-  }
+      || (workload && (!p->arg.n || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0))))
+    bad("missing arg/root/init/stdout/stderr/status/uid/gid");
+  if ((p->member && (p->restore || p->clone_flags & CLONE_NEWUSER)) || (phase == PLAN && !p->member != !p->init_bpflen))
+    bad("member (init-seccomp only and always in a member's plan)");
+  if (p->bpflen % sizeof(struct sock_filter) || p->init_bpflen % sizeof(struct sock_filter) || p->init_bpflen > 4096)
+    bad("seccomp length");
 }
 
 // ---- the sandbox init: runs in the new namespaces; the line order of init_main is the security order ----
@@ -620,8 +605,9 @@ static void __attribute__((noreturn)) end_member(pid_t init) {
   _exit(EXIT_UNCLAIMED);
 }
 
-// A pool member's monitor (README.md, "Warm pool"): reports "ready" once the init is set up and waiting, then waits
-// for the claim on stdin. Returns once it accepted one and handed it to the init; the rest is a launch's. The agent
+// A pool member's monitor (README.md, "Warm pool"): reports "ready" once pid 1 locked itself down and its claimant
+// waits, then waits for the claim on stdin. Returns once it accepted one and handed it to the claimant; the rest is a
+// launch's. The agent
 // closing the stream (shutdown, death), a signal, or the init's death end the member: nothing of a workload ran.
 static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int sfd, struct log logs[2], int devnull) {
   char line[1100];
@@ -631,8 +617,7 @@ static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int s
     kill(init, SIGKILL);
     errno = ECHILD; die("pool", "read", n > 0 ? "the init failed" : "the init went away");
   }
-  int m = snprintf(line, sizeof line, "ready\t%d\n", init);
-  if (write(1, line, m) < 0) {}
+  dprintf(1, "ready\t%d\n", init);  // each report line is one write (dprintf flushes its buffer once)
   for (struct pollfd f[2] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}}; !f[0].revents;) {
     if (poll(f, 2, -1) < 0 && errno != EINTR) die("pool", "poll", "");
     if (f[1].revents) end_member(init);  // SIGCHLD (the init died) or a stop signal
@@ -641,7 +626,7 @@ static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int s
   char *claim = read_plan(0, &len), *copy = malloc(len + 1);
   if (!len || !copy) end_member(init);
   memcpy(copy, claim, len);
-  decode(p, copy, len, CLAIM);  // a bad claim dies here; the init then reads an empty claim and dies too
+  decode(p, copy, len, CLAIM);  // a bad claim dies here; the claimant then reads an empty claim and dies too
   log_to(p->log);
   open_log_files(p, logs);
   if (dup2(devnull, 0) < 0) die("monitor", "dup2", "stdin");
@@ -771,9 +756,7 @@ static int restore_main(struct plan *p) {
   }
   pid_t init = restored_init(p->restore);
   if (init < 0) die("restore", "pidfile", p->restore);
-  char line[64];
-  int m = snprintf(line, sizeof line, "ok\t%d\n", init);
-  if (write(1, line, m) < 0) {}
+  dprintf(1, "ok\t%d\n", init);
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
   close(devnull);
@@ -908,10 +891,9 @@ int main(int argc, char **argv) {
 
   // Both pids go to the agent at once: it records the sandbox while the cgroup joins and the init's setup run. The
   // init does nothing of its own past its mounts (past step 1 with a user namespace) before "go"; "ok" follows exec.
+  dprintf(1, "started\t%d\t%d\t%s\t%llu\t%llu\n", getpid(), init, into ? "clone-into-cgroup" : "cgroup-procs",
+          start_time(getpid()), start_time(init));
   char line[1100];
-  int m = snprintf(line, sizeof line, "started\t%d\t%d\t%s\t%llu\t%llu\n", getpid(), init,
-                   into ? "clone-into-cgroup" : "cgroup-procs", start_time(getpid()), start_time(init));
-  if (write(1, line, m) < 0) {}
 
   // Join the cgroups before the child runs a step after its mounts (before its first step with a user namespace):
   // every process of the sandbox is charged and killable before any of its own code runs.
@@ -948,8 +930,7 @@ int main(int argc, char **argv) {
   } else if (!went) {
     kill(init, SIGKILL); die("sync", "write", "go");
   } else {
-    m = snprintf(line, sizeof line, "ok\t%d\n", init);
-    if (write(1, line, m) < 0) {}
+    dprintf(1, "ok\t%d\n", init);
   }
   if (dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
   close(devnull);
