@@ -85,7 +85,9 @@ class WorkloadSecurityTest {
         "NUCLEUS_CHECKPOINT_DIR", "/var/lib/nucleus/checkpoints",
         "NUCLEUS_SIGNING_KEY", "/etc/nucleus/signing/key"));
     assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(9400);
-    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+    assertThat(container.at("/livenessProbe/httpGet/path").asText())
+        .as("an agent cut off from its API server is unready, not restarted").isEqualTo("/livez");
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/healthz");
   }
 
   @Test
