@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
-import dev.nucleus.operator.testing.ApiServerProxy;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.RealControlPlane;
+import dev.nucleus.testing.controlplane.ApiServerProxy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
+import dev.nucleus.testing.controlplane.ApiServerProxy;
 import dev.nucleus.testing.controlplane.KubeControlPlane;
 import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.Config;

@@ -1,4 +1,4 @@
-package dev.nucleus.operator.testing;
+package dev.nucleus.testing.controlplane;
 
 import java.io.IOException;
 import java.io.InputStream;
