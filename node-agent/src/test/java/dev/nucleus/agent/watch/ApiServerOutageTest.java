@@ -164,6 +164,50 @@ class ApiServerOutageTest {
     assertThat(engine.calls).doesNotContain("stop " + steady);
   }
 
+  /**
+   * A watch the server ends and then refuses to re-open (RBAC revoked meanwhile: 403, not 410) is retried until the
+   * agent is allowed again, and what was created meanwhile is started. fabric8's watch manager already retried this
+   * before the agent's own handler (a regression guard, it held before): a refused reconnect never reaches the
+   * informer as an error.
+   */
+  @Test
+  void aWatchRefusedAfterAReconnectIsRetriedUntilAllowedAgain() throws Exception {
+    proxy.open();
+    String user = "system:serviceaccount:" + NS + ":agent-losing-rbac";
+    Config config = Config.fromKubeconfig(plane.kubeconfigYaml());
+    config.setMasterUrl(proxy.url());
+    config.setImpersonateUsername(user);
+    plane.kubectl("create", "clusterrolebinding", "outage-agent-2", "--clusterrole=cluster-admin", "--user=" + user)
+        .orThrow();
+    try (KubernetesClient revocable = new KubernetesClientBuilder().withConfig(config).build()) {
+      String first = create("before-revocation");
+      agent = NodeAgent.start(revocable, MockCluster.config(state), engine, MockCluster::advertisement,
+          Clock.systemUTC());
+      await().atMost(WAIT).until(() -> status("before-revocation").getPhase() == SandboxPhase.Running);
+
+      plane.kubectl("delete", "clusterrolebinding", "outage-agent-2").orThrow();
+      proxy.cut(); // the server ends every watch; the agent's reconnects are now refused
+      proxy.open();
+      String later = create("while-refused");
+      URI base = URI.create("http://127.0.0.1:" + agent.healthPort());
+      await().atMost(WAIT).until(() -> get(base.resolve("/healthz")) == 503);
+      assertThat(engine.starts(later)).isZero();
+
+      plane.kubectl("create", "clusterrolebinding", "outage-agent-2", "--clusterrole=cluster-admin", "--user=" + user)
+          .orThrow();
+      await().atMost(WAIT).until(() -> status("while-refused").getPhase() == SandboxPhase.Running);
+      await().atMost(WAIT).until(() -> get(base.resolve("/healthz")) == 200);
+      assertThat(engine.starts(first)).isEqualTo(1);
+      assertThat(engine.starts(later)).isEqualTo(1);
+    } finally {
+      if (agent != null) {
+        agent.close();
+        agent = null;
+      }
+      plane.kubectl("delete", "clusterrolebinding", "outage-agent-2", "--ignore-not-found").orThrow();
+    }
+  }
+
   private static String body(URI uri) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
         .body();
