@@ -187,6 +187,9 @@ final class BenchCommand implements Callable<Integer> {
             s.append(String.format("| %s | %.2f |%n", steps.get(i),
                     percentile(launches.stream().mapToLong(d -> d[step]).toArray(), 50)));
         }
+        // The step medians need not add up to the p50 (every step has its own tail): this row says how far they are.
+        s.append(String.format("| %s | %.2f |%n", "all steps of one launch, summed (median of the sums)",
+                percentile(launches.stream().mapToLong(d -> java.util.Arrays.stream(d).sum()).toArray(), 50)));
         if (!planThread.isEmpty()) {
             s.append(String.format("| %s | %.2f |%n", LaunchPhases.PLAN_THREAD,
                     percentile(planThread.stream().mapToLong(Long::longValue).toArray(), 50)));
