@@ -22,8 +22,8 @@ public final class LaunchPhases {
     /** The steps of a launch that claimed a warm-pool member ({@link PooledLaunch}), in order. */
     public static final List<String> POOLED_STEPS = List.of(
             "state directory (checks, mkdir)",
-            "take a member (its monitor's and init's pid + start time checked)",
-            "the spec's limits into the member's cgroups; meanwhile: the claim's plan on a helper thread",
+            "take a member (its monitor's and init's pid + start time checked); meanwhile: the claim's plan on a helper thread",
+            "the spec's limits into the member's cgroups; the plan goes on meanwhile",
             "claim's plan: what is left of the helper's work",
             "claim encoded and written to the member's launcher",
             "record + state file made visible (temp, link; fsyncs queued); meanwhile: the launcher applies the claim",

@@ -48,27 +48,28 @@ final class PooledLaunch {
         if (!PoolShape.of(config).equals(Optional.of(members.shape()))) {
             return Optional.empty();
         }
+        // the cold launch's plan minus the member's mount ops needs no member: on a helper thread from now on, beside
+        // the take and the limit writes (pure: nothing to undo when no member is taken, or the claim goes cold)
+        Future<LaunchPlanning.Planned> planning = background.submit(() -> this.planning.planClaim(config, paths));
         Optional<PoolMember> taken = Optional.empty();
         try {
             taken = pool.take();
             if (taken.isEmpty()) {
+                planning.cancel(false);
                 return Optional.empty();
             }
             phases.pooled();
             phases.mark();
-            return claim(taken.get(), config, paths, phases);
+            return claim(taken.get(), config, paths, phases, planning);
         } finally {
             pool.refill();  // now, not while the claim runs: on a busy node both would compete for the same cores
         }
     }
 
-    private Optional<Launched> claim(PoolMember m, SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
-            throws LaunchException, IOException {
+    private Optional<Launched> claim(PoolMember m, SandboxConfig config, SandboxPaths paths, LaunchPhases phases,
+                                     Future<LaunchPlanning.Planned> planning) throws LaunchException, IOException {
         LaunchPlanning.Planned planned;
-        Future<LaunchPlanning.Planned> planning = null;
         try {
-            // the cold launch's plan minus the member's mount ops, on a helper thread while the limits are written here
-            planning = background.submit(() -> this.planning.planClaim(config, paths));
             if (m.cgroup().isPresent()) {
                 m.cgroup().get().limit(config.resources());
             } else if (!config.resources().equals(SandboxConfig.Resources.UNLIMITED)) {
