@@ -62,7 +62,7 @@ public final class RuntimeRestoreMonitor implements RestoreMonitor {
 
     private static void deleteQuietly(SandboxRuntime runtime, String name) {
         try {
-            runtime.stateDirectory().delete(name);
+            runtime.discardFailedRestore(name);
         } catch (IOException e) {
             // the restore's own error is what the caller needs; a leftover directory shows in `nucleus ps`
         }

@@ -315,12 +315,34 @@ public final class SandboxRuntime implements AutoCloseable {
             SandboxRecord record = new SandboxRecord(name, l.command(), System.currentTimeMillis(),
                     monitorPid, kernel.startTime(monitorPid).orElse(-1),
                     initPid, kernel.startTime(initPid).orElse(-1), RestoredLaunch.CGROUP_VERSION, l.isolation());
-            AtomicFiles.write(paths.stateFile(), JSON.writeValueAsBytes(record));
+            publishRestored(name, paths, JSON.writeValueAsBytes(record));
             process.ifPresent(p -> owned.put(name, p));
             return record;
         } catch (IOException | RuntimeException e) {
             throw new LaunchException("RestoreFailed", "restore of " + name + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A restore's directory is new, so its record is a first record: visible now and durable a moment later, as a
+     * launch's (docs/security-model.md, "State durability"), instead of an fsync on the restore's critical path. A
+     * record already there (not made by this runtime's restores) is replaced the safe way, fsync before rename.
+     */
+    private void publishRestored(String name, SandboxPaths paths, byte[] json) throws IOException {
+        if (Files.exists(paths.stateFile(), LinkOption.NOFOLLOW_LINKS)) {
+            AtomicFiles.write(paths.stateFile(), json);
+        } else {
+            syncing.put(name, AtomicFiles.publish(paths.stateFile(), json, syncer));
+        }
+    }
+
+    /**
+     * Deletes the directory of a restore that failed after its record was published: the record's fsync is awaited
+     * first (it must not race the deletion, and a sandbox that is gone must not fail {@link #close}).
+     */
+    public void discardFailedRestore(String name) throws IOException {
+        awaitQuietly(name);
+        state.delete(name);
     }
 
     private void reap(Process p) {

@@ -17,6 +17,8 @@ final class FakeKernel implements Kernel {
     final Map<Long, Long> startTimes = new HashMap<>();
     final List<String> calls = new ArrayList<>();
     String nextReport = "ok\t4242";
+    /** The launcher's process as {@link LauncherRun#process()} gives it (a restore needs one); none by default. */
+    Process launcherProcess;
     byte[] lastPlan;
     boolean failBeforeStart;
     /** Called when the fake hands out its "ok" line: lets a test look at what was on disk before the exec was reported. */
@@ -100,7 +102,7 @@ final class FakeKernel implements Kernel {
         return new LauncherRun() {
             @Override
             public Optional<Process> process() {
-                return Optional.empty();
+                return Optional.ofNullable(launcherProcess);
             }
 
             @Override

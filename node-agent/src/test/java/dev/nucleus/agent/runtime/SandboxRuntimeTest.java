@@ -92,6 +92,33 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void aRestoredSandboxsRecordIsVisibleBeforeItsFsyncAndADiscardedRestoreWaitsForItBeforeDeleting() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        k.failBeforeStart = true;  // the restore mode's first line is criu's outcome
+        k.launcherProcess = new ProcessBuilder("sleep", "60").start();  // stands in for the restore monitor
+        List<Runnable> queued = new java.util.ArrayList<>();  // a syncer that never runs anything by itself
+        try {
+            SandboxRuntime rt = new SandboxRuntime(new StateDirectory(root), k, SandboxPolicies.unavailable(),
+                    Path.of("/bin/launcher"), queued::add);
+            rt.stateDirectory().create("r");
+            SandboxRecord r = rt.startRestored("r", new RestoredLaunch(List.of("criu", "restore"), List.of(),
+                    List.of(), root.resolve("criu.pid"), 5, List.of("/bin/sh"), java.util.Map.of()));
+            assertThat(queued).as("the record's fsync is queued, not on the restore's path").hasSize(1);
+            java.util.concurrent.Future<?> fsync = (java.util.concurrent.Future<?>) queued.get(0);
+            assertThat(fsync.isDone()).isFalse();
+            assertThat(rt.read("r").initPid()).isEqualTo(r.initPid()).isEqualTo(4242);
+            assertThat(r.monitorPid()).isEqualTo(k.launcherProcess.pid());
+
+            rt.discardFailedRestore("r");
+            assertThat(fsync.isDone()).as("the fsync ran before its directory was deleted").isTrue();
+            assertThat(rt.stateDirectory().exists("r")).isFalse();
+            rt.close();  // a discarded restore is not a record that failed to become durable
+        } finally {
+            k.launcherProcess.destroyForcibly();
+        }
+    }
+
+    @Test
     void anEmptyOrTornStateFileIsRefusedAndNeverAdopted() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         SandboxRuntime rt = runtime(k);
