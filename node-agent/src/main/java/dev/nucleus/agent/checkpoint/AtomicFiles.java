@@ -28,14 +28,6 @@ public final class AtomicFiles {
 
     /** Writes {@code bytes} to {@code target} atomically; a symlink at the temp path is refused, never followed. */
     public static void write(Path target, byte[] bytes) throws CheckpointException {
-        write(target, bytes, true);
-    }
-
-    /**
-     * Like {@link #write(Path, byte[])}; without {@code syncDirectory} the rename is not made durable here: for a
-     * file of a checkpoint tree, whose {@link BulkSync} syncs every directory before the signature is written.
-     */
-    static void write(Path target, byte[] bytes, boolean syncDirectory) throws CheckpointException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
             clearStaleTemp(tmp);
@@ -44,9 +36,7 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            if (syncDirectory) {
-                fsyncDirectory(target.toAbsolutePath().getParent());
-            }
+            fsyncDirectory(target.toAbsolutePath().getParent());
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new CheckpointException(Reason.SymlinkRefused, "temp file " + tmp + " appeared while writing", e);
         } catch (IOException e) {

@@ -74,9 +74,30 @@ public final class CheckpointManifest {
      */
     static Signed sign(Path dir, CheckpointKey key, BulkSync durable, Map<String, List<byte[]>> knownPieces)
             throws CheckpointException {
+        return sign(dir, key, durable, knownPieces, Map.of());
+    }
+
+    /**
+     * Like {@link #sign(Path, CheckpointKey, BulkSync, Map)}, also writing {@code newFiles} (top-level name to
+     * content, none may exist yet): hashed from memory, written atomically together with the manifest and the
+     * signature (temp O_EXCL|O_NOFOLLOW 0600, fsync'ed in the same journal commit as theirs) and renamed before them.
+     */
+    static Signed sign(Path dir, CheckpointKey key, BulkSync durable, Map<String, List<byte[]>> knownPieces,
+            Map<String, byte[]> newFiles) throws CheckpointException {
         Map<String, Entry> entries = walk(dir);
         List<Entry> files = entries.values().stream().filter(e -> e.size() >= 0)
                 .sorted(java.util.Comparator.comparingLong(Entry::size).reversed()).toList();
+        List<String> names = new ArrayList<>();
+        List<byte[]> contents = new ArrayList<>();
+        for (Map.Entry<String, byte[]> f : new TreeMap<>(newFiles).entrySet()) {
+            if (entries.containsKey(f.getKey()) || f.getKey().contains("/")) {
+                throw new CheckpointException(Reason.UnexpectedFile, f.getKey() + " is already in " + dir);
+            }
+            entries.put(f.getKey(), new Entry(f.getKey(), f.getValue().length,
+                    HEX.formatHex(CheckpointKey.sha256(f.getValue()))));
+            names.add(f.getKey());
+            contents.add(f.getValue());
+        }
         List<Entry> large = files.stream().filter(e -> e.size() > SMALL_FILE).toList();
         try {
             // The large files' pieces go to ParallelHash's pool while this thread hashes the small ones: a dump's
@@ -104,8 +125,9 @@ public final class CheckpointManifest {
         // only once the tree is on disk, manifest first, and their directory is fsync'ed once. Until the signature's
         // rename the checkpoint is unsigned; a journaling filesystem commits the manifest's earlier rename no later,
         // and anywhere else a crash that kept the signature but lost the manifest is refused (ManifestMissing).
-        AtomicFiles.writeAll(dir, List.of(MANIFEST, SIGNATURE),
-                List.of(manifest, signature.getBytes(StandardCharsets.US_ASCII)), () -> {
+        names.addAll(List.of(MANIFEST, SIGNATURE));
+        contents.addAll(List.of(manifest, signature.getBytes(StandardCharsets.US_ASCII)));
+        AtomicFiles.writeAll(dir, names, contents, () -> {
                     if (durable != null) {
                         durable.begin();
                     }

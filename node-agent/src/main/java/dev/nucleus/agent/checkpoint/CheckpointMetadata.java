@@ -74,21 +74,13 @@ public record CheckpointMetadata(
 
     /** Writes {@code dir/metadata.json} atomically (temp O_CREAT|O_EXCL|O_NOFOLLOW 0600, fsync, rename). */
     public void save(Path dir) throws CheckpointException {
-        try {
-            AtomicFiles.write(dir.resolve(FILE_NAME), JSON.writeValueAsBytes(this));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CheckpointException(Reason.MetadataInvalid, "cannot serialize metadata: " + e.getMessage(), e);
-        }
+        AtomicFiles.write(dir.resolve(FILE_NAME), bytes());
     }
 
-    /**
-     * Like {@link #save(Path)} inside a checkpoint being written: temp file, fsync, rename, but the directory's fsync
-     * is left to the checkpoint's {@link BulkSync}, which syncs every directory of the tree before the signature
-     * (one journal commit fewer before criu starts; a checkpoint is only valid once signed).
-     */
-    void saveInCheckpoint(Path dir) throws CheckpointException {
+    /** The file's exact bytes, as {@link #save(Path)} writes them. */
+    byte[] bytes() throws CheckpointException {
         try {
-            AtomicFiles.write(dir.resolve(FILE_NAME), JSON.writeValueAsBytes(this), false);
+            return JSON.writeValueAsBytes(this);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new CheckpointException(Reason.MetadataInvalid, "cannot serialize metadata: " + e.getMessage(), e);
         }

@@ -90,11 +90,11 @@ public final class CheckpointService {
         prepareEmptyDirectory(dir);
         phases.mark("checks");
         boolean keep = false;
-        CompletableFuture<CheckpointMetadata> metadata = null;
+        CompletableFuture<Described> metadata = null;
         try {
-            // Nothing in the metadata comes from the dump: it is written (and fsync'ed) while the root is archived,
-            // and finished before criu starts, whose file creations would otherwise wait for its journal commits.
-            metadata = CompletableFuture.supplyAsync(() -> saveMetadata(t, dir));
+            // Nothing in the metadata comes from the dump: it is made while the root is archived and written with the
+            // manifest and signature (one journal commit with theirs; none before or during criu).
+            metadata = CompletableFuture.supplyAsync(() -> describe(t));
             Path images = dir.resolve(IMAGES);
             AtomicFiles.createPrivateDirectory(images);
             Path stdio = dir.resolve(STDIO_FILE);
@@ -103,7 +103,7 @@ public final class CheckpointService {
             AtomicFiles.writeNew(stdio, SandboxProcesses.stdioPipes(t.initPid()).getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), archive);
             phases.mark("root archive");
-            CheckpointMetadata m = await(metadata);
+            Described m = await(metadata);
             phases.mark("metadata");
             Dumped d = dump(t, dir, leaveRunning, treeBytes);
             CriuResult r = d.result();
@@ -118,18 +118,24 @@ public final class CheckpointService {
             // After the metadata's temp file is renamed: it walks the tree.
             BulkSync sync = BulkSync.start(dir, CheckpointService::syncFilesystem, BulkSync::nodeDirtyBytes);
             PageIdentities.Before pageFiles = PageIdentities.before(dir, PAGE_DATA);
-            CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, sync, d.pieces());
+            CheckpointManifest.Signed signed;
+            try {
+                signed = CheckpointManifest.sign(dir, key, sync, d.pieces(), Map.of(CheckpointMetadata.FILE_NAME, m.json()));
+            } catch (CheckpointException e) {
+                saveQuietly(m.metadata(), dir);  // the kept, unsigned directory still says what it holds
+                throw e;
+            }
             ownPages.remember(signed.digest(), pageFiles);
             phases.mark("hash + sign");
             phases.parallel("page pieces hashed during criu", d.pieceCount());
             phases.parallel("sync (parallel)", sync.millis());
             phases.parallel("synced by syncfs", sync.wholeFilesystem() ? 1 : 0);
-            return new Checkpoint(dir, m, signed.digest(), signed.sizeBytes(),
+            return new Checkpoint(dir, m.metadata(), signed.digest(), signed.sizeBytes(),
                     Duration.ofNanos(System.nanoTime() - start).toMillis(), r.stats().frozenMicros(), phases.snapshot());
         } finally {
             if (!keep) {
                 if (metadata != null) {
-                    metadata.handle((m, e) -> null).join();  // its write must not land in a deleted directory
+                    metadata.handle((m, e) -> null).join();
                 }
                 CriuRunner.deleteTree(dir);
             }
@@ -144,25 +150,38 @@ public final class CheckpointService {
         }
     }
 
-    /** metadata.json, written (atomically, fsync'ed) beside the root archive; checkpoint_at is just before the dump. */
-    private CheckpointMetadata saveMetadata(CheckpointTarget t, Path dir) {
+    /** metadata.json's record and its exact bytes. */
+    private record Described(CheckpointMetadata metadata, byte[] json) {
+    }
+
+    /** What metadata.json records; checkpoint_at is just before the dump. */
+    private Described describe(CheckpointTarget t) {
         CheckpointMetadata m = new CheckpointMetadata(t.sandboxId(), t.name(), t.initPid(), t.command(),
                 System.currentTimeMillis() / 1000, version, false, t.rootless(), t.landlock(), node,
                 usable.version(), t.limits(), t.volumes(), t.spec());
         try {
-            m.saveInCheckpoint(dir);
+            return new Described(m, m.bytes());
         } catch (CheckpointException e) {
             throw new CompletionException(e);
         }
-        return m;
     }
 
-    private static CheckpointMetadata await(CompletableFuture<CheckpointMetadata> metadata) throws CheckpointException {
+    private static void saveQuietly(CheckpointMetadata m, Path dir) {
+        try {
+            if (!Files.exists(dir.resolve(CheckpointMetadata.FILE_NAME), LinkOption.NOFOLLOW_LINKS)) {
+                m.save(dir);
+            }
+        } catch (CheckpointException e) {
+            // the signing failure is what the caller reports
+        }
+    }
+
+    private static Described await(CompletableFuture<Described> metadata) throws CheckpointException {
         try {
             return metadata.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof CheckpointException c ? c : new CheckpointException(Reason.IoFailed,
-                    "cannot write the metadata: " + e.getCause(), e.getCause());
+                    "cannot describe the sandbox: " + e.getCause(), e.getCause());
         }
     }
 

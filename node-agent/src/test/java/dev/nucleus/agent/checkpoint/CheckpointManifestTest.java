@@ -57,6 +57,30 @@ class CheckpointManifestTest {
     }
 
     @Test
+    void aFileWrittenWithTheManifestIsListedWrittenPrivatelyAndVerifies() throws Exception {
+        Files.delete(dir.resolve("metadata.json"));
+        CheckpointManifest.Signed signed = CheckpointManifest.sign(dir, key, null, java.util.Map.of(),
+                java.util.Map.of("metadata.json", "{\"a\":1}".getBytes()));
+
+        assertThat(dir.resolve("metadata.json")).hasContent("{\"a\":1}");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("metadata.json"))))
+                .isEqualTo("rw-------");
+        assertThat(dir.resolve("metadata.json.tmp")).doesNotExist();
+        assertThat(CheckpointManifest.verify(dir, key)).isEqualTo(signed.digest());
+        String sha = java.util.HexFormat.of().formatHex(CheckpointKey.sha256("{\"a\":1}".getBytes()));
+        assertThat(Files.readString(dir.resolve("manifest.sha256"))).contains("F " + sha + " 7 metadata.json");
+
+        // A name already in the tree is refused, nothing renamed over it.
+        Path other = Files.createDirectory(tmp.resolve("other"));
+        Files.writeString(other.resolve("metadata.json"), "old");
+        assertThatThrownBy(() -> CheckpointManifest.sign(other, key, null, java.util.Map.of(),
+                java.util.Map.of("metadata.json", "new".getBytes()))).isInstanceOfSatisfying(CheckpointException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.UnexpectedFile));
+        assertThat(other.resolve("metadata.json")).hasContent("old");
+        assertThat(other.resolve("manifest.sig")).doesNotExist();
+    }
+
+    @Test
     void deferredPageImagesAreCheckedForSizeFirstAndForContentLater() throws Exception {
         CheckpointManifest.sign(dir, key);
         Path pages = dir.resolve("images/pages-1.img");
