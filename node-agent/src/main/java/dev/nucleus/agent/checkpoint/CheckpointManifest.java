@@ -120,11 +120,12 @@ public final class CheckpointManifest {
         }
         byte[] manifest = render(entries);
         String signature = "hmac-sha256 " + key.id() + " " + HEX.formatHex(key.sign(manifest)) + "\n";
-        // Manifest and signature are written and fsync'ed together (while the tree's own sync may still run; a syncfs
-        // starts once they are written, so their fsyncs wait for its commit rather than for one more), renamed
-        // only once the tree is on disk, manifest first, and their directory is fsync'ed once. Until the signature's
-        // rename the checkpoint is unsigned; a journaling filesystem commits the manifest's earlier rename no later,
-        // and anywhere else a crash that kept the signature but lost the manifest is refused (ManifestMissing).
+        // The new files, manifest and signature are written and fsync'ed together (while the tree's own sync may
+        // still run; a syncfs starts once they are written, so their fsyncs wait for its commit rather than for one
+        // more), renamed only once the tree is on disk, the new files first, then the manifest, and their directory
+        // is fsync'ed once. Until the signature's rename the checkpoint is unsigned; a journaling filesystem commits
+        // the manifest's earlier rename no later, and anywhere else a crash that kept the signature but lost the
+        // manifest is refused (ManifestMissing).
         names.addAll(List.of(MANIFEST, SIGNATURE));
         contents.addAll(List.of(manifest, signature.getBytes(StandardCharsets.US_ASCII)));
         AtomicFiles.writeAll(dir, names, contents, () -> {

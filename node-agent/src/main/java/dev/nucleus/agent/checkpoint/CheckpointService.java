@@ -115,12 +115,13 @@ public final class CheckpointService {
             // From here the images may be the only copy of a stopped sandbox: a failure keeps them (unsigned, so
             // no restore accepts them) for an operator to inspect, instead of deleting them.
             keep = true;
-            // After the metadata's temp file is renamed: it walks the tree.
+            // It walks the tree as criu left it; metadata.json and the manifest are written by sign() below.
             BulkSync sync = BulkSync.start(dir, CheckpointService::syncFilesystem, BulkSync::nodeDirtyBytes);
             PageIdentities.Before pageFiles = PageIdentities.before(dir, PAGE_DATA);
             CheckpointManifest.Signed signed;
             try {
-                signed = CheckpointManifest.sign(dir, key, sync, d.pieces(), Map.of(CheckpointMetadata.FILE_NAME, m.json()));
+                signed = CheckpointManifest.sign(dir, key, sync, d.pieces(),
+                        Map.of(CheckpointMetadata.FILE_NAME, m.json()));
             } catch (CheckpointException e) {
                 saveQuietly(m.metadata(), dir);  // the kept, unsigned directory still says what it holds
                 throw e;
