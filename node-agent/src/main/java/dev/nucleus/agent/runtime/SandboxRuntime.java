@@ -41,6 +41,7 @@ public final class SandboxRuntime implements AutoCloseable {
 
     /** Compact: a third of the pretty-printed size and a quarter of the time; `nucleus inspect` is the readable view. */
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration MONITOR_EXIT = Duration.ofSeconds(2);
     private static final long POLL_MILLIS = 20;
 
     private final StateDirectory state;
@@ -430,6 +431,7 @@ public final class SandboxRuntime implements AutoCloseable {
         }
         if (r != null && monitorAlive(r)) {
             stop(name, Duration.ZERO);
+            awaitMonitorGone(r);
         }
         Optional<SandboxPolicies.CgroupHandle> cg = cgroupOf(name);
         if (cg.isPresent()) {
@@ -441,6 +443,22 @@ public final class SandboxRuntime implements AutoCloseable {
         state.delete(name);
         if (idRanges.lookup(name).isPresent()) {
             idRanges.release(name);  // after the directory: its files belong to the range's ids until then
+        }
+    }
+
+    /**
+     * rm leaves no process: the monitor lives outside the sandbox's cgroups and exits on its own just after it
+     * recorded the exit status, which is all {@link #stop} waits for; under load that exit can trail by a few ms.
+     * A monitor still there after {@link #MONITOR_EXIT} has nothing left to record and is killed (pid and start time).
+     */
+    private void awaitMonitorGone(SandboxRecord r) throws InterruptedException {
+        long deadline = System.nanoTime() + MONITOR_EXIT.toNanos();
+        while (kernel.running(r.monitorPid(), r.monitorStartTime())) {
+            if (System.nanoTime() >= deadline) {
+                kernel.signal(r.monitorPid(), true);
+                return;
+            }
+            Thread.sleep(POLL_MILLIS);
         }
     }
 

@@ -119,6 +119,30 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void rmWaitsForTheMonitorToExitAfterItRecordedTheStatusAndKillsOneThatStays() throws Exception {
+        FakeKernel k = FakeKernel.debianHost();
+        SandboxRuntime rt = runtime(k);
+        rt.launch(unconfined("m"));
+        AtomicFiles.write(root.resolve("sandboxes/m/exit-status"), "exitCode=0\nsignal=0\nreason=\n".getBytes());
+        int[] polls = {0};
+        k.beforeStartTime = pid -> {
+            if (pid == 4000 && ++polls[0] == 6) {
+                k.startTimes.remove(4000L);  // the monitor exits a moment after its status was on disk
+            }
+        };
+        rt.remove("m");
+        assertThat(k.calls).as("a monitor that exits by itself is waited for, not killed").doesNotContain("SIGKILL 4000");
+        assertThat(polls[0]).isGreaterThanOrEqualTo(6);
+
+        rt.launch(unconfined("n"));  // this monitor never exits by itself
+        AtomicFiles.write(root.resolve("sandboxes/n/exit-status"), "exitCode=0\nsignal=0\nreason=\n".getBytes());
+        k.beforeStartTime = pid -> { };
+        rt.remove("n");
+        assertThat(k.calls).contains("SIGKILL 4000");
+        assertThat(root.resolve("sandboxes/n")).doesNotExist();
+    }
+
+    @Test
     void anEmptyOrTornStateFileIsRefusedAndNeverAdopted() throws Exception {
         FakeKernel k = FakeKernel.debianHost();
         SandboxRuntime rt = runtime(k);
