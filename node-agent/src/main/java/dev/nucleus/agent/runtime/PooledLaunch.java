@@ -37,20 +37,40 @@ final class PooledLaunch {
         this.background = background;
     }
 
+    /** A launch that may claim a member: its claim's plan, started on the helper thread before its directory exists. */
+    record Started(PooledLaunch by, SandboxPaths paths, Future<LaunchPlanning.Planned> planning) {
+        /** The launch goes no further (its directory could not be created): the pure plan is dropped. */
+        void cancel() {
+            planning.cancel(false);
+        }
+    }
+
+    /**
+     * Starts the claim's plan of {@code config} when its shape is this pool's (else empty: the launch is cold). The plan
+     * is pure and only names the sandbox's paths, so it runs beside the creation of its directory, the take and the
+     * limit writes; nothing is to undo when the launch then takes no member.
+     */
+    Optional<Started> start(SandboxConfig config, SandboxPaths paths) {
+        if (!PoolShape.of(config).equals(Optional.of(members.shape()))) {
+            return Optional.empty();
+        }
+        return Optional.of(new Started(this, paths, background.submit(() -> planning.planClaim(config, paths))));
+    }
+
     /**
      * Launches {@code config} in a member when one of its shape is idle; empty when there is none, or when the taken
      * member could not be claimed before any of the claim was sent (it is discarded, and a cold launch then reports
      * whatever the spec or the node refuses, exactly as without a pool). After the claim was sent a failure throws,
-     * with the member's cgroups killed and removed; the caller deletes the sandbox's directory.
+     * with the member's cgroups killed and removed; the caller deletes the sandbox's directory. {@code paths} is the
+     * directory just created, which must be the one the started plan names (else the launch is cold).
      */
-    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths, LaunchPhases phases) throws LaunchException,
-            IOException {
-        if (!PoolShape.of(config).equals(Optional.of(members.shape()))) {
+    Optional<Launched> launch(Started started, SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
+            throws LaunchException, IOException {
+        Future<LaunchPlanning.Planned> planning = started.planning();
+        if (!started.paths().equals(paths)) {
+            started.cancel();
             return Optional.empty();
         }
-        // the cold launch's plan minus the member's mount ops needs no member: on a helper thread from now on, beside
-        // the take and the limit writes (pure: nothing to undo when no member is taken, or the claim goes cold)
-        Future<LaunchPlanning.Planned> planning = background.submit(() -> this.planning.planClaim(config, paths));
         Optional<PoolMember> taken = Optional.empty();
         try {
             taken = pool.take();

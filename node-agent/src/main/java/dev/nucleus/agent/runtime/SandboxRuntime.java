@@ -179,21 +179,17 @@ public final class SandboxRuntime implements AutoCloseable {
         LaunchPhases phases = new LaunchPhases();
         String name = config.name();
         StateDirectory.checkId(name);
+        // a warm-pool claim's plan only names the sandbox's paths: it starts before the directory exists
+        Optional<PooledLaunch.Started> pooled = pool.start(config, state.pathsOf(name));
         SandboxPaths paths;
         try {
-            paths = state.create(name);  // mkdir(2) fails on any existing name, a symlink included (never followed)
-        } catch (FileAlreadyExistsException e) {
-            try {
-                state.exists(name);  // a symlink planted at the name is reported as what it is
-            } catch (IOException refused) {
-                throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + refused.getMessage(), refused);
-            }
-            throw new LaunchException("AlreadyExists", "sandbox " + name + " already exists; remove it first (nucleus rm " + name + ")");
-        } catch (IOException e) {
-            throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
+            paths = createDirectory(name);
+        } catch (LaunchException e) {
+            pooled.ifPresent(PooledLaunch.Started::cancel);
+            throw e;
         }
         phases.mark();
-        Optional<SandboxRecord> claimed = claimMember(config, paths, phases);
+        Optional<SandboxRecord> claimed = pooled.isEmpty() ? Optional.empty() : claimMember(pooled.get(), config, paths, phases);
         if (claimed.isPresent()) {
             phaseListener.accept(phases);
             return claimed.get();
@@ -204,11 +200,27 @@ public final class SandboxRuntime implements AutoCloseable {
         return record;
     }
 
-    /** A launch from the warm pool, when there is one and a member of the spec's shape was claimed. */
-    private Optional<SandboxRecord> claimMember(SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
-            throws LaunchException {
+    /** The sandbox's state directory; mkdir(2) fails on any existing name, a symlink included (never followed). */
+    private SandboxPaths createDirectory(String name) throws LaunchException {
         try {
-            return pool.launch(config, paths, phases).map(l -> adopted(config.name(), l));
+            return state.create(name);
+        } catch (FileAlreadyExistsException e) {
+            try {
+                state.exists(name);  // a symlink planted at the name is reported as what it is
+            } catch (IOException refused) {
+                throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + refused.getMessage(), refused);
+            }
+            throw new LaunchException("AlreadyExists", "sandbox " + name + " already exists; remove it first (nucleus rm " + name + ")");
+        } catch (IOException e) {
+            throw new LaunchException("StateDirectory", "cannot create the state directory of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A launch from the warm pool, when a member of the spec's shape was claimed. */
+    private Optional<SandboxRecord> claimMember(PooledLaunch.Started pooled, SandboxConfig config, SandboxPaths paths,
+                                                LaunchPhases phases) throws LaunchException {
+        try {
+            return pool.launch(pooled, config, paths, phases).map(l -> adopted(config.name(), l));
         } catch (LaunchException | IOException e) {
             removeFailedLaunch(config.name());
             throw e instanceof LaunchException le ? le

@@ -79,9 +79,15 @@ final class WarmPoolControl {
         return Optional.of(new WarmPoolReport(st.idle(), st.made(), st.failed(), st.lastFailure(), members.costs()));
     }
 
-    /** A launch in a member of the spec's shape, or empty (no pool, another shape, none idle, or not claimable). */
-    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths, LaunchPhases phases) throws LaunchException, IOException {
+    /** The claim's plan of a launch of the pool's shape, started before its directory exists; empty: the launch is cold. */
+    Optional<PooledLaunch.Started> start(SandboxConfig config, SandboxPaths paths) {
         PooledLaunch p = pooled;
-        return p == null ? Optional.empty() : p.launch(config, paths, phases);
+        return p == null ? Optional.empty() : p.start(config, paths);
+    }
+
+    /** A launch in a member, or empty (none idle, or not claimable): the pool it was started with, even if since replaced. */
+    Optional<Launched> launch(PooledLaunch.Started started, SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
+            throws LaunchException, IOException {
+        return started.by().launch(started, config, paths, phases);
     }
 }
