@@ -26,7 +26,8 @@ public record AgentNode(
     long memoryAllocatableBytes,
     Map<String, String> nodeLabels,
     Instant renewTime,
-    Duration leaseDuration) {
+    Duration leaseDuration,
+    Instant watchedSince) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Used when an agent forgets leaseDurationSeconds: the agent renews every few seconds. */
@@ -36,6 +37,23 @@ public record AgentNode(
     Objects.requireNonNull(nodeName, "nodeName");
     nodeLabels = Map.copyOf(nodeLabels == null ? Map.of() : nodeLabels);
     leaseDuration = leaseDuration == null ? DEFAULT_LEASE_DURATION : leaseDuration;
+  }
+
+  /** An agent as its Lease says, judged as if this operator had watched the Leases forever (no {@link #watchedSince}). */
+  public AgentNode(String nodeName, int landlockAbi, String cgroupMode, boolean criuUsable, boolean runscUsable,
+      String kernel, int sandboxesRunning, long memoryCommittedBytes, long memoryAllocatableBytes,
+      Map<String, String> nodeLabels, Instant renewTime, Duration leaseDuration) {
+    this(nodeName, landlockAbi, cgroupMode, criuUsable, runscUsable, kernel, sandboxesRunning, memoryCommittedBytes,
+        memoryAllocatableBytes, nodeLabels, renewTime, leaseDuration, null);
+  }
+
+  /**
+   * This agent as seen by an operator that could watch its Lease only since {@code since} (its start, or the end of
+   * its last lost connection to the API server): a renewal it could not have seen is not held against the agent.
+   */
+  public AgentNode watchedSince(Instant since) {
+    return new AgentNode(nodeName, landlockAbi, cgroupMode, criuUsable, runscUsable, kernel, sandboxesRunning,
+        memoryCommittedBytes, memoryAllocatableBytes, nodeLabels, renewTime, leaseDuration, since);
   }
 
   /** The node an agent Lease speaks for, or empty when the Lease is not an agent Lease. */
@@ -91,14 +109,22 @@ public record AgentNode(
     return renewTime != null && !now.isAfter(renewTime.plus(leaseDuration));
   }
 
-  /** True once the Lease has been expired for longer than the grace period: the node counts as lost. */
+  /**
+   * True once the Lease has been expired for longer than the grace period while this operator was watching: the node
+   * counts as lost. Freshness for placement ({@link #isFresh}) asks the Lease alone; loss, which is sticky and
+   * releases finalizers, also needs the operator to have been able to see a renewal for that long.
+   */
   public boolean isLostPastGrace(Instant now, Duration grace) {
-    return renewTime == null || now.isAfter(renewTime.plus(leaseDuration).plus(grace));
+    return renewTime == null || now.isAfter(lostAt(grace));
   }
 
   /** When the node will count as lost if the agent does not renew again. */
   public Instant lostAt(Duration grace) {
-    return renewTime == null ? Instant.EPOCH : renewTime.plus(leaseDuration).plus(grace);
+    if (renewTime == null) {
+      return Instant.EPOCH;
+    }
+    Instant from = watchedSince != null && watchedSince.isAfter(renewTime) ? watchedSince : renewTime;
+    return from.plus(leaseDuration).plus(grace);
   }
 
   private static long parseLong(String text) {

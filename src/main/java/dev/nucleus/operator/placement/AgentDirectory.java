@@ -4,11 +4,13 @@ import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.operator.model.AgentNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,10 +26,12 @@ import java.util.stream.Collectors;
 public final class AgentDirectory<P extends HasMetadata> {
   private final InformerEventSource<Lease, P> leases;
   private final String namespace;
+  private final LeaseWatch watch;
 
-  private AgentDirectory(InformerEventSource<Lease, P> leases, String namespace) {
+  private AgentDirectory(InformerEventSource<Lease, P> leases, String namespace, LeaseWatch watch) {
     this.leases = leases;
     this.namespace = namespace;
+    this.watch = watch;
   }
 
   /** Builds the Lease event source for a controller; {@code affected} maps a Lease's node to primaries to wake. */
@@ -40,7 +44,9 @@ public final class AgentDirectory<P extends HasMetadata> {
             .map(affected).orElse(Set.of()))
         .withOnUpdateFilter((now, before) -> mattersForPlacement(before, now, clock))
         .build();
-    return new AgentDirectory<>(new InformerEventSource<>(config, context), namespace);
+    KubernetesClient client = context.getClient();
+    return new AgentDirectory<>(new InformerEventSource<>(config, context), namespace,
+        LeaseWatch.of(client, namespace, clock));
   }
 
   /** The event source to register with the controller. */
@@ -48,16 +54,19 @@ public final class AgentDirectory<P extends HasMetadata> {
     return leases;
   }
 
-  /** Every agent, keyed by node name. */
+  /** Every agent, keyed by node name, judged from when this operator could watch (see {@link LeaseWatch}). */
   public Map<String, AgentNode> agents() {
+    Instant since = watch.since();
     return leases.list(namespace, l -> true)
-        .map(AgentNode::fromLease).flatMap(Optional::stream)
+        .map(AgentNode::fromLease).flatMap(Optional::stream).map(a -> a.watchedSince(since))
         .collect(Collectors.toMap(AgentNode::nodeName, a -> a, (a, b) -> a));
   }
 
-  /** The agent of {@code node}, if it has a Lease. */
+  /** The agent of {@code node}, if it has a Lease, judged from when this operator could watch. */
   public Optional<AgentNode> agent(String node) {
-    return leases.get(new ResourceID(NucleusNames.agentLeaseName(node), namespace)).flatMap(AgentNode::fromLease);
+    Instant since = watch.since();
+    return leases.get(new ResourceID(NucleusNames.agentLeaseName(node), namespace)).flatMap(AgentNode::fromLease)
+        .map(a -> a.watchedSince(since));
   }
 
   /** A renewal alone changes nothing; new capabilities or load, or an agent that was stale, do. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +76,24 @@ class AgentNodeTest {
     assertThat(node.isLostPastGrace(NOW.plusSeconds(40), grace)).isFalse();
     assertThat(node.isLostPastGrace(NOW.plusSeconds(41), grace)).isTrue();
     assertThat(node.lostAt(grace)).isEqualTo(NOW.plusSeconds(40));
+  }
+
+  @Test
+  void lossCountsOnlyFromWhenTheOperatorCouldWatchFreshnessAsksTheLeaseAlone() {
+    AgentNode node = AgentNode.fromLease(lease("n", Map.of(), NOW, 10)).orElseThrow();
+    Duration grace = Duration.ofSeconds(30);
+    Instant reconnected = NOW.plusSeconds(300);  // the operator was cut off from its API server until then
+    AgentNode seen = node.watchedSince(reconnected);
+
+    assertThat(node.isLostPastGrace(reconnected, grace)).as("the Lease alone: long expired").isTrue();
+    assertThat(seen.isLostPastGrace(reconnected.plusSeconds(40), grace)).isFalse();
+    assertThat(seen.isLostPastGrace(reconnected.plusSeconds(41), grace)).isTrue();
+    assertThat(seen.lostAt(grace)).isEqualTo(reconnected.plusSeconds(40));
+    assertThat(seen.isFresh(reconnected)).as("not fresh for placement: nobody renewed").isFalse();
+    assertThat(node.watchedSince(NOW.minusSeconds(5)).lostAt(grace)).as("a renewal after the watch began counts")
+        .isEqualTo(NOW.plusSeconds(40));
+    assertThat(AgentNode.fromLease(lease("n", Map.of(), null, null)).orElseThrow().watchedSince(reconnected)
+        .isLostPastGrace(reconnected, grace)).as("a Lease never renewed stays lost").isTrue();
   }
 
   @Test
