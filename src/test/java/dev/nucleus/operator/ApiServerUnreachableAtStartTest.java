@@ -7,11 +7,11 @@ import static org.awaitility.Awaitility.await;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.operator.testing.FakeAgents;
+import dev.nucleus.operator.testing.ProxiedControlPlane;
 import dev.nucleus.operator.testing.RealControlPlane;
 import dev.nucleus.testing.controlplane.ApiServerProxy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -21,7 +21,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,6 @@ import org.junit.jupiter.api.Test;
 class ApiServerUnreachableAtStartTest {
   private static final String NS = "sandboxes";
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static volatile ApiServerProxy proxy;
 
   /** The operator's client goes through a proxy that drops every connection until the test opens it. */
   public static class BehindACutProxy implements QuarkusTestProfile {
@@ -51,23 +49,7 @@ class ApiServerUnreachableAtStartTest {
 
     @Override
     public List<TestResourceEntry> testResources() {
-      return List.of(new TestResourceEntry(ClosedProxy.class));
-    }
-  }
-
-  /** RealControlPlane's client settings with the API server's URL replaced by the closed proxy's. */
-  public static class ClosedProxy implements QuarkusTestResourceLifecycleManager {
-    @Override
-    public Map<String, String> start() {
-      Map<String, String> properties = new HashMap<>(new RealControlPlane().start());
-      proxy = ApiServerProxy.closedTo(RealControlPlane.plane().apiServerUrl());
-      properties.put("quarkus.kubernetes-client.api-server-url", proxy.url());
-      return properties;
-    }
-
-    @Override
-    public void stop() {
-      proxy.close();
+      return List.of(new TestResourceEntry(ProxiedControlPlane.class, Map.of("open", "false")));
     }
   }
 
@@ -79,6 +61,7 @@ class ApiServerUnreachableAtStartTest {
   @Test
   void anOperatorStartedWithoutItsApiServerRetriesThenReconciles() throws Exception {
     // Up and live, not ready, and still trying: the informers' lists keep reaching the (closed) proxy.
+    ApiServerProxy proxy = ProxiedControlPlane.proxy();
     assertThat(status(live)).isEqualTo(200);
     int refusedAtStart = proxy.refused();
     await().atMost(WAIT).until(() -> proxy.refused() >= refusedAtStart + 3);

@@ -8,18 +8,16 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import dev.nucleus.operator.testing.FakeAgents;
+import dev.nucleus.operator.testing.ProxiedControlPlane;
 import dev.nucleus.operator.testing.RealControlPlane;
-import dev.nucleus.testing.controlplane.ApiServerProxy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,30 +35,12 @@ class ControlPlaneOutageTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
   /** Longer than the tests' Lease (4 s) plus grace (3 s). */
   private static final Duration OUTAGE = Duration.ofSeconds(12);
-  private static volatile ApiServerProxy proxy;
 
   /** The operator's client goes through a proxy the test can cut; the test's own client does not. */
   public static class BehindAProxy implements QuarkusTestProfile {
     @Override
     public List<TestResourceEntry> testResources() {
-      return List.of(new TestResourceEntry(OpenProxy.class));
-    }
-  }
-
-  /** RealControlPlane's client settings with the API server's URL replaced by an open proxy's. */
-  public static class OpenProxy implements QuarkusTestResourceLifecycleManager {
-    @Override
-    public Map<String, String> start() {
-      Map<String, String> properties = new HashMap<>(new RealControlPlane().start());
-      proxy = ApiServerProxy.closedTo(RealControlPlane.plane().apiServerUrl());
-      proxy.open();
-      properties.put("quarkus.kubernetes-client.api-server-url", proxy.url());
-      return properties;
-    }
-
-    @Override
-    public void stop() {
-      proxy.close();
+      return List.of(new TestResourceEntry(ProxiedControlPlane.class, Map.of("open", "true")));
     }
   }
 
@@ -79,11 +59,11 @@ class ControlPlaneOutageTest {
       await().atMost(WAIT).until(() -> get(client).getStatus().getPhase() == SandboxPhase.Running);
 
       // The control plane goes away for everyone: the operator's connections drop and the agent cannot renew.
-      proxy.cut();
+      ProxiedControlPlane.proxy().cut();
       agents.stop("steady");
       Thread.sleep(OUTAGE.toMillis());
       // It comes back; the operator relists and finds a Lease 12 s old; the agent renews a moment later.
-      proxy.open();
+      ProxiedControlPlane.proxy().open();
       Thread.sleep(2_000);
       agents.start("steady", capabilities(7, true, 0, "{}"));
       List<String> seen = new ArrayList<>();
