@@ -55,16 +55,8 @@ public final class RuntimeRestoreMonitor implements RestoreMonitor {
             return r;
         } finally {
             if (!done) {
-                deleteQuietly(runtime, name);
+                runtime.removeFailed(name);  // quietly: the restore's own error is what the caller needs
             }
-        }
-    }
-
-    private static void deleteQuietly(SandboxRuntime runtime, String name) {
-        try {
-            runtime.discardFailedRestore(name);
-        } catch (IOException e) {
-            // the restore's own error is what the caller needs; a leftover directory shows in `nucleus ps`
         }
     }
 

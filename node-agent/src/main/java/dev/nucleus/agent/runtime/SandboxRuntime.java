@@ -222,7 +222,7 @@ public final class SandboxRuntime implements AutoCloseable {
         try {
             return pool.launch(pooled, config, paths, phases).map(l -> adopted(config.name(), l));
         } catch (LaunchException | IOException e) {
-            removeFailedLaunch(config.name());
+            removeFailed(config.name());
             throw e instanceof LaunchException le ? le
                     : new LaunchException("LaunchFailed", "launch of " + config.name() + " failed: " + e.getMessage(), e);
         }
@@ -281,7 +281,7 @@ public final class SandboxRuntime implements AutoCloseable {
             return adopted(name, cold.start(config, paths, restartCount, hostIds, phases));
         } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
             if (restartCount == 0) {
-                removeFailedLaunch(name);  // a relaunch keeps the sandbox's directory, record and logs
+                removeFailed(name);  // a relaunch keeps the sandbox's directory, record and logs
             }
             if (e instanceof LaunchException le) {
                 throw le;
@@ -347,15 +347,6 @@ public final class SandboxRuntime implements AutoCloseable {
         } else {
             syncing.put(name, AtomicFiles.publish(paths.stateFile(), json, syncer));
         }
-    }
-
-    /**
-     * Deletes the directory of a restore that failed after its record was published: the record's fsync is awaited
-     * first (it must not race the deletion, and a sandbox that is gone must not fail {@link #close}).
-     */
-    public void discardFailedRestore(String name) throws IOException {
-        awaitQuietly(name);
-        state.delete(name);
     }
 
     private void reap(Process p) {
@@ -589,10 +580,11 @@ public final class SandboxRuntime implements AutoCloseable {
     }
 
     /**
-     * Deletes the directory of a launch that failed (its launcher and cgroups were stopped by the launch itself) and
-     * gives back its id range.
+     * Deletes the directory of a launch or restore that failed (its launcher and cgroups were stopped by the launch or
+     * the restore itself) and gives back its id range; a published record's fsync is awaited first (it must not race
+     * the deletion, and a sandbox that is gone must not fail {@link #close}).
      */
-    private void removeFailedLaunch(String name) {
+    public void removeFailed(String name) {
         try {
             awaitQuietly(name);
             state.delete(name);

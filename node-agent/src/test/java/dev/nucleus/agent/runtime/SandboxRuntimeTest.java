@@ -109,7 +109,7 @@ class SandboxRuntimeTest {
             assertThat(rt.read("r").initPid()).isEqualTo(r.initPid()).isEqualTo(4242);
             assertThat(r.monitorPid()).isEqualTo(k.launcherProcess.pid());
 
-            rt.discardFailedRestore("r");
+            rt.removeFailed("r");
             assertThat(fsync.isDone()).as("the fsync ran before its directory was deleted").isTrue();
             assertThat(rt.stateDirectory().exists("r")).isFalse();
             rt.close();  // a discarded restore is not a record that failed to become durable
