@@ -11,12 +11,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+import dev.nucleus.agent.node.MemInfo;
 
 /**
  * Makes a dump's bulk durable: every regular file criu and the root archive wrote and every directory (so their
@@ -160,15 +162,10 @@ final class BulkSync {
      */
     static long nodeDirtyBytes() {
         try {
-            long kb = 0;
-            int found = 0;
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("Dirty:") || line.startsWith("Writeback:")) {
-                    kb += SandboxProcesses.kilobytes(line.substring(line.indexOf(':') + 1).strip());
-                    found++;
-                }
-            }
-            return found == 2 ? kb * 1024 : Long.MAX_VALUE;
+            MemInfo m = MemInfo.read();
+            OptionalLong dirty = m.bytes("Dirty");
+            OptionalLong writeback = m.bytes("Writeback");
+            return dirty.isPresent() && writeback.isPresent() ? dirty.getAsLong() + writeback.getAsLong() : Long.MAX_VALUE;
         } catch (IOException e) {
             return Long.MAX_VALUE;
         }

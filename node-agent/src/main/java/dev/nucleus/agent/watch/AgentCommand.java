@@ -7,6 +7,7 @@ import dev.nucleus.agent.checkpoint.CheckpointService;
 import dev.nucleus.agent.checkpoint.CriuConfig;
 import dev.nucleus.agent.checkpoint.CriuRunner;
 import dev.nucleus.agent.checkpoint.RestoreCgroups;
+import dev.nucleus.agent.node.MemInfo;
 import dev.nucleus.agent.node.NodeCapabilities;
 import dev.nucleus.agent.node.NodeProbe;
 import dev.nucleus.agent.runtime.NodePolicies;
@@ -165,12 +166,7 @@ public final class AgentCommand implements Callable<Integer> {
 
   /** MemTotal from /proc/meminfo: what placement may commit on this node. */
   static long memoryTotalBytes() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-      if (line.startsWith("MemTotal:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    throw new IOException("/proc/meminfo has no MemTotal line");
+    return MemInfo.read().bytes("MemTotal").orElseThrow(() -> new IOException("/proc/meminfo has no MemTotal line"));
   }
 
   /** Runs the agent alone (the {@code nucleus} CLI registers this class as its {@code agent} subcommand). */

@@ -3,6 +3,7 @@ package dev.nucleus.agent.nativeaccess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nucleus.agent.node.MemInfo;
 import dev.nucleus.agent.seccomp.NativeHelpers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,10 +62,10 @@ class JnaNativeAccessNativeTest {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")).toAbsolutePath(), "syncfs");
     try {
       Files.write(dir.resolve("data"), new byte[64 << 20]);
-      long before = dirtyKb();
+      long before = dirtyBytes();
       na.syncFilesystem(dir);
       // Dirty counts every filesystem's unwritten pages; others may add some meanwhile, never remove ours.
-      assertThat(before - dirtyKb()).as("kB of dirty page cache written").isGreaterThan(32 << 10);
+      assertThat(before - dirtyBytes()).as("bytes of dirty page cache written").isGreaterThan(32L << 20);
 
       // A symlink to that same directory is refused, not followed (O_DIRECTORY|O_NOFOLLOW: ENOTDIR on Linux).
       Path link = Files.createSymbolicLink(dir.resolve("link"), dir);
@@ -79,8 +80,7 @@ class JnaNativeAccessNativeTest {
     }
   }
 
-  private static long dirtyKb() throws Exception {
-    return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("Dirty:"))
-        .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
+  private static long dirtyBytes() throws Exception {
+    return MemInfo.read().bytes("Dirty").orElseThrow();
   }
 }
