@@ -1,7 +1,6 @@
 package dev.nucleus.agent.checkpoint;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -13,6 +12,7 @@ import dev.nucleus.agent.runtime.NodePolicies;
 import dev.nucleus.agent.runtime.SandboxConfig;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
+import dev.nucleus.agent.testing.TempDirs;
 
 /**
  * Test helper: real sandboxes from the C launcher with the node's real policies (host rootfs, a /data volume,
@@ -26,8 +26,7 @@ final class LauncherSandboxes implements AutoCloseable {
     final CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
 
     LauncherSandboxes() throws IOException {
-        stateRoot = Files.createTempDirectory("nucleus-criu-state-");
-        Files.setPosixFilePermissions(stateRoot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        stateRoot = TempDirs.stateRoot("nucleus-criu-state-");
         runtime = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT));
     }
 
@@ -69,6 +68,6 @@ final class LauncherSandboxes implements AutoCloseable {
                 // best effort: the next test run uses fresh names
             }
         }
-        CriuRunner.deleteTree(stateRoot);
+        TempDirs.deleteTree(stateRoot);
     }
 }

@@ -26,6 +26,7 @@ import dev.nucleus.agent.runtime.PoolShape;
 import dev.nucleus.agent.runtime.SandboxConfig;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
+import dev.nucleus.agent.testing.TempDirs;
 
 /**
  * Checkpoint and restore (real CRIU, root) of a sandbox claimed from the warm pool: its cgroups are the member's
@@ -46,8 +47,7 @@ class PooledCheckpointNativeTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        stateRoot = Files.createTempDirectory("nucleus-criu-pool-");
-        Files.setPosixFilePermissions(stateRoot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        stateRoot = TempDirs.stateRoot("nucleus-criu-pool-");
         runtime = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT), true);  // a pool needs the zygote
         runtime.enableWarmPool(1, PoolShape.NETWORK_NONE);
         byte[] key = new byte[32];
@@ -69,7 +69,7 @@ class PooledCheckpointNativeTest {
             }
             runtime.close();
         } finally {
-            CriuRunner.deleteTree(stateRoot);
+            TempDirs.deleteTree(stateRoot);
         }
     }
 

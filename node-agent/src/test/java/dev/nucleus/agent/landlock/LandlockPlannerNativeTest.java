@@ -7,6 +7,7 @@ import dev.nucleus.agent.landlock.LandlockRuleset.PortRule;
 import dev.nucleus.agent.nativeaccess.NativeAccess;
 import dev.nucleus.agent.seccomp.NativeHelpers;
 import dev.nucleus.agent.seccomp.NativeHelpers.Result;
+import dev.nucleus.agent.testing.TempDirs;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,9 +41,7 @@ class LandlockPlannerNativeTest {
       assertThat(outside.resolve("d")).doesNotExist();
     } finally {
       for (Path dir : List.of(work, outside)) {
-        try (var s = Files.walk(dir)) {
-          s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.deleteTree(dir);
       }
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nucleus.agent.node.MemInfo;
 import dev.nucleus.agent.seccomp.NativeHelpers;
+import dev.nucleus.agent.testing.TempDirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,9 +75,7 @@ class JnaNativeAccessNativeTest {
       assertThatThrownBy(() -> na.syncFilesystem(dir.resolve("data"))).isInstanceOfSatisfying(
           NativeAccessException.class, e -> assertThat(e.errno()).isEqualTo(20)); // ENOTDIR
     } finally {
-      try (var paths = Files.walk(dir)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      TempDirs.deleteTree(dir);
     }
   }
 

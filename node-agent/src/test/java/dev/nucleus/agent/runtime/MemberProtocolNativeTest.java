@@ -3,6 +3,7 @@ package dev.nucleus.agent.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nucleus.agent.state.StateDirectory;
+import dev.nucleus.agent.testing.TempDirs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +26,7 @@ class MemberProtocolNativeTest {
 
     @BeforeEach
     void start() throws Exception {
-        root = Files.createTempDirectory("nucleus-member-");
-        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        root = TempDirs.stateRoot("nucleus-member-");
         launcher = LauncherBinary.extract(root.resolve("bin"));
         zygote = LauncherZygote.of(launcher, root);
         kernel = new LinuxKernel(zygote);
@@ -39,9 +39,7 @@ class MemberProtocolNativeTest {
     @AfterEach
     void stop() throws Exception {
         zygote.stop();
-        try (var s = Files.walk(root)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.deleteTree(root);
     }
 
     static byte[] concat(byte[]... parts) {

@@ -1,5 +1,6 @@
 package dev.nucleus.agent.runtime;
 
+import dev.nucleus.agent.testing.TempDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +29,7 @@ final class NativeSandboxes implements AutoCloseable {
      * every other must be cold): the same wall tests then prove the pooled path.
      */
     NativeSandboxes(SandboxPolicies policies, int pool) throws IOException {
-        stateRoot = Files.createTempDirectory("nucleus-native-");
-        Files.setPosixFilePermissions(stateRoot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        stateRoot = TempDirs.stateRoot("nucleus-native-");
         runtime = SandboxRuntime.open(stateRoot, policies, true);  // every wall test also proves the zygote path
         pooled = pool > 0;
         try {
@@ -118,8 +118,6 @@ final class NativeSandboxes implements AutoCloseable {
             }
         }
         runtime.close();
-        try (var s = Files.walk(stateRoot)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.deleteTree(stateRoot);
     }
 }

@@ -3,6 +3,7 @@ package dev.nucleus.agent.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nucleus.agent.state.StateDirectory;
+import dev.nucleus.agent.testing.TempDirs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
@@ -28,8 +29,7 @@ class ZygoteNativeTest {
 
     @BeforeEach
     void start() throws Exception {
-        root = Files.createTempDirectory("nucleus-zygote-");
-        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        root = TempDirs.stateRoot("nucleus-zygote-");
         launcher = LauncherBinary.extract(root.resolve("bin"));
         zygote = LauncherZygote.of(launcher, root);
         rt = new SandboxRuntime(new StateDirectory(root), new LinuxKernel(zygote), SandboxPolicies.unavailable(), launcher);
@@ -44,9 +44,7 @@ class ZygoteNativeTest {
                 any.remove(n);
             }
         }
-        try (var s = Files.walk(root)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.deleteTree(root);
     }
 
     String name(String prefix) {

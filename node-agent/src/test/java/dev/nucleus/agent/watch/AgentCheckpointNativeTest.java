@@ -11,6 +11,7 @@ import dev.nucleus.agent.checkpoint.CriuRunner;
 import dev.nucleus.agent.checkpoint.RestoreCgroups;
 import dev.nucleus.agent.runtime.NodePolicies;
 import dev.nucleus.agent.runtime.SandboxRuntime;
+import dev.nucleus.agent.testing.TempDirs;
 import dev.nucleus.api.v1alpha1.CheckpointPhase;
 import dev.nucleus.api.v1alpha1.Landlock;
 import dev.nucleus.api.v1alpha1.LocalObjectReference;
@@ -29,7 +30,6 @@ import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -65,8 +65,7 @@ class AgentCheckpointNativeTest {
     ControlPlaneCluster.install(plane, client);
     ns = "native-ckpt";
     ControlPlaneCluster.namespace(client, ns);
-    stateRoot = Files.createTempDirectory("nucleus-agent-ckpt-");
-    Files.setPosixFilePermissions(stateRoot, PosixFilePermissions.fromString("rwx--x--x"));
+    stateRoot = TempDirs.stateRoot("nucleus-agent-ckpt-");
     CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
     NodePolicies policies = NodePolicies.system(CGROUP_ROOT);
     runtime = SandboxRuntime.open(stateRoot, policies);
@@ -91,9 +90,7 @@ class AgentCheckpointNativeTest {
     for (String id : runtime.stateDirectory().list()) {
       runtime.remove(id);
     }
-    try (var s = Files.walk(stateRoot)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TempDirs.deleteTree(stateRoot);
     client.close();
   }
 

@@ -8,6 +8,7 @@ import dev.nucleus.agent.runtime.NodePolicies;
 import dev.nucleus.agent.runtime.PoolShape;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
+import dev.nucleus.agent.testing.TempDirs;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
@@ -18,7 +19,6 @@ import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -48,9 +48,7 @@ class AgentSandboxNativeTest {
     client = plane.newClient();
     ControlPlaneCluster.install(plane, client);
     ControlPlaneCluster.namespace(client, NS);
-    stateRoot = Files.createTempDirectory("nucleus-agent-native-");
-    // 0711 as on a node: a user-namespaced sandbox's root must traverse, nobody may list.
-    Files.setPosixFilePermissions(stateRoot, PosixFilePermissions.fromString("rwx--x--x"));
+    stateRoot = TempDirs.stateRoot("nucleus-agent-native-");
   }
 
   @AfterEach
@@ -65,9 +63,7 @@ class AgentSandboxNativeTest {
     for (String id : runtime.stateDirectory().list()) {
       runtime.remove(id);
     }
-    try (var s = Files.walk(stateRoot)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TempDirs.deleteTree(stateRoot);
   }
 
   /** Stops the agent's zygote (as the agent's shutdown does); its sandboxes run on. */
