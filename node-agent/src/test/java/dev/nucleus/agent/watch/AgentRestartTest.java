@@ -8,9 +8,6 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
-import dev.nucleus.testing.controlplane.KubeControlPlane;
-import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,64 +15,26 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Deletion handshake, agent restarts and untrusted state, against the real API server (the test JVM's control plane,
  * the committed CRDs). The same fake engine instance is handed to the next agent, as real sandboxes outlive the
  * agent process.
  */
-@ExtendWith(KubeControlPlaneExtension.class)
-class AgentRestartTest {
+class AgentRestartTest extends AgentClusterFixture {
   static final String NS = "team-b";
   static final Duration WAIT = Duration.ofSeconds(60); // generous: the build machine is shared
-  KubeControlPlane plane;
-  KubernetesClient client;
-  @TempDir Path state;
-  final FakeEngine engine = new FakeEngine();
-  NodeAgent agent;
 
-  @BeforeEach
-  void cluster(KubeControlPlane plane) {
-    this.plane = plane;
-    client = plane.newClient();
-    ControlPlaneCluster.install(plane, client);
-    ControlPlaneCluster.namespace(client, NS);
-  }
-
-  @AfterEach
-  void stopAgent() {
-    if (agent != null) {
-      agent.close();
-    }
-    ControlPlaneCluster.wipe(client);
-    client.close();
-  }
-
-  void startAgent() throws Exception {
-    agent = NodeAgent.start(client, MockCluster.config(state), engine, MockCluster::advertisement, Clock.systemUTC());
+  AgentRestartTest() {
+    super(NS);
   }
 
   void restartAgent() throws Exception {
-    agent.close();
-    agent = null;
+    stopAgent();
     startAgent();
-  }
-
-  NucleusSandbox get(String name) {
-    return client.resources(NucleusSandbox.class).inNamespace(NS).withName(name).get();
-  }
-
-  NucleusSandboxStatus status(String name) {
-    NucleusSandbox sandbox = get(name);
-    return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
   }
 
   NucleusSandbox create(String name) {

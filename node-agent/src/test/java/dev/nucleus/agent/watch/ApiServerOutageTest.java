@@ -3,12 +3,8 @@ package dev.nucleus.agent.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nucleus.api.v1alpha1.NucleusSandbox;
-import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import dev.nucleus.testing.controlplane.ApiServerProxy;
-import dev.nucleus.testing.controlplane.KubeControlPlane;
-import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -18,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -26,32 +21,24 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent against a real API server it reaches through a proxy the test cuts: every connection is dropped and new
  * ones are closed at once, as when the API server restarts or the network between them fails. The agent must not give
  * up, must leave its sandboxes running while it is cut off, and must report what happened meanwhile once it is back.
  */
-@ExtendWith(KubeControlPlaneExtension.class)
-class ApiServerOutageTest {
+class ApiServerOutageTest extends AgentClusterFixture {
   static final String NS = "outage";
   static final Duration WAIT = Duration.ofSeconds(120); // generous: fabric8's retry backoff grows to 32 s
-  KubeControlPlane plane;
-  KubernetesClient admin;
   KubernetesClient agentClient;
   ApiServerProxy proxy;
-  @TempDir Path state;
-  final FakeEngine engine = new FakeEngine();
-  NodeAgent agent;
+
+  ApiServerOutageTest() {
+    super(NS);
+  }
 
   @BeforeEach
-  void cluster(KubeControlPlane plane) {
-    this.plane = plane;
-    admin = plane.newClient();
-    ControlPlaneCluster.install(plane, admin);
-    ControlPlaneCluster.namespace(admin, NS);
+  void proxyTheAgentsClient() {
     proxy = ApiServerProxy.closedTo(plane.apiServerUrl());
     Config config = Config.fromKubeconfig(plane.kubeconfigYaml());
     config.setMasterUrl(proxy.url());
@@ -59,28 +46,19 @@ class ApiServerOutageTest {
   }
 
   @AfterEach
-  void stop() {
-    if (agent != null) {
-      agent.close();
-    }
+  void closeTheProxy() {
+    stopAgent(); // before its client
     agentClient.close();
     proxy.close();
-    ControlPlaneCluster.wipe(admin);
-    admin.close();
+  }
+
+  @Override
+  KubernetesClient agentClient() {
+    return agentClient;
   }
 
   String create(String name) {
-    return admin.resource(MockCluster.sandbox(NS, name, MockCluster.NODE)).create().getMetadata().getUid();
-  }
-
-  NucleusSandboxStatus status(String name) {
-    NucleusSandbox sandbox = admin.resources(NucleusSandbox.class).inNamespace(NS).withName(name).get();
-    return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
-  }
-
-  NodeAgent startAgent() throws Exception {
-    return NodeAgent.start(agentClient, MockCluster.config(state), engine, MockCluster::advertisement,
-        Clock.systemUTC());
+    return client.resource(MockCluster.sandbox(NS, name, MockCluster.NODE)).create().getMetadata().getUid();
   }
 
   /**

@@ -11,21 +11,13 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
-import dev.nucleus.testing.controlplane.KubeControlPlane;
-import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's checkpoint loop against a real API server (etcd + kube-apiserver), with the recording fake engines
@@ -33,48 +25,24 @@ import org.junit.jupiter.api.io.TempDir;
  * Succeeded/Checkpointed, a failed attempt and the operator's retry, deletion of the image with the teardown
  * handshake, and an agent that dies mid-dump.
  */
-@ExtendWith(KubeControlPlaneExtension.class)
-class CheckpointWatchTest {
+class CheckpointWatchTest extends AgentClusterFixture {
   static final Duration WAIT = Duration.ofSeconds(60);
-  KubernetesClient client;
-  String ns;
-  @TempDir Path state;
-  final FakeEngine engine = new FakeEngine();
   final FakeCheckpointEngine criu = new FakeCheckpointEngine(engine);
-  NodeAgent agent;
 
-  @BeforeEach
-  void cluster(KubeControlPlane plane) {
-    client = plane.newClient();
-    ControlPlaneCluster.install(plane, client);
-    ns = "ckpt-" + UUID.randomUUID().toString().substring(0, 8);
-    ControlPlaneCluster.namespace(client, ns);
+  CheckpointWatchTest() {
+    super("ckpt-" + UUID.randomUUID().toString().substring(0, 8));
   }
 
-  @AfterEach
-  void stop() {
-    if (agent != null) {
-      agent.close();
-    }
-    ControlPlaneCluster.wipe(client);
-    client.close();
-  }
-
-  void startAgent() throws Exception {
-    agent = NodeAgent.start(client, MockCluster.config(state), engine, criu, MockCluster::advertisement,
-        Clock.systemUTC());
+  @Override
+  CheckpointEngine checkpointEngine() {
+    return criu;
   }
 
   NucleusSandbox runningSandbox(String name) {
     NucleusSandbox created = client.resource(MockCluster.sandbox(ns, name, null)).create();
     ControlPlaneCluster.placeSandbox(client, ns, name);
-    await().atMost(WAIT).until(() -> sandboxStatus(name).getPhase() == SandboxPhase.Running);
+    await().atMost(WAIT).until(() -> status(name).getPhase() == SandboxPhase.Running);
     return created;
-  }
-
-  NucleusSandboxStatus sandboxStatus(String name) {
-    NucleusSandbox s = client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
-    return s == null || s.getStatus() == null ? new NucleusSandboxStatus() : s.getStatus();
   }
 
   NucleusCheckpoint checkpoint(String name) {
@@ -115,14 +83,14 @@ class CheckpointWatchTest {
     assertThat(done.getObservedGeneration()).isEqualTo(1L);
     assertThat(done.getConditions()).isNull();
 
-    await().atMost(WAIT).until(() -> sandboxStatus("counter").getPhase() == SandboxPhase.Succeeded);
-    NucleusSandboxStatus stopped = sandboxStatus("counter");
+    await().atMost(WAIT).until(() -> status("counter").getPhase() == SandboxPhase.Succeeded);
+    NucleusSandboxStatus stopped = status("counter");
     assertThat(stopped.getReason()).isEqualTo(Reasons.CHECKPOINTED);
     assertThat(stopped.getExitCode()).isNull(); // CRIU's kill is not the workload's exit
     assertThat(stopped.getMessage()).contains(ns + "/counter-1");
     assertThat(stopped.getConditions()).singleElement().satisfies(c -> assertThat(c.getType()).isEqualTo("Scheduled"));
     Thread.sleep(1000); // several usage periods: the SIGKILL the monitor recorded never turns it into Failed
-    assertThat(sandboxStatus("counter").getPhase()).isEqualTo(SandboxPhase.Succeeded);
+    assertThat(status("counter").getPhase()).isEqualTo(SandboxPhase.Succeeded);
     assertThat(criu.dumps).containsExactly(sandbox.getMetadata().getUid() + " " + location);
     assertThat(agent.metrics().checkpointCount()).isEqualTo(1);
     assertThat(agent.metrics().render()).contains("nucleus_agent_checkpoint_duration_seconds_count 1");
@@ -147,7 +115,7 @@ class CheckpointWatchTest {
     assertThat(failed.getAttempts()).isEqualTo(1);
     assertThat(failed.getCompletedAt()).isNotBlank();
     assertThat(agent.metrics().errorCount(Reasons.CHECKPOINT_FAILED)).isEqualTo(1);
-    await().atMost(WAIT).until(() -> sandboxStatus("keeper").getPhase() == SandboxPhase.Running);
+    await().atMost(WAIT).until(() -> status("keeper").getPhase() == SandboxPhase.Running);
     await().atMost(WAIT).untilAsserted(() -> assertThat(eventReasons("keeper-1")).contains(Reasons.CHECKPOINT_FAILED));
 
     ControlPlaneCluster.setPending(client, ns, "keeper-1", "retry 1 of 3 after: criu exited 1");
@@ -157,7 +125,7 @@ class CheckpointWatchTest {
     assertThat(second.getReason()).isEqualTo(Reasons.CHECKPOINT_COMPLETED);
     assertThat(criu.dumps).hasSize(2);
     Thread.sleep(1000); // leaveRunning: the sandbox keeps running and is not reported stopped
-    assertThat(sandboxStatus("keeper").getPhase()).isEqualTo(SandboxPhase.Running);
+    assertThat(status("keeper").getPhase()).isEqualTo(SandboxPhase.Running);
   }
 
   @Test
@@ -187,7 +155,7 @@ class CheckpointWatchTest {
     criu.hangNextAfterWriting();
     ControlPlaneCluster.admittedCheckpoint(client, ns, "mid-1", "mid", false);
     await().atMost(WAIT).until(() -> checkpointStatus("mid-1").getPhase() == CheckpointPhase.Running);
-    await().atMost(WAIT).until(() -> sandboxStatus("mid").getPhase() == SandboxPhase.Checkpointing);
+    await().atMost(WAIT).until(() -> status("mid").getPhase() == SandboxPhase.Checkpointing);
     agent.close(); // dies mid-dump: the journal says RUNNING, the image is complete on disk
     agent = null;
 
@@ -195,8 +163,8 @@ class CheckpointWatchTest {
     await().atMost(WAIT).until(() -> checkpointStatus("mid-1").getPhase() == CheckpointPhase.Completed);
     assertThat(checkpointStatus("mid-1").getAttempts()).isEqualTo(1);
     assertThat(criu.dumps).hasSize(1); // never dumped twice
-    await().atMost(WAIT).until(() -> sandboxStatus("mid").getPhase() == SandboxPhase.Succeeded);
-    assertThat(sandboxStatus("mid").getReason()).isEqualTo(Reasons.CHECKPOINTED);
+    await().atMost(WAIT).until(() -> status("mid").getPhase() == SandboxPhase.Succeeded);
+    assertThat(status("mid").getReason()).isEqualTo(Reasons.CHECKPOINTED);
   }
 
   @Test

@@ -14,20 +14,11 @@ import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.RestoreFrom;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import dev.nucleus.api.v1alpha1.Security;
-import dev.nucleus.testing.controlplane.KubeControlPlane;
-import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's restore path against a real API server, with the fake engines: a sandbox with
@@ -35,36 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
  * Restoring then Running with reason LandlockNotRestored when the spec accepted that, and is refused with a precise
  * reason when the checkpoint is not ready or Landlock's loss was not accepted.
  */
-@ExtendWith(KubeControlPlaneExtension.class)
-class RestoreWatchTest {
+class RestoreWatchTest extends AgentClusterFixture {
   static final Duration WAIT = Duration.ofSeconds(60);
-  KubernetesClient client;
-  String ns;
-  @TempDir Path state;
-  final FakeEngine engine = new FakeEngine();
   final FakeCheckpointEngine criu = new FakeCheckpointEngine(engine);
-  NodeAgent agent;
+
+  RestoreWatchTest() {
+    super("restore-" + UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  @Override
+  CheckpointEngine checkpointEngine() {
+    return criu;
+  }
 
   @BeforeEach
-  void cluster(KubeControlPlane plane) throws Exception {
-    client = plane.newClient();
-    ControlPlaneCluster.install(plane, client);
-    ns = "restore-" + UUID.randomUUID().toString().substring(0, 8);
-    ControlPlaneCluster.namespace(client, ns);
-    agent = NodeAgent.start(client, MockCluster.config(state), engine, criu, MockCluster::advertisement,
-        Clock.systemUTC());
-  }
-
-  @AfterEach
-  void stop() {
-    agent.close();
-    ControlPlaneCluster.wipe(client);
-    client.close();
-  }
-
-  NucleusSandboxStatus status(String name) {
-    NucleusSandbox s = client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
-    return s == null || s.getStatus() == null ? new NucleusSandboxStatus() : s.getStatus();
+  void startTheAgent() throws Exception {
+    startAgent();
   }
 
   NucleusCheckpoint completedCheckpoint() {

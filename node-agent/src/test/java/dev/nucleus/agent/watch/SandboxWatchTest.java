@@ -8,66 +8,26 @@ import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
-import dev.nucleus.testing.controlplane.KubeControlPlane;
-import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's watch loop against the real API server (etcd + kube-apiserver, the committed CRDs), with the recording
  * fake engine; the operator's writes are merge patches done by hand.
  */
-@ExtendWith(KubeControlPlaneExtension.class)
-class SandboxWatchTest {
+class SandboxWatchTest extends AgentClusterFixture {
   static final String NS = "team-a";
-  KubernetesClient client;
-  @TempDir Path state;
-  final FakeEngine engine = new FakeEngine();
-  NodeAgent agent;
 
-  @BeforeEach
-  void cluster(KubeControlPlane plane) {
-    client = plane.newClient();
-    ControlPlaneCluster.install(plane, client);
-    ControlPlaneCluster.namespace(client, NS);
-  }
-
-  @AfterEach
-  void stopAgent() {
-    if (agent != null) {
-      agent.close();
-    }
-    ControlPlaneCluster.wipe(client);
-    client.close();
-  }
-
-  NodeAgent startAgent() throws Exception {
-    agent = NodeAgent.start(client, MockCluster.config(state), engine, MockCluster::advertisement, Clock.systemUTC());
-    return agent;
-  }
-
-  NucleusSandbox get(String name) {
-    return client.resources(NucleusSandbox.class).inNamespace(NS).withName(name).get();
-  }
-
-  NucleusSandboxStatus status(String name) {
-    NucleusSandbox sandbox = get(name);
-    return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
+  SandboxWatchTest() {
+    super(NS);
   }
 
   /** What the operator would have written: placement and a Scheduled condition. */

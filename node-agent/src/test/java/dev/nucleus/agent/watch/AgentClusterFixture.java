@@ -1,0 +1,86 @@
+package dev.nucleus.agent.watch;
+
+import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
+import dev.nucleus.testing.controlplane.KubeControlPlane;
+import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Base of the watch tests that run one agent with the recording fake engine against the JVM's real control plane:
+ * the committed CRDs installed, an admin client, the test's namespace; after each test the agent is closed and what
+ * the test left in the cluster is wiped, so the next test's agent starts from an empty cluster.
+ */
+@ExtendWith(KubeControlPlaneExtension.class)
+abstract class AgentClusterFixture {
+  final String ns;
+  KubeControlPlane plane;
+  KubernetesClient client;
+  @TempDir Path state;
+  final FakeEngine engine = new FakeEngine();
+  NodeAgent agent;
+
+  AgentClusterFixture(String ns) {
+    this.ns = ns;
+  }
+
+  // Named apart from the tests' own set-up and tear-down methods: a same-named one would override it, not add to it.
+  @BeforeEach
+  final void installClusterAndNamespace(KubeControlPlane plane) {
+    this.plane = plane;
+    client = plane.newClient();
+    ControlPlaneCluster.install(plane, client);
+    ControlPlaneCluster.namespace(client, ns);
+  }
+
+  @AfterEach
+  final void stopAgentAndWipeCluster() {
+    stopAgent();
+    ControlPlaneCluster.wipe(client);
+    client.close();
+  }
+
+  /** Starts the agent on this test's state directory with {@link #agentClient()} and {@link #checkpointEngine()}. */
+  NodeAgent startAgent() throws Exception {
+    CheckpointEngine checkpoints = checkpointEngine();
+    agent = checkpoints == null
+        ? NodeAgent.start(agentClient(), MockCluster.config(state), engine, MockCluster::advertisement, Clock.systemUTC())
+        : NodeAgent.start(agentClient(), MockCluster.config(state), engine, checkpoints, MockCluster::advertisement,
+            Clock.systemUTC());
+    return agent;
+  }
+
+  /** Closes the agent if one runs (its sandboxes, the fake engine's, run on). */
+  void stopAgent() {
+    if (agent != null) {
+      agent.close();
+      agent = null;
+    }
+  }
+
+  /** The client the agent talks through: the admin's unless a test puts something between them. */
+  KubernetesClient agentClient() {
+    return client;
+  }
+
+  /** The agent's checkpoint engine; null for an agent of a node without CRIU. */
+  CheckpointEngine checkpointEngine() {
+    return null;
+  }
+
+  NucleusSandbox get(String name) {
+    return client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
+  }
+
+  /** The sandbox's status; an empty one while it has none or is gone. */
+  NucleusSandboxStatus status(String name) {
+    NucleusSandbox sandbox = get(name);
+    return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
+  }
+}
