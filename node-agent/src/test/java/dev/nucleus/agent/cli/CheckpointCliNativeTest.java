@@ -29,14 +29,7 @@ class CheckpointCliNativeTest {
 
     @AfterEach
     void removeSandboxes() throws Exception {
-        Path sandboxes = tmp.resolve("state/sandboxes");
-        if (Files.isDirectory(sandboxes)) {
-            try (var names = Files.list(sandboxes)) {
-                for (Path p : names.toList()) {
-                    nucleus("rm", p.getFileName().toString());
-                }
-            }
-        }
+        CliResult.removeAll(tmp.resolve("state"));
     }
 
     private static long read(Path count) throws Exception {

@@ -2,7 +2,9 @@ package dev.nucleus.agent.cli;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** One in-process `nucleus` invocation for CLI tests: its exit code and what it printed. */
@@ -29,6 +31,18 @@ record CliResult(int code, String out, String err) {
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
+        }
+    }
+
+    /** A test's clean-up: {@code nucleus rm} of every sandbox left in {@code stateDir}, if it was ever made. */
+    static void removeAll(Path stateDir) throws IOException {
+        Path sandboxes = stateDir.resolve("sandboxes");
+        if (Files.isDirectory(sandboxes)) {
+            try (var names = Files.list(sandboxes)) {
+                for (Path p : names.toList()) {
+                    run(stateDir, "rm", p.getFileName().toString());
+                }
+            }
         }
     }
 }

@@ -21,14 +21,7 @@ class LifecycleCliNativeTest {
 
     @AfterEach
     void removeAll() throws Exception {
-        Path sandboxes = tmp.resolve("state/sandboxes");
-        if (Files.isDirectory(sandboxes)) {
-            try (var names = Files.list(sandboxes)) {
-                for (Path p : names.toList()) {
-                    nucleus("rm", p.getFileName().toString());
-                }
-            }
-        }
+        CliResult.removeAll(tmp.resolve("state"));
     }
 
     /** A manifest running {@code sh -c script} with {@code lifecycle} (YAML lines under spec.lifecycle) and /data rw. */
