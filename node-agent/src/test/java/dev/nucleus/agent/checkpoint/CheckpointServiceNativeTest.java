@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -34,10 +33,8 @@ class CheckpointServiceNativeTest {
     @BeforeEach
     void setUp() throws Exception {
         sandboxes = new LauncherSandboxes();
-        byte[] key = new byte[32];
-        Arrays.fill(key, (byte) 3);
-        service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), CheckpointKey.of(key),
-                RestoreCgroups.of(sandboxes.cgroups), "test-node", "0.1.0-test");
+        service = LauncherSandboxes.testService(new CriuRunner(CriuConfig.fromEnvironment()),
+                LauncherSandboxes.testKey(3), sandboxes.cgroups);
     }
 
     @AfterEach

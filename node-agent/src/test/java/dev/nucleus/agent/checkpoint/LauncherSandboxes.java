@@ -59,6 +59,18 @@ final class LauncherSandboxes implements AutoCloseable {
         return runtime.launch(c);
     }
 
+    /** A signing key of 32 bytes {@code fill}: a test's own, never a node's. */
+    static CheckpointKey testKey(int fill) throws CheckpointException {
+        byte[] key = new byte[32];
+        java.util.Arrays.fill(key, (byte) fill);
+        return CheckpointKey.of(key);
+    }
+
+    /** The checkpoint service of the test node: {@code criu}, signing with {@code key}, restoring into {@code cgroups}. */
+    static CheckpointService testService(CriuRunner criu, CheckpointKey key, CgroupManager cgroups) {
+        return new CheckpointService(criu, key, RestoreCgroups.of(cgroups), "test-node", "0.1.0-test");
+    }
+
     @Override
     public void close() throws Exception {
         for (String n : runtime.stateDirectory().list()) {

@@ -36,8 +36,8 @@ class NonRootCheckpointNativeTest {
     @BeforeEach
     void setUp() throws Exception {
         sandboxes = new LauncherSandboxes();
-        service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), CheckpointKey.of(new byte[32]),
-                RestoreCgroups.of(sandboxes.cgroups), "test-node", "0.1.0-test");
+        service = LauncherSandboxes.testService(new CriuRunner(CriuConfig.fromEnvironment()),
+                LauncherSandboxes.testKey(0), sandboxes.cgroups);
     }
 
     @AfterEach

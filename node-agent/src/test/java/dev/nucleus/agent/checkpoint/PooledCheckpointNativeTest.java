@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,10 +49,8 @@ class PooledCheckpointNativeTest {
         stateRoot = TempDirs.stateRoot("nucleus-criu-pool-");
         runtime = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT), true);  // a pool needs the zygote
         runtime.enableWarmPool(1, PoolShape.NETWORK_NONE);
-        byte[] key = new byte[32];
-        Arrays.fill(key, (byte) 5);
-        service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), CheckpointKey.of(key),
-                RestoreCgroups.of(CgroupManager.system(CGROUP_ROOT)), "test-node", "0.1.0-test");
+        service = LauncherSandboxes.testService(new CriuRunner(CriuConfig.fromEnvironment()),
+                LauncherSandboxes.testKey(5), CgroupManager.system(CGROUP_ROOT));
     }
 
     @AfterEach

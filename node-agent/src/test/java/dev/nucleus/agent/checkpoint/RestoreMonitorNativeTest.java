@@ -42,14 +42,12 @@ class RestoreMonitorNativeTest {
     @BeforeEach
     void setUp() throws Exception {
         sandboxes = new LauncherSandboxes();
-        byte[] k = new byte[32];
-        Arrays.fill(k, (byte) 5);
-        key = CheckpointKey.of(k);
+        key = LauncherSandboxes.testKey(5);
         service = service(new CriuRunner(CriuConfig.fromEnvironment()));
     }
 
     private CheckpointService service(CriuRunner criu) {
-        return new CheckpointService(criu, key, RestoreCgroups.of(sandboxes.cgroups), "test-node", "0.1.0-test");
+        return LauncherSandboxes.testService(criu, key, sandboxes.cgroups);
     }
 
     @AfterEach
