@@ -34,7 +34,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,10 +60,8 @@ class AgentCheckpointNativeTest {
 
   @BeforeEach
   void setUp(KubeControlPlane plane) throws Exception {
-    client = plane.newClient();
-    ControlPlaneCluster.install(plane, client);
     ns = "native-ckpt";
-    ControlPlaneCluster.namespace(client, ns);
+    client = ControlPlaneCluster.adminClient(plane, ns);
     stateRoot = TempDirs.stateRoot("nucleus-agent-ckpt-");
     CgroupManager cgroups = CgroupManager.system(CGROUP_ROOT);
     NodePolicies policies = NodePolicies.system(CGROUP_ROOT);
@@ -72,13 +69,7 @@ class AgentCheckpointNativeTest {
     CheckpointKey key = CheckpointKey.generate(stateRoot.resolve("signing.key"));
     CheckpointService service = new CheckpointService(new CriuRunner(CriuConfig.fromEnvironment()), key,
         RestoreCgroups.of(cgroups), MockCluster.NODE, "test");
-    RuntimeEngine engine = new RuntimeEngine(runtime, policies, id -> {
-      try {
-        return Optional.of(cgroups.open(id).usage());
-      } catch (RuntimeException e) {
-        return Optional.empty();
-      }
-    }, service);
+    RuntimeEngine engine = new RuntimeEngine(runtime, policies, AgentCommand.usageSource(runtime, cgroups), service);
     agent = NodeAgent.start(client, MockCluster.config(stateRoot), engine,
         new CriuCheckpointEngine(runtime, service, key), MockCluster::advertisement, Clock.systemUTC());
   }
@@ -113,8 +104,7 @@ class AgentCheckpointNativeTest {
   }
 
   NucleusSandboxStatus status(String name) {
-    NucleusSandbox s = client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
-    return s == null || s.getStatus() == null ? new NucleusSandboxStatus() : s.getStatus();
+    return ControlPlaneCluster.sandboxStatus(client, ns, name);
   }
 
   NucleusCheckpointStatus checkpointStatus(String name) {

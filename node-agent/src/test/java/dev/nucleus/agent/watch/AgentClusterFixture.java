@@ -34,9 +34,7 @@ abstract class AgentClusterFixture {
   @BeforeEach
   final void installClusterAndNamespace(KubeControlPlane plane) {
     this.plane = plane;
-    client = plane.newClient();
-    ControlPlaneCluster.install(plane, client);
-    ControlPlaneCluster.namespace(client, ns);
+    client = ControlPlaneCluster.adminClient(plane, ns);
   }
 
   @AfterEach
@@ -78,9 +76,7 @@ abstract class AgentClusterFixture {
     return client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
   }
 
-  /** The sandbox's status; an empty one while it has none or is gone. */
   NucleusSandboxStatus status(String name) {
-    NucleusSandbox sandbox = get(name);
-    return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
+    return ControlPlaneCluster.sandboxStatus(client, ns, name);
   }
 }

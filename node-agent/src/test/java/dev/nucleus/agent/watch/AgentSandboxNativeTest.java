@@ -45,9 +45,7 @@ class AgentSandboxNativeTest {
 
   @BeforeEach
   void setUp(KubeControlPlane plane) throws Exception {
-    client = plane.newClient();
-    ControlPlaneCluster.install(plane, client);
-    ControlPlaneCluster.namespace(client, NS);
+    client = ControlPlaneCluster.adminClient(plane, NS);
     stateRoot = TempDirs.stateRoot("nucleus-agent-native-");
   }
 
@@ -143,8 +141,7 @@ class AgentSandboxNativeTest {
   }
 
   NucleusSandboxStatus status(String name) {
-    NucleusSandbox s = get(name);
-    return s == null || s.getStatus() == null ? new NucleusSandboxStatus() : s.getStatus();
+    return ControlPlaneCluster.sandboxStatus(client, NS, name);
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
 import dev.nucleus.api.v1alpha1.NucleusCheckpointSpec;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
+import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.api.v1alpha1.LocalObjectReference;
 import dev.nucleus.testing.controlplane.KubeControlPlane;
@@ -34,6 +35,14 @@ final class ControlPlaneCluster {
     installed = true;
   }
 
+  /** A new admin client of the control plane, the CRDs installed and namespace {@code ns} there. */
+  static KubernetesClient adminClient(KubeControlPlane plane, String ns) {
+    KubernetesClient client = plane.newClient();
+    install(plane, client);
+    namespace(client, ns);
+    return client;
+  }
+
   static void namespace(KubernetesClient client, String name) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
         .serverSideApply();
@@ -52,6 +61,12 @@ final class ControlPlaneCluster {
         + MockCluster.NODE + "\",\"observedGeneration\":1,\"conditions\":[" + condition + "]}}");
     client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
         "{\"metadata\":{\"labels\":{\"" + NucleusNames.NODE_LABEL + "\":\"" + MockCluster.NODE + "\"}}}");
+  }
+
+  /** A sandbox's status as the API server has it; an empty one while it has none or is gone. */
+  static NucleusSandboxStatus sandboxStatus(KubernetesClient client, String ns, String name) {
+    NucleusSandbox sandbox = client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
+    return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
   }
 
   static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void mergeStatus(KubernetesClient client,
