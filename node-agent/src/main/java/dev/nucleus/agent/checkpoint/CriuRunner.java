@@ -319,18 +319,17 @@ public final class CriuRunner {
             if (!"root".equals(attrs.owner().getName())) {
                 return real + " is owned by " + attrs.owner().getName() + ", not root";
             }
-            if (!"0".equals(procStatusField("Uid").split("\\s+")[1])) {
+            String uids = SandboxProcesses.statusField(-1, "Uid");
+            if (uids == null) {
+                throw new IOException("no Uid in /proc/self/status");
+            }
+            if (!"0".equals(uids.split("\\s+")[0])) {
                 return "checkpoint/restore needs root (effective uid is not 0)";
             }
             return null;
         } catch (IOException e) {
             return "cannot inspect " + bin + ": " + e.getMessage();
         }
-    }
-
-    private static String procStatusField(String name) throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith(name + ":"))
-                .findFirst().orElseThrow(() -> new IOException("no " + name + " in /proc/self/status"));
     }
 
     private static String lastLines(String text, int n) {

@@ -129,7 +129,7 @@ final class SandboxProcesses {
     }
 
     /** A field of /proc/PID/status (pid -1: this process), or null when the process is gone. */
-    private static String statusField(long pid, String name) {
+    static String statusField(long pid, String name) {
         return status(pid, name).get(name);
     }
 

@@ -67,8 +67,7 @@ class NonRootCheckpointNativeTest {
     @Test
     void aUserNamespaceSandboxWhoseRootMapsToAHighHostUidIsRefusedToo() throws Exception {
         SandboxRecord r = start("userns-" + ProcessHandle.current().pid(), 0, true);
-        String hostUid = Files.readAllLines(Path.of("/proc/" + r.initPid() + "/status")).stream()
-                .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1];
+        String hostUid = SandboxProcesses.statusField(r.initPid(), "Uid").split("\\s+")[0];
         assertThat(hostUid).isNotEqualTo("0");
         assertRefusedOrDumped(r, "(uid " + hostUid + ")");
     }

@@ -3,8 +3,6 @@ package dev.nucleus.agent.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -24,8 +22,7 @@ class SandboxProcessesTest {
     @Test
     void aLiveTreeReportsAtLeastItsRootsResidentMemory() throws Exception {
         long self = ProcessHandle.current().pid();
-        String rss = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                .findFirst().orElseThrow().substring("VmRSS:".length()).strip();
+        String rss = SandboxProcesses.statusField(-1, "VmRSS");
         long tree = SandboxProcesses.requireDumpable(self);  // tests run as root: no non-root task to refuse
         // This JVM's resident memory, read just before, is far above the 16 MiB a page piece needs; the tree
         // (this JVM and whatever it forked) holds at least about that much.
