@@ -70,6 +70,12 @@ public interface Kernel extends HostFiles {
     /** Start time of a process in clock ticks since boot (/proc/PID/stat field 22), empty if it does not exist. */
     OptionalLong startTime(long pid);
 
+    /** pid plus start time: a recycled pid belongs to a different process; an unknown (negative) start time never matches. */
+    default boolean sameProcess(long pid, long startTime) {
+        OptionalLong now = startTime(pid);
+        return startTime >= 0 && now.isPresent() && now.getAsLong() == startTime;
+    }
+
     /**
      * Whether {@code pid} is still the process that started at {@code startTime} and can still run: neither a zombie
      * nor dead (a killed warm-pool init can take no claim, though its pid and start time stay until it is reaped).

@@ -138,7 +138,7 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
         List<String> reaped = new ArrayList<>();
         for (String id : state.listMembers()) {
             String[] o = id.split("-");
-            if (sameProcess(Long.parseLong(o[0]), Long.parseLong(o[1]))) {
+            if (kernel.sameProcess(Long.parseLong(o[0]), Long.parseLong(o[1]))) {
                 continue;  // a live runtime's member
             }
             if (!recordedMembers.contains(id)) {
@@ -186,10 +186,6 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
             Thread.currentThread().interrupt();
             return false;
         }
-    }
-
-    private boolean sameProcess(long pid, long startTime) {
-        return kernel.startTime(pid).stream().anyMatch(t -> t == startTime);
     }
 
     private static long threadCpu() {

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -416,7 +415,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 cg.get().kill();
             }
             // Killing the pid-namespace init makes the kernel kill every process in the namespace.
-            if (sameProcess(r.initPid(), r.initStartTime())) {
+            if (kernel.sameProcess(r.initPid(), r.initStartTime())) {
                 kernel.signal(r.initPid(), true);
             }
         }
@@ -561,14 +560,9 @@ public final class SandboxRuntime implements AutoCloseable {
     }
 
     private boolean monitorAlive(SandboxRecord r) {
-        return sameProcess(r.monitorPid(), r.monitorStartTime());
+        return kernel.sameProcess(r.monitorPid(), r.monitorStartTime());  // a recycled pid is never signalled
     }
 
-    /** pid plus start time: a recycled pid belongs to a different process and is never signalled. */
-    private boolean sameProcess(long pid, long startTime) {
-        OptionalLong now = kernel.startTime(pid);
-        return startTime >= 0 && now.isPresent() && now.getAsLong() == startTime;
-    }
 
     /** Before a directory is deleted: its record's fsync is moot then, and must not race the deletion. */
     private void awaitQuietly(String name) {
