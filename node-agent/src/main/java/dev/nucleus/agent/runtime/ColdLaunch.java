@@ -1,6 +1,5 @@
 package dev.nucleus.agent.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.state.AtomicFiles;
 import dev.nucleus.agent.state.SandboxPaths;
@@ -21,8 +20,6 @@ import java.util.concurrent.TimeUnit;
 final class ColdLaunch {
 
     /** Compact: a third of the pretty-printed size and a quarter of the time; `nucleus inspect` is the readable view. */
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final SandboxPolicies policies;
     private final Kernel kernel;
     private final Path launcher;
@@ -84,7 +81,7 @@ final class ColdLaunch {
                         cgroup.map(SandboxPolicies.CgroupHandle::version).orElse("none"),
                         EffectiveIsolation.describe(config, plan, planned.seccomp(), cgroup.isPresent(), started.bornInCgroup()),
                         restartCount);
-                byte[] json = JSON.writeValueAsBytes(record);
+                byte[] json = RecordJson.write(record);
                 if (restartCount == 0) {
                     // The directory is new, so this is the state file's first version: visible before launch() returns
                     // (an agent that dies from here on finds it in the page cache), durable a moment later.

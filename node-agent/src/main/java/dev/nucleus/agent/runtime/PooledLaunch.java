@@ -1,6 +1,5 @@
 package dev.nucleus.agent.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.state.AtomicFiles;
 import dev.nucleus.agent.state.SandboxPaths;
@@ -18,8 +17,6 @@ import java.util.concurrent.Future;
  * was, a failure is the launch's, with the launcher's reason. Order for a crash at any point: docs/security-model.md.
  */
 final class PooledLaunch {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WarmPool<PoolMember> pool;
     private final PoolMembers members;
@@ -112,7 +109,7 @@ final class PooledLaunch {
         boolean forgetting = false;
         try {
             SandboxRecord record = record(m, config, planned);
-            durable = AtomicFiles.publish(paths.stateFile(), JSON.writeValueAsBytes(record), syncer);
+            durable = AtomicFiles.publish(paths.stateFile(), RecordJson.write(record), syncer);
             phases.durability(durable);
             background.execute(() -> members.forgetQuietly(m));  // the record names the member's cgroups now
             forgetting = true;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -65,20 +66,22 @@ public final class AtomicFiles {
      * record: a replacement goes through {@link #write}, fsync before rename) and the temp name unlinked. The file's
      * and the directory's fsync run on {@code syncer}. A reader sees nothing or the whole content at every instant the
      * kernel lives; after a power loss before {@link Pending#await} returned the name may be missing, empty or torn,
-     * which the state loader refuses (docs/security-model.md, "State durability").
+     * which the state loader refuses (docs/security-model.md, "State durability"). It is on a launch's critical path,
+     * so the names are looked at only when a call fails: the create and the link each refuse an existing name, a
+     * symlink included, and only then is a symlink reported as such (and a leftover temp file, not a symlink, removed).
      */
     public static Pending publish(Path target, byte[] content, Executor syncer) throws IOException {
-        refuseSymlink(target);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        refuseSymlink(tmp);
-        Files.deleteIfExists(tmp);
-        FileChannel ch = createWith(tmp, content);
+        FileChannel ch = createReplacingLeftover(tmp, content);
         try {
             Files.createLink(target, tmp);
             Files.delete(tmp);
         } catch (IOException | RuntimeException e) {
             ch.close();
             Files.deleteIfExists(tmp);
+            if (e instanceof FileAlreadyExistsException) {
+                refuseSymlink(target);
+            }
             throw e;
         }
         Pending pending = new Pending(() -> {
@@ -92,6 +95,17 @@ public final class AtomicFiles {
         });
         syncer.execute(pending.task);
         return pending;
+    }
+
+    /** {@link #createWith}, after removing a regular file left at {@code tmp} by an interrupted publish (a symlink is refused). */
+    private static FileChannel createReplacingLeftover(Path tmp, byte[] content) throws IOException {
+        try {
+            return createWith(tmp, content);
+        } catch (FileAlreadyExistsException leftover) {
+            refuseSymlink(tmp);
+            Files.delete(tmp);
+            return createWith(tmp, content);
+        }
     }
 
     /** The fsyncs of a {@link #publish}ed record, running or queued. */

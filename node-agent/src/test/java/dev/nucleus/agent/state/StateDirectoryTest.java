@@ -46,6 +46,26 @@ class StateDirectoryTest {
         Path link = Files.createSymbolicLink(tmp.resolve("linked.json"), victim);
         assertThatThrownBy(() -> AtomicFiles.publish(link, "x".getBytes(), queued::add)).isInstanceOf(SymlinkRefusedException.class);
         assertThat(Files.readString(victim)).isEqualTo("keep");
+        assertThat(Files.exists(tmp.resolve("linked.json.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+
+    @Test
+    void publishRefusesASymlinkAtItsTempNameAndReplacesALeftoverTempFile() throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim"), "keep");
+        Path planted = Files.createSymbolicLink(tmp.resolve("state.json.tmp"), victim);
+        List<Runnable> queued = new ArrayList<>();
+        assertThatThrownBy(() -> AtomicFiles.publish(tmp.resolve("state.json"), "x".getBytes(), queued::add))
+                .isInstanceOf(SymlinkRefusedException.class);
+        assertThat(Files.readString(victim)).isEqualTo("keep");
+        assertThat(Files.isSymbolicLink(planted)).isTrue();
+        assertThat(Files.exists(tmp.resolve("state.json"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(queued).isEmpty();
+        Files.delete(planted);
+        Files.writeString(tmp.resolve("state.json.tmp"), "interrupted");  // a publish that died before its link
+        AtomicFiles.publish(tmp.resolve("state.json"), "first".getBytes(), queued::add).await();
+        assertThat(Files.readString(tmp.resolve("state.json"))).isEqualTo("first");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("state.json")))).isEqualTo("rw-------");
+        assertThat(Files.exists(tmp.resolve("state.json.tmp"))).isFalse();
     }
 
     @Test

@@ -1,0 +1,63 @@
+package dev.nucleus.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nucleus.agent.network.NetworkMode;
+import dev.nucleus.agent.state.SandboxPaths;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The streamed record is byte for byte what Jackson's binding of the record writes, for real plans' isolations. */
+class RecordJsonTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Effective isolations of real plans (fake kernel): every spec of the pool's shapes, with and without cgroups. */
+    static List<Map<String, Object>> isolations() throws Exception {
+        LaunchPlanner planner = new PoolShapeTest().planner;
+        List<Map<String, Object>> all = new java.util.ArrayList<>();
+        for (NetworkMode net : NetworkMode.values()) {
+            for (SandboxConfig c : PoolShapeTest.poolable(net)) {
+                Optional<LaunchPlan.LandlockRules> landlock = c.landlock().enabled()
+                        ? Optional.of(new LaunchPlan.LandlockRules(7, 65535, 3, 2,
+                                List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", 3)), List.of()))
+                        : Optional.empty();
+                LaunchPlan plan = planner.planClaim(c, new SandboxPaths(PoolShapeTest.STATE.resolve("sandboxes/" + c.name())),
+                        new LaunchPlanner.Policies(List.of(), new byte[16], landlock, -1));
+                SandboxPolicies.Compiled seccomp = c.seccomp().profile().equals("Unconfined")
+                        ? new SandboxPolicies.Compiled(new byte[0], "Unconfined", 0)
+                        : new SandboxPolicies.Compiled(new byte[16], c.seccomp().profile(), 282);
+                all.add(EffectiveIsolation.describe(c, plan, seccomp, true, true));
+                all.add(EffectiveIsolation.describe(c, plan, seccomp, true, false));
+                all.add(EffectiveIsolation.describe(c, plan, seccomp, false, false));
+            }
+        }
+        return all;
+    }
+
+    @Test
+    void pooledAndColdRecordsAreTheBoundRecordsBytes() throws Exception {
+        List<Map<String, Object>> isolations = new java.util.ArrayList<>(isolations());
+        assertThat(isolations).hasSize(NetworkMode.values().length * 9);
+        Map<String, Object> odd = new java.util.LinkedHashMap<>();  // what a restore or an older agent may put there
+        odd.put("isolationReason", null);
+        odd.put("nested", Map.of("list", List.of(1, 2L, "x", true, List.of()), "double", 1.5));
+        odd.put("keys", Map.of(7, "a non-string key goes through the binding"));
+        isolations.add(odd);
+        isolations.add(null);
+        for (Map<String, Object> iso : isolations) {
+            SandboxRecord pooled = new SandboxRecord("box-1", List.of("/bin/sh", "-c", "echo \"a\\b\" \u00e9 \u0001 </>"),
+                    1796042913997L, 21547, 5826117, 21552, 5826137, "hybrid", iso, 0, "pool.1-2-3", "1-2-3");
+            SandboxRecord cold = new SandboxRecord("b", List.of(), 0, 1, 0, 2, 0, "none", iso, 7);
+            for (SandboxRecord r : List.of(pooled, cold)) {
+                byte[] streamed = RecordJson.write(r);
+                assertThat(new String(streamed, java.nio.charset.StandardCharsets.UTF_8))
+                        .isEqualTo(new String(JSON.writeValueAsBytes(r), java.nio.charset.StandardCharsets.UTF_8));
+                assertThat(JSON.readValue(streamed, SandboxRecord.class)).isEqualTo(JSON.readValue(JSON.writeValueAsBytes(r), SandboxRecord.class));
+            }
+        }
+    }
+}
