@@ -108,8 +108,7 @@ class AgentCheckpointNativeTest {
   }
 
   NucleusCheckpointStatus checkpointStatus(String name) {
-    NucleusCheckpoint c = client.resources(NucleusCheckpoint.class).inNamespace(ns).withName(name).get();
-    return c == null || c.getStatus() == null ? new NucleusCheckpointStatus() : c.getStatus();
+    return ControlPlaneCluster.checkpointStatus(client, ns, name);
   }
 
   List<Long> counts(String sandboxId) throws Exception {

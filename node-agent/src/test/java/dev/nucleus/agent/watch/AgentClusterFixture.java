@@ -24,10 +24,17 @@ abstract class AgentClusterFixture {
   KubernetesClient client;
   @TempDir Path state;
   final FakeEngine engine = new FakeEngine();
+  /** The fake CRIU of a checkpoint test's agent; null for the agent of a node without CRIU. */
+  final FakeCheckpointEngine criu;
   NodeAgent agent;
 
   AgentClusterFixture(String ns) {
+    this(ns, false);
+  }
+
+  AgentClusterFixture(String ns, boolean withCriu) {
     this.ns = ns;
+    this.criu = withCriu ? new FakeCheckpointEngine(engine) : null;
   }
 
   // Named apart from the tests' own set-up and tear-down methods: a same-named one would override it, not add to it.
@@ -44,12 +51,11 @@ abstract class AgentClusterFixture {
     client.close();
   }
 
-  /** Starts the agent on this test's state directory with {@link #agentClient()} and {@link #checkpointEngine()}. */
+  /** Starts the agent on this test's state directory, through {@link #agentClient()}, with {@link #criu} if any. */
   NodeAgent startAgent() throws Exception {
-    CheckpointEngine checkpoints = checkpointEngine();
-    agent = checkpoints == null
+    agent = criu == null
         ? NodeAgent.start(agentClient(), MockCluster.config(state), engine, MockCluster::advertisement, Clock.systemUTC())
-        : NodeAgent.start(agentClient(), MockCluster.config(state), engine, checkpoints, MockCluster::advertisement,
+        : NodeAgent.start(agentClient(), MockCluster.config(state), engine, criu, MockCluster::advertisement,
             Clock.systemUTC());
     return agent;
   }
@@ -65,11 +71,6 @@ abstract class AgentClusterFixture {
   /** The client the agent talks through: the admin's unless a test puts something between them. */
   KubernetesClient agentClient() {
     return client;
-  }
-
-  /** The agent's checkpoint engine; null for an agent of a node without CRIU. */
-  CheckpointEngine checkpointEngine() {
-    return null;
   }
 
   NucleusSandbox get(String name) {

@@ -27,15 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class CheckpointWatchTest extends AgentClusterFixture {
   static final Duration WAIT = Duration.ofSeconds(60);
-  final FakeCheckpointEngine criu = new FakeCheckpointEngine(engine);
 
   CheckpointWatchTest() {
-    super("ckpt-" + UUID.randomUUID().toString().substring(0, 8));
-  }
-
-  @Override
-  CheckpointEngine checkpointEngine() {
-    return criu;
+    super("ckpt-" + UUID.randomUUID().toString().substring(0, 8), true);
   }
 
   NucleusSandbox runningSandbox(String name) {
@@ -50,8 +44,7 @@ class CheckpointWatchTest extends AgentClusterFixture {
   }
 
   NucleusCheckpointStatus checkpointStatus(String name) {
-    NucleusCheckpoint c = checkpoint(name);
-    return c == null || c.getStatus() == null ? new NucleusCheckpointStatus() : c.getStatus();
+    return ControlPlaneCluster.checkpointStatus(client, ns, name);
   }
 
   List<String> eventReasons(String involved) {

@@ -2,6 +2,7 @@ package dev.nucleus.agent.watch;
 
 import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
 import dev.nucleus.api.v1alpha1.NucleusCheckpointSpec;
+import dev.nucleus.api.v1alpha1.NucleusCheckpointStatus;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
 import dev.nucleus.api.v1alpha1.NucleusSandboxStatus;
@@ -67,6 +68,12 @@ final class ControlPlaneCluster {
   static NucleusSandboxStatus sandboxStatus(KubernetesClient client, String ns, String name) {
     NucleusSandbox sandbox = client.resources(NucleusSandbox.class).inNamespace(ns).withName(name).get();
     return sandbox == null || sandbox.getStatus() == null ? new NucleusSandboxStatus() : sandbox.getStatus();
+  }
+
+  /** A checkpoint's status as the API server has it; an empty one while it has none or is gone. */
+  static NucleusCheckpointStatus checkpointStatus(KubernetesClient client, String ns, String name) {
+    NucleusCheckpoint c = client.resources(NucleusCheckpoint.class).inNamespace(ns).withName(name).get();
+    return c == null || c.getStatus() == null ? new NucleusCheckpointStatus() : c.getStatus();
   }
 
   static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void mergeStatus(KubernetesClient client,

@@ -28,15 +28,9 @@ import org.junit.jupiter.api.Test;
  */
 class RestoreWatchTest extends AgentClusterFixture {
   static final Duration WAIT = Duration.ofSeconds(60);
-  final FakeCheckpointEngine criu = new FakeCheckpointEngine(engine);
 
   RestoreWatchTest() {
-    super("restore-" + UUID.randomUUID().toString().substring(0, 8));
-  }
-
-  @Override
-  CheckpointEngine checkpointEngine() {
-    return criu;
+    super("restore-" + UUID.randomUUID().toString().substring(0, 8), true);
   }
 
   @BeforeEach
