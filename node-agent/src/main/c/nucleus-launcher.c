@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/close_range.h>
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
@@ -37,30 +39,14 @@
 #define EXIT_UNCLAIMED 123  // a pool member ended without a claim: nothing of a workload ran in it
 
 // Debian 12's headers predate Landlock ABI 4+; the UAPI values are stable (include/uapi/linux/landlock.h).
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#define SYS_landlock_add_rule 445
-#define SYS_landlock_restrict_self 446
-#endif
 #define LL_RULE_PATH_BENEATH 1
 #define LL_RULE_NET_PORT 2
 struct ll_ruleset_attr { uint64_t fs, net, scoped; };
 struct ll_path_attr { uint64_t allowed; int32_t fd; } __attribute__((packed));
 struct ll_port_attr { uint64_t allowed; uint64_t port; };
-// clone3(2) arguments up to CLONE_ARGS_SIZE_VER2 (include/uapi/linux/sched.h), stable UAPI.
-struct clone3_args { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup; };
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 #define MAXV 512
-struct vec { char *v[MAXV]; size_t len[MAXV]; int n; };
+struct vec { char *v[MAXV + 1]; size_t len[MAXV]; int n; };  // v[n] stays NULL: arg and env are execve's vectors
 
 // The decoded plan. Strings point into the plan buffer; repeated keys keep their order.
 struct plan {
@@ -68,10 +54,8 @@ struct plan {
   char *uidmap, *gidmap, *hostname, *root, *cwd, *out, *err, *status, *landlock, *init;
   char *bpf; size_t bpflen;
   char *init_bpf; size_t init_bpflen;  // a member's pid 1's own filter, applied before any claim (README.md, "Warm pool")
-  int clone_flags, lo_up;
-  uint64_t caps;
-  long uid, gid, log_limit, deadline;
-  char *groups;
+  int lo_up;
+  long clone_flags, caps, uid, gid, log_limit, deadline;
   char *restore; long restore_timeout;  // restore mode (see restore_main): criu's pidfile, bound on criu in seconds
   char *log;  // where stderr goes when the launcher was forked by the zygote (else the agent redirected it)
   char *cgroup_into;  // a cgroup v2 directory the init is created in (CLONE_INTO_CGROUP); its cgroup.procs is then skipped
@@ -81,6 +65,7 @@ struct plan {
 enum phase { PLAN, CLAIM };
 
 static int report_fd = 1;  // monitor: the pipe to the agent; init child: the error pipe to the monitor
+static pid_t doomed;  // the monitor's init once cloned: a monitor that fails kills it rather than leave it set up halfway
 
 // Inside the sandbox the init keeps two descriptors across its re-exec: the error pipe (until the workload's exec)
 // and the verdict pipe, on which it hands the workload's wait status to the monitor just before it exits.
@@ -101,7 +86,8 @@ static void __attribute__((noreturn)) die(const char *step, const char *call, co
   int n = snprintf(line, sizeof line, "fail\t%s\t%s\t%d\t%s\n", step, call, e, clean);
   if (write(report_fd, line, n) < 0) {}
   fprintf(stderr, "nucleus-launcher: %s: %s(%s): %s\n", step, call, clean, strerror(e));
-  _exit(EXIT_SETUP);
+  if (doomed > 0) kill(doomed, SIGKILL);
+  _exit(strcmp(step, "plan") ? EXIT_SETUP : EXIT_PLAN);
 }
 
 static void write_file(const char *step, const char *path, const char *data, size_t len) {
@@ -116,7 +102,13 @@ static void __attribute__((noreturn)) bad(const char *what) {
   die("plan", "parse", what);
 }
 
-static long num(const char *s) { return strtol(s, NULL, 0); }
+// A malformed number fails closed (an "ns" of 0, say, would be no namespace at all).
+static long num(const char *s) {
+  char *end;
+  long v = strtol(s, &end, 0);
+  if (!*s || *end) bad(s);
+  return v;
+}
 
 // Splits a NUL-separated value into at most max fields.
 static int fields(char *v, size_t len, char **f, int max) {
@@ -161,7 +153,7 @@ static void push(struct vec *v, char *s, size_t len) {
 // Every key of a plan and where its value goes. "claim" says whether it is the workload's part of a plan, which a
 // pool member's claim carries (1), or not (0), or both (2): a member's own plan (first key "member") may hold no
 // claim key, a claim nothing else; a member is made before any workload is known.
-enum kind { STR, VEC, NUM, HEX, BIN, FLAG, NS };
+enum kind { STR, VEC, NUM, BIN, FLAG };
 #define KEY(name, kind, field, claim) {name, kind, offsetof(struct plan, field), claim}
 static const struct key { const char *name; enum kind kind; size_t at; int claim; } keys[] = {
   KEY("cgroup", VEC, cgroup, 0), KEY("op", VEC, op, 0), KEY("fin", VEC, fin, 1), KEY("rlimit", VEC, rlimit, 1),
@@ -169,16 +161,13 @@ static const struct key { const char *name; enum kind kind; size_t at; int claim
   KEY("arg", VEC, arg, 1), KEY("uidmap", STR, uidmap, 0), KEY("gidmap", STR, gidmap, 0), KEY("root", STR, root, 0),
   KEY("hostname", STR, hostname, 1), KEY("cwd", STR, cwd, 1), KEY("init", STR, init, 0), KEY("stdout", STR, out, 1),
   KEY("stderr", STR, err, 1), KEY("status", STR, status, 1), KEY("landlock", STR, landlock, 1),
-  KEY("groups", STR, groups, 1), KEY("restore", STR, restore, 0), KEY("log", STR, log, 2),
-  KEY("cgroup-into", STR, cgroup_into, 0), KEY("lo-up", FLAG, lo_up, 0), KEY("ns", NS, clone_flags, 0),
-  KEY("caps", HEX, caps, 1), KEY("uid", NUM, uid, 1), KEY("gid", NUM, gid, 1), KEY("log-limit", NUM, log_limit, 1),
+  KEY("restore", STR, restore, 0), KEY("log", STR, log, 2),
+  KEY("cgroup-into", STR, cgroup_into, 0), KEY("lo-up", FLAG, lo_up, 0), KEY("ns", NUM, clone_flags, 0),
+  KEY("caps", NUM, caps, 1), KEY("uid", NUM, uid, 1), KEY("gid", NUM, gid, 1), KEY("log-limit", NUM, log_limit, 1),
   KEY("deadline", NUM, deadline, 1), KEY("restore-timeout", NUM, restore_timeout, 0),
   KEY("seccomp", BIN, bpf, 1), KEY("init-seccomp", BIN, init_bpf, 0), KEY("end", FLAG, end, 2)};
 
 static void decode(struct plan *p, char *buf, size_t len, enum phase phase) {
-  static const struct { const char *name; int flag; } ns[] = {
-    {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
-    {"net", CLONE_NEWNET}, {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}};
   const struct key *k, *last = keys + sizeof keys / sizeof *keys;
   p->uid = p->gid = -1;
   for (size_t i = 0; i < len;) {
@@ -199,18 +188,15 @@ static void decode(struct plan *p, char *buf, size_t len, enum phase phase) {
       case VEC: push((struct vec *)at, v, vlen); break;
       case STR: *(char **)at = v; break;
       case NUM: *(long *)at = num(v); break;
-      case HEX: *(uint64_t *)at = strtoull(v, NULL, 0); break;
       case BIN: *(char **)at = v; *(size_t *)(at + sizeof(char *)) = vlen; break;  // the length follows the pointer
-      case FLAG: *(int *)at = 1; break;
-      case NS: for (size_t n = 0; n < sizeof ns / sizeof *ns; n++) if (!strcmp(v, ns[n].name)) p->clone_flags |= ns[n].flag;
+      case FLAG: *(int *)at = 1;
     }
   }
-  if (p->restore && (!p->arg.n || !p->out || !p->err || !p->status || p->restore_timeout <= 0))
-    bad("restore needs arg/stdout/stderr/status/restore-timeout");
-  int shape = phase == PLAN, workload = !p->member || phase == CLAIM;  // a member's plan has no workload, its claim no shape
-  if (!p->restore && ((shape && (!p->root || !p->init))
-      || (workload && (!p->arg.n || !p->out || !p->err || !p->status || p->uid < 0 || p->gid < 0))))
-    bad("missing arg/root/init/stdout/stderr/status/uid/gid");
+  // A member's plan has no workload, its claim no shape; a restore's workload is criu and the restored tree.
+  int shape = phase == PLAN && !p->restore, workload = !p->member || phase == CLAIM;
+  if ((shape && (!p->root || !p->init)) || (workload && (!p->arg.n || !p->out || !p->err || !p->status))
+      || (workload && !p->restore && (p->uid < 0 || p->gid < 0)) || (p->restore && p->restore_timeout <= 0))
+    bad("missing arg/root/init/stdout/stderr/status/uid/gid/restore-timeout");
   if ((p->member && (p->restore || p->clone_flags & CLONE_NEWUSER)) || (phase == PLAN && !p->member != !p->init_bpflen))
     bad("member (init-seccomp only and always in a member's plan)");
   if (p->bpflen % sizeof(struct sock_filter) || p->init_bpflen % sizeof(struct sock_filter) || p->init_bpflen > 4096)
@@ -265,17 +251,23 @@ static void pivot(const char *root) {
   if (chdir("/")) die("pivot_root", "chdir", "/");
 }
 
-// stdio of the workload: stdin /dev/null, stdout/stderr the monitor's pipes; the error and verdict pipes at 3 and 4
-// (dup2 leaves them open across the init's exec), a member's claim and pid 1 filter pipes at 5 and 6 (above 9 before).
-// Then no other fd survives. Every other source fd is above 4.
-static void stdio_and_close_fds(int out_w, int err_w, int verdict_w, int claim_r, int filter_r) {
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull < 0) die("fds", "open", "/dev/null");
-  if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) die("fds", "dup2", "stdio");
-  if (dup2(report_fd, INIT_REPORT_FD) < 0 || dup2(verdict_w, INIT_VERDICT_FD) < 0) die("fds", "dup2", "init pipes");
+// Puts from[i] on descriptor i (-1: leaves i as it is), then closes every descriptor from n on (close_flags 0), or
+// marks them close-on-exec (CLOSE_RANGE_CLOEXEC). Sources below n move above 9 first: no dup2 overwrites one still to go.
+static void place_fds(const char *step, int *from, int n, unsigned close_flags) {
+  for (int i = 0; i < n; i++)
+    if (from[i] >= 0 && from[i] < n && (from[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 10)) < 0) die(step, "fcntl", "F_DUPFD");
+  for (int i = 0; i < n; i++)
+    if (from[i] >= 0 && dup2(from[i], i) < 0) die(step, "dup2", "");
+  if (syscall(SYS_close_range, n, ~0U, close_flags)) die(step, "close_range", "");
+}
+
+// stdin /dev/null, stdout/stderr the monitor's pipes, the error and verdict pipes at 3 and 4 (dup2 leaves them open
+// across the init's exec), a member's claim and filter pipes at 5 and 6; no other descriptor survives.
+static void init_fds(int out_w, int err_w, int verdict_w, int claim_r, int filter_r) {
+  int from[] = {open("/dev/null", O_RDWR | O_CLOEXEC), out_w, err_w, report_fd, verdict_w, claim_r, filter_r};
+  if (from[0] < 0) die("fds", "open", "/dev/null");
+  place_fds("fds", from, claim_r >= 0 ? INIT_FILTER_FD + 1 : INIT_VERDICT_FD + 1, 0);
   report_fd = INIT_REPORT_FD;
-  if (claim_r >= 0 && (dup2(claim_r, INIT_CLAIM_FD) < 0 || dup2(filter_r, INIT_FILTER_FD) < 0)) die("fds", "dup2", "member pipes");
-  if (syscall(SYS_close_range, claim_r >= 0 ? INIT_FILTER_FD + 1 : INIT_VERDICT_FD + 1, ~0U, 0)) die("fds", "close_range", "");
 }
 
 static void rlimits(struct plan *p) {
@@ -298,13 +290,9 @@ static void drop_bounding_and_ambient(uint64_t keep) {
   if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) die("caps", "prctl", "PR_SET_KEEPCAPS");
 }
 
+// No supplementary groups. In a user namespace setgroups is denied (see the monitor), which cleared its own before clone.
 static void switch_identity(struct plan *p) {
-  gid_t groups[64];
-  int ng = 0;
-  for (char *g = p->groups, *end; g && *g && ng < 64; g = *end ? end + 1 : end) groups[ng++] = strtol(g, &end, 10);
-  // In a user namespace setgroups is denied (see the monitor); the monitor cleared its groups before clone.
-  int userns = p->clone_flags & CLONE_NEWUSER;
-  if ((!userns || ng) && setgroups(ng, groups)) die("identity", "setgroups", p->groups ? p->groups : "");
+  if (!(p->clone_flags & CLONE_NEWUSER) && setgroups(0, NULL)) die("identity", "setgroups", "");
   if (setresgid(p->gid, p->gid, p->gid)) die("identity", "setresgid", "gid");
   if (setresuid(p->uid, p->uid, p->uid)) die("identity", "setresuid", "uid");
 }
@@ -353,9 +341,20 @@ static void await_go(int go_r) {
   if (read(go_r, &go, 1) != 1) { errno = ECHILD; die("sync", "read", "monitor went away"); }
 }
 
-static void seccomp_filter(char *bpf, size_t len) {
-  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), (struct sock_filter *)bpf};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
+// Steps 7-12: a cold launch's init, a pool member's claimant, and a member's pid 1 (its own caps and filter) restrict
+// themselves with the same calls in the same order.
+static void restrict_self(struct plan *p) {
+  rlimits(p);
+  // 8-9. Privileges: bounding/ambient, then identity, then the final capability sets.
+  drop_bounding_and_ambient(p->caps);
+  switch_identity(p);
+  set_final_caps(p);
+  // 10. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
+  if (p->landlock) landlock(p);
+  // 11-12. Landlock, then seccomp last, so none of the setup calls above has to be allowed by the filter.
+  struct sock_fprog prog = {(unsigned short)(p->bpflen / sizeof(struct sock_filter)), (struct sock_filter *)p->bpf};
+  if (p->bpflen && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) die("seccomp", "seccomp", "SECCOMP_SET_MODE_FILTER");
 }
 
 // Steps 5-12 of init_main, the workload's part of a plan: run by a cold launch's init, and by a pool member's
@@ -366,19 +365,9 @@ static void lock_down(struct plan *p, int out_w, int err_w, int verdict_w) {
   if (p->hostname && sethostname(p->hostname, strlen(p->hostname))) die("hostname", "sethostname", p->hostname);
   for (int i = 0; i < p->fin.n; i++) apply_op(p->fin.v[i], p->fin.len[i]);
   if (p->cwd && chdir(p->cwd)) die("cwd", "chdir", p->cwd);
-  // 6. Nothing of the agent's may leak in: only stdio and the error pipe survive.
-  if (out_w >= 0) stdio_and_close_fds(out_w, err_w, verdict_w, -1, -1);
-  else if (syscall(SYS_close_range, INIT_VERDICT_FD, ~0U, 0)) die("fds", "close_range", "4..max");
-  rlimits(p);
-  // 7. Privileges: bounding/ambient, then identity, then the final capability sets.
-  drop_bounding_and_ambient(p->caps);
-  switch_identity(p);
-  set_final_caps(p);
-  // 8. no_new_privs before Landlock and seccomp (both require it without CAP_SYS_ADMIN) and so setuid files cannot elevate.
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
-  if (p->landlock) landlock(p);
-  // 9. seccomp last, so none of the setup calls above has to be allowed by the workload's filter.
-  if (p->bpflen) seccomp_filter(p->bpf, p->bpflen);
+  // 6. Only stdio and the error pipe survive (a claimant's are in place, and close-on-exec since init_process).
+  if (out_w >= 0) init_fds(out_w, err_w, verdict_w, -1, -1);
+  restrict_self(p);
 }
 
 static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int out_w, int err_w, int verdict_w) {
@@ -397,26 +386,22 @@ static void __attribute__((noreturn)) init_main(struct plan *p, int go_r, int ou
   if (!userns) await_go(go_r);
   // The cgroup namespace is created only now, so its root is the sandbox's own cgroup (CRIU needs that).
   if (p->clone_flags & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP)) die("namespaces", "unshare", "cgroup");
-  char *argv[MAXV + 2] = {"nucleus-init"}, *envp[MAXV + 1] = {0};
+  char *argv[MAXV + 2] = {"nucleus-init"};
   if (p->member) {
-    // A pool member becomes nucleus-init now, with stdio in place and no agent descriptor; it forks the process that
-    // will read the claim and become the workload, then locks itself down (init_process). Its filter crosses the exec
-    // on a pipe (at most 4 KiB: within a pipe's capacity).
+    // A member re-execs now, with stdio in place and no agent descriptor; nucleus-init forks its claimant and locks
+    // itself down (init_process). Its filter crosses the exec on a pipe (at most 4 KiB: within a pipe's capacity).
     int f[2];
     if (pipe(f) || write(f[1], p->init_bpf, p->init_bpflen) != (ssize_t)p->init_bpflen || close(f[1])) die("pool", "pipe", "");
-    int claim = fcntl(go_r, F_DUPFD_CLOEXEC, 10), filter = fcntl(f[0], F_DUPFD_CLOEXEC, 10);
-    if (claim < 0 || filter < 0) die("fds", "fcntl", "member pipes");
-    stdio_and_close_fds(out_w, err_w, verdict_w, claim, filter);
+    init_fds(out_w, err_w, verdict_w, go_r, f[0]);
   } else {
     lock_down(p, out_w, err_w, verdict_w);
     for (int i = 0; i < p->arg.n; i++) argv[i + 1] = p->arg.v[i];
-    for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
   }
-  // 10. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
+  // 13. Become the sandbox's pid 1 proper: re-exec this binary from its read-only bind inside the sandbox, so every
   // mapping of the tree lives in the sandbox's mount namespace (CRIU must find them there). The forwarded signals
-  // are blocked first; the mask survives exec, so none arrives before init_loop waits for it.
+  // are blocked first; the mask survives exec, so none arrives before init_process waits for it.
   if (sigprocmask(SIG_BLOCK, &init_signals, NULL)) die("init", "sigprocmask", "");
-  execve(p->init, argv, envp);
+  execve(p->init, argv, p->env.v);
   die("init", "execve", p->init);
 }
 
@@ -431,47 +416,40 @@ static void __attribute__((noreturn)) exec_workload(char **argv, char **envp) {
   die("exec", "execve", argv[0]);
 }
 
-// A pool member's claimant (pid 2, forked by nucleus-init before any claim, with the init's privileges): waits for
-// the claim the monitor forwards once it accepted it, applies the same steps as a cold init and execs the workload.
-// A monitor that goes away ends it here (an empty claim fails to decode).
+// A pool member's claimant (pid 2, with the init's privileges): reads the claim the monitor accepted and forwards,
+// applies a cold init's steps 5-12 and execs the workload. A monitor that goes away ends it (an empty claim).
 static void __attribute__((noreturn)) claimant(void) {
   static struct plan c = {.member = 1};
   size_t len;
-  char *claim = read_plan(INIT_CLAIM_FD, &len), *argv[MAXV + 1] = {0}, *envp[MAXV + 1] = {0};
+  char *claim = read_plan(INIT_CLAIM_FD, &len);
   decode(&c, claim, len, CLAIM);
   lock_down(&c, -1, -1, -1);
-  for (int i = 0; i < c.arg.n; i++) argv[i] = c.arg.v[i];
-  for (int i = 0; i < c.env.n; i++) envp[i] = c.env.v[i];
-  exec_workload(argv, envp);
+  exec_workload(c.arg.v, c.env.v);
 }
 
 // A pool member's pid 1 once its claimant exists: it needs nothing but to forward signals, reap and report, so it
-// keeps CAP_KILL alone (to signal a workload of another uid), sets no_new_privs and applies its own filter, which
+// keeps CAP_KILL alone (to signal a workload of another uid), as uid 0 with no_new_privs and its own filter, which
 // allows only that loop's calls (docs/security-model.md, "Warm pool"). Then "ready": the member may be claimed.
 static void reaper_lock_down(void) {
   static char bpf[4096];
-  ssize_t n, len = 0;
-  while ((n = read(INIT_FILTER_FD, bpf + len, sizeof bpf - len)) > 0) len += n;
+  static struct plan self = {.caps = 1ULL << CAP_KILL, .uid = 0, .gid = 0, .bpf = bpf};
+  ssize_t n;
+  while ((n = read(INIT_FILTER_FD, bpf + self.bpflen, sizeof bpf - self.bpflen)) > 0) self.bpflen += n;
   if (n < 0 || close(INIT_FILTER_FD) || close(INIT_CLAIM_FD)) die("pool", "read", "init-seccomp");
-  struct plan self = {.caps = 1ULL << CAP_KILL, .uid = 0};
-  drop_bounding_and_ambient(self.caps);
-  set_final_caps(&self);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs", "prctl", "PR_SET_NO_NEW_PRIVS");
-  seccomp_filter(bpf, len);
+  restrict_self(&self);
   if (write(report_fd, "ready\n", 6) != 6) die("pool", "write", "ready");
 }
 
 // ---- the sandbox's pid 1 after the re-exec: argv is "nucleus-init" then the workload's argv ----
 
-// pid 1 of the sandbox: forwards the usual stop and control signals to the workload, reaps every child (orphans are
-// re-parented here), and exits when the workload does, with its code or 128 + its signal. A pid-namespace init cannot
-// die of the workload's signal (the kernel drops fatal signals an init does not handle), so the exact wait status
-// goes to the monitor on the verdict pipe. The init's exit makes the kernel kill whatever is left in the namespace.
+// pid 1 of the sandbox: forwards stop and control signals to the workload, reaps every child, and exits when the
+// workload does, with its code or 128 + its signal; a pid-namespace init cannot die of the workload's signal (the
+// kernel drops fatal signals an init does not handle), so the exact wait status goes to the monitor on the verdict pipe.
 static int init_process(int argc, char **argv) {
   report_fd = INIT_REPORT_FD;
   int member = argc == 1;  // a pool member's: no workload yet, its claimant will read the claim
-  if (fcntl(INIT_REPORT_FD, F_SETFD, FD_CLOEXEC) || fcntl(INIT_VERDICT_FD, F_SETFD, FD_CLOEXEC)) die("init", "fcntl", "");
-  if (member && (fcntl(INIT_CLAIM_FD, F_SETFD, FD_CLOEXEC) || fcntl(INIT_FILTER_FD, F_SETFD, FD_CLOEXEC))) die("init", "fcntl", "");
+  // Its descriptors (3-4, a member's 3-6) stay open in pid 1 but close at the workload's exec.
+  if (syscall(SYS_close_range, INIT_REPORT_FD, ~0U, CLOSE_RANGE_CLOEXEC)) die("init", "close_range", "");
   pid_t workload = fork();
   if (workload < 0) die("init", "fork", argv[0]);
   if (workload == 0 && member) claimant();
@@ -523,24 +501,29 @@ static int write_status(const char *path, const char *text) {
   return ok && rename(tmp, path) == 0 ? 0 : -1;
 }
 
-static long now_ms(void) {
+static long now_ms(clockid_t clock) {
   struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
+  clock_gettime(clock, &t);
   return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
+// Points fd at /dev/null: the monitor's stdin once no plan or claim is to come, its stdout once it reported.
+static void to_devnull(const char *step, int fd) {
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || dup2(null, fd) < 0 || close(null)) die(step, "dup2", "/dev/null");
+}
+
+// After the report (a launch's or a restore's), until the init exited and both pipes closed.
 static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs, int verdict_r) {
-  struct timespec start;
-  clock_gettime(CLOCK_MONOTONIC, &start);
+  to_devnull("monitor", 1);
+  long end = now_ms(CLOCK_MONOTONIC) + p->deadline * 1000L;
   int status = 0, exited = 0, open_pipes = 2;
   const char *reason = "";
   while (!exited || open_pipes) {
     struct pollfd fds[3] = {{sfd, POLLIN, 0}, {logs[0].in, POLLIN, 0}, {logs[1].in, POLLIN, 0}};
     int timeout = -1;
     if (p->deadline > 0 && !exited) {
-      struct timespec t;
-      clock_gettime(CLOCK_MONOTONIC, &t);
-      long left = p->deadline * 1000L - ((t.tv_sec - start.tv_sec) * 1000L + (t.tv_nsec - start.tv_nsec) / 1000000);
+      long left = end - now_ms(CLOCK_MONOTONIC);
       if (left <= 0) { kill(init, SIGKILL); reason = "DeadlineExceeded"; left = 1000; }
       timeout = (int)left;
     }
@@ -563,38 +546,51 @@ static int monitor(struct plan *p, pid_t init, int sfd, struct log *logs, int ve
   }
   // An init that exited on its own wrote the workload's status; a killed init (deadline, cgroup kill) is reported as is.
   int workload_status;
-  if (WIFEXITED(status) && verdict_r >= 0 && read(verdict_r, &workload_status, sizeof workload_status) == sizeof workload_status)
+  if (WIFEXITED(status) && read(verdict_r, &workload_status, sizeof workload_status) == sizeof workload_status)
     status = workload_status;
   char text[256];
   snprintf(text, sizeof text, "exitCode=%d\nsignal=%d\nreason=%s\nfinishedAtMillis=%ld\n",
-           WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, reason, now_ms());
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, reason,
+           now_ms(CLOCK_REALTIME));
   if (write_status(p->status, text)) { perror("nucleus-launcher: status"); return EXIT_MONITOR; }
   return 0;
 }
 
-static void open_log_files(struct plan *p, struct log logs[2]) {
-  const char *paths[2] = {p->out, p->err};
-  for (int i = 0; i < 2; i++) {
-    logs[i].limit = p->log_limit;
-    logs[i].out = open(paths[i], O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (logs[i].out < 0) die("monitor", "open", paths[i]);
-  }
+static int open_append(const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) die("monitor", "open", path);
+  return fd;
 }
 
-// The workload's stdout/stderr: a pipe each (read end to the monitor's pump), appended to the plan's log files
-// (a pool member's come with its claim).
-static void open_logs(struct plan *p, struct log logs[2], int pipes[2][2]) {
-  for (int i = 0; i < 2; i++) {
-    if (pipe2(pipes[i], O_CLOEXEC)) die("monitor", "pipe2", "stdio");
-    logs[i] = (struct log){pipes[i][0], -1, 0, 0};
-  }
-  if (p->out) open_log_files(p, logs);
+// The workload's log files (a pool member's come with its claim).
+static void open_log_files(struct plan *p, struct log logs[2]) {
+  logs[0].out = open_append(p->out);
+  logs[1].out = open_append(p->err);
+  logs[0].limit = logs[1].limit = p->log_limit;
 }
 
 // The launcher's own diagnostics: to the file the plan names (forked by the zygote), else where the agent put them.
 static void log_to(const char *file) {
-  int fd = file ? open(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
-  if (file && (fd < 0 || dup2(fd, 2) < 0 || close(fd))) die("monitor", "open", file);
+  int fd = file ? open_append(file) : 2;
+  if (fd != 2 && (dup2(fd, 2) < 0 || close(fd))) die("monitor", "dup2", file);
+}
+
+// A launch's and a restore's monitor: the workload's stdout/stderr pipes and log files, the verdict pipe (pipes[2],
+// read end non-blocking), a signalfd for SIGCHLD and the forwarded signals; *old is the mask children get back.
+static int monitor_setup(struct plan *p, struct log logs[2], int pipes[3][2], sigset_t *old) {
+  for (int i = 0; i < 3; i++)
+    if (pipe2(pipes[i], O_CLOEXEC)) die("monitor", "pipe2", "");
+  if (fcntl(pipes[2][0], F_SETFL, O_NONBLOCK)) die("monitor", "fcntl", "verdict");
+  logs[0] = (struct log){pipes[0][0], -1, 0, 0};
+  logs[1] = (struct log){pipes[1][0], -1, 0, 0};
+  if (p->out) open_log_files(p, logs);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGTERM); sigaddset(&mask, SIGINT); sigaddset(&mask, SIGHUP);
+  if (sigprocmask(SIG_BLOCK, &mask, old)) die("monitor", "sigprocmask", "");
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (sfd < 0) die("monitor", "signalfd", "");
+  return sfd;
 }
 
 // An unclaimed member ends: its init is killed and reaped before the monitor exits, so once the monitor is gone its
@@ -605,16 +601,13 @@ static void __attribute__((noreturn)) end_member(pid_t init) {
   _exit(EXIT_UNCLAIMED);
 }
 
-// A pool member's monitor (README.md, "Warm pool"): reports "ready" once pid 1 locked itself down and its claimant
-// waits, then waits for the claim on stdin. Returns once it accepted one and handed it to the claimant; the rest is a
-// launch's. The agent
-// closing the stream (shutdown, death), a signal, or the init's death end the member: nothing of a workload ran.
-static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int sfd, struct log logs[2], int devnull) {
+// A pool member's monitor (README.md, "Warm pool"): "ready" once pid 1 locked itself down, then the claim, accepted
+// and handed to the claimant; the stream's end, a signal or the init's death end the member with nothing run.
+static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int sfd, struct log logs[2]) {
   char line[1100];
   ssize_t n = read(errp_r, line, sizeof line);  // "ready" or a failure line: each is one write, under PIPE_BUF
   if (n != 6 || memcmp(line, "ready\n", 6)) {
     if (n > 0 && write(1, line, n) < 0) {}
-    kill(init, SIGKILL);
     errno = ECHILD; die("pool", "read", n > 0 ? "the init failed" : "the init went away");
   }
   dprintf(1, "ready\t%d\n", init);  // each report line is one write (dprintf flushes its buffer once)
@@ -626,10 +619,10 @@ static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int s
   char *claim = read_plan(0, &len), *copy = malloc(len + 1);
   if (!len || !copy) end_member(init);
   memcpy(copy, claim, len);
-  decode(p, copy, len, CLAIM);  // a bad claim dies here; the claimant then reads an empty claim and dies too
+  decode(p, copy, len, CLAIM);  // a bad claim dies here, and the init with it
   log_to(p->log);
   open_log_files(p, logs);
-  if (dup2(devnull, 0) < 0) die("monitor", "dup2", "stdin");
+  to_devnull("monitor", 0);
   for (size_t off = 0; off < len; off += n) {
     if ((n = write(go_w, claim + off, len - off)) < 0 && errno != EINTR) die("pool", "write", "claim");
     if (n < 0) n = 0;
@@ -637,66 +630,46 @@ static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int s
   free(claim);
 }
 
-// SIGCHLD and the forwarded signals arrive on a signalfd; *old is the mask children get back before exec.
-static int monitor_signals(sigset_t *old) {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGTERM); sigaddset(&mask, SIGINT); sigaddset(&mask, SIGHUP);
-  if (sigprocmask(SIG_BLOCK, &mask, old)) die("monitor", "sigprocmask", "");
-  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-  if (sfd < 0) die("monitor", "signalfd", "");
-  return sfd;
+// Writes pid into every cgroup.procs of the plan but skip (the cgroup the init was born in).
+static void join_cgroups(struct plan *p, const char *pid, const char *skip) {
+  for (int i = 0; i < p->cgroup.n; i++)
+    if (!skip || strcmp(p->cgroup.v[i], skip)) write_file("cgroups", p->cgroup.v[i], pid, strlen(pid));
 }
 
-// ---- restore mode: the monitor of a sandbox that `criu restore` brings back (plan key "restore") ----
-#define GATE_ENV "NUCLEUS_RESTORE_GATE"  // in criu's env: the agent's gate socket (see restore_gate)
-// The plan's args are criu's command line (with --restore-detached, --pidfile and --inherit-fd fd[3]/fd[4] for the
-// workload's stdout/stderr pipes), env is criu's environment, cgroups are the ones criu and so the restored tree are
-// born in. The monitor stays outside them, runs criu as its child and, as a child subreaper, inherits the restored
-// init when criu exits; from then on it is the same monitor as for a launched sandbox.
+// ---- restore mode: the monitor of a sandbox that `criu restore` brings back (plan key "restore", README.md) ----
+// arg and env are criu's; the monitor stays outside the plan's cgroups, runs criu as its child in them and, as a
+// child subreaper, inherits the restored init when criu exits; from then on it is the same monitor as for a launch.
 
-static void __attribute__((noreturn)) exec_criu(struct plan *p, int out_w, int err_w, int verdict_w, const sigset_t *old) {
+static void __attribute__((noreturn)) exec_criu(struct plan *p, int pipes[3][2], const sigset_t *old) {
   sigprocmask(SIG_SETMASK, old, NULL);
   signal(SIGPIPE, SIG_DFL);
   report_fd = fcntl(1, F_DUPFD_CLOEXEC, 10);  // failure lines still reach the agent, and close at exec
   if (report_fd < 0) die("restore", "fcntl", "report");
-  for (int i = 0; i < p->cgroup.n; i++) write_file("cgroups", p->cgroup.v[i], "0", 1);
-  int out = fcntl(out_w, F_DUPFD, 10), err = fcntl(err_w, F_DUPFD, 10), verdict = fcntl(verdict_w, F_DUPFD, 10);
-  if (out < 0 || err < 0 || verdict < 0 || dup2(out, 3) < 0 || dup2(err, 4) < 0 || dup2(verdict, 5) < 0 || dup2(2, 1) < 0)
-    die("restore", "dup2", "criu fds");
-  int keep = report_fd;  // criu's own output goes to the launcher log; 3, 4, 5: the workload's pipes, the verdict pipe
-  if (syscall(SYS_close_range, 6, keep - 1, 0) || syscall(SYS_close_range, keep + 1, ~0U, 0)) die("restore", "close_range", "");
-  char *argv[MAXV + 3] = {0}, *envp[MAXV + 1] = {0}, self[64];
-  int argc = 0;
-  for (; argc < p->arg.n; argc++) argv[argc] = p->arg.v[argc];
-  for (int i = 0; i < p->env.n; i++) envp[i] = p->env.v[i];
-  for (int i = 0; i < p->env.n; i++) {
-    if (strncmp(p->env.v[i], GATE_ENV "=", sizeof GATE_ENV)) continue;
-    // A gated restore: criu runs this launcher (through the monitor's /proc exe link, which stays valid even if
-    // the file is replaced) as its action script, see restore_gate().
-    snprintf(self, sizeof self, "/proc/%d/exe", (int)getppid());
-    argv[argc++] = "--action-script";
-    argv[argc++] = self;
-    break;
-  }
-  execve(argv[0], argv, envp);
-  die("restore", "execve", argv[0]);
+  join_cgroups(p, "0", NULL);
+  // criu's output to the launcher log; at 3, 4, 5 the workload's pipes and the verdict pipe (criu's --inherit-fd).
+  place_fds("restore", (int[]){-1, 2, -1, pipes[0][1], pipes[1][1], pipes[2][1]}, 6, CLOSE_RANGE_CLOEXEC);
+  // criu runs this launcher as its post-restore action script (restore_gate) through the monitor's /proc exe link,
+  // which stays valid even if the file is replaced. Without a gate in criu's env the restore is refused there.
+  char self[64];
+  snprintf(self, sizeof self, "/proc/%d/exe", (int)getppid());
+  push(&p->arg, "--action-script", 15);
+  push(&p->arg, self, strlen(self));
+  execve(p->arg.v[0], p->arg.v, p->env.v);
+  die("restore", "execve", p->arg.v[0]);
 }
 
-// criu's action script in a gated restore (criu runs this binary with CRTOOLS_SCRIPT_ACTION set, stdin closed,
-// stdout/stderr into its log). At post-restore every task is restored but none has run its own code yet, and criu
-// kills them all unless the script exits 0. The agent hashes the page images (contents criu copies into the tasks'
-// memory without parsing them) while criu restores and answers 'y' on the gate socket only if they match the signed
-// manifest. Anything else — 'n', the agent closing the gate, no gate at all — exits 1: fail closed.
+// criu's action script (CRTOOLS_SCRIPT_ACTION set; output into criu's log). At post-restore no restored task has run
+// its own code yet, and criu kills them all unless this exits 0: only the agent's 'y' (its hash of the page images
+// matched the signed manifest) does. 'n', a closed gate, no gate at all: 1, fail closed (README.md, "Restore mode").
 static int restore_gate(const char *action) {
   if (strcmp(action, "post-restore")) return 0;
-  const char *path = getenv(GATE_ENV);
+  const char *path = getenv("NUCLEUS_RESTORE_GATE");  // in criu's env: the agent's gate socket
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   char verdict = 0;
   ssize_t n = -1;
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s >= 0 && path && strlen(path) < sizeof a.sun_path) {
-    memcpy(a.sun_path, path, strlen(path) + 1);
+    strcpy(a.sun_path, path);
     if (!connect(s, (struct sockaddr *)&a, sizeof a))
       while ((n = read(s, &verdict, 1)) < 0 && errno == EINTR) {}
   }
@@ -708,10 +681,10 @@ static int restore_gate(const char *action) {
 
 // Waits for criu, at most restore_timeout seconds (then kills it); returns its wait status, or -1 on timeout.
 static int wait_criu(struct plan *p, pid_t criu, int sfd) {
-  long end = now_ms() + p->restore_timeout * 1000L;
+  long end = now_ms(CLOCK_MONOTONIC) + p->restore_timeout * 1000L;
   for (int st;;) {
     if (waitpid(criu, &st, WNOHANG) == criu) return st;
-    long left = end - now_ms();
+    long left = end - now_ms(CLOCK_MONOTONIC);
     if (left <= 0) { kill(criu, SIGKILL); waitpid(criu, &st, 0); return -1; }
     struct pollfd f = {sfd, POLLIN, 0};
     struct signalfd_siginfo si;
@@ -736,17 +709,13 @@ static int restore_main(struct plan *p) {
   // Orphans of our children become ours: the restored init once criu (its parent) has exited.
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) die("restore", "prctl", "PR_SET_CHILD_SUBREAPER");
   struct log logs[2];
-  int pipes[2][2];
-  open_logs(p, logs, pipes);
-  // A new verdict pipe replaces the dumped init's (--inherit-fd fd[5]), so the workload's exact status comes back.
-  int vp[2];
-  if (pipe2(vp, O_CLOEXEC) || fcntl(vp[0], F_SETFL, O_NONBLOCK)) die("restore", "pipe2", "verdict");
+  int pipes[3][2];  // the verdict pipe replaces the dumped init's (--inherit-fd fd[5]), so the exact status comes back
   sigset_t old;
-  int sfd = monitor_signals(&old);
+  int sfd = monitor_setup(p, logs, pipes, &old);
   pid_t criu = fork();
   if (criu < 0) die("restore", "fork", "criu");
-  if (criu == 0) exec_criu(p, pipes[0][1], pipes[1][1], vp[1], &old);
-  close(pipes[0][1]); close(pipes[1][1]); close(vp[1]);  // from now on only the restored tree holds the write ends
+  if (criu == 0) exec_criu(p, pipes, &old);
+  for (int i = 0; i < 3; i++) close(pipes[i][1]);  // from now on only the restored tree holds the write ends
   int st = wait_criu(p, criu, sfd);
   if (st == -1) { errno = ETIMEDOUT; die("restore", "criu", "timed out"); }
   if (!WIFEXITED(st) || WEXITSTATUS(st)) {
@@ -757,10 +726,7 @@ static int restore_main(struct plan *p) {
   pid_t init = restored_init(p->restore);
   if (init < 0) die("restore", "pidfile", p->restore);
   dprintf(1, "ok\t%d\n", init);
-  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (devnull < 0 || dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
-  close(devnull);
-  return monitor(p, init, sfd, logs, vp[0]);  // without a recorded verdict pipe: the init's own exit status
+  return monitor(p, init, sfd, logs, pipes[2][0]);  // without a recorded verdict pipe: the init's own exit status
 }
 
 // Start time in clock ticks since boot (/proc/PID/stat field 22): with the pid, what the agent records to tell a process
@@ -779,16 +745,15 @@ static unsigned long long start_time(pid_t pid) {
   return strtoull(f + 1, NULL, 10);
 }
 
-// Creates the init in its new namespaces. With a cgroup v2 directory in the plan, clone3(CLONE_INTO_CGROUP) makes the
-// kernel create it inside that cgroup: no migration, so no cgroup_threadgroup_rwsem write and its RCU grace period
-// (docs/benchmarks.md). A kernel without it (before 5.7: ENOSYS, E2BIG or EINVAL) gets the same wall the old way: the
-// monitor writes cgroup.procs before the init runs a step. *into says which way it went.
-static pid_t clone_init(struct plan *p, int flags, int *into) {
+// Creates the init in its new namespaces, with clone3(CLONE_INTO_CGROUP) inside the plan's cgroup v2 directory if any:
+// no migration, so no cgroup_threadgroup_rwsem write (docs/benchmarks.md). A kernel before 5.7 (ENOSYS, E2BIG, EINVAL)
+// gets the same wall the old way: the monitor writes cgroup.procs before the init runs a step. *into says which.
+static pid_t clone_init(struct plan *p, long flags, int *into) {
   *into = 0;
   if (p->cgroup_into) {
     int fd = open(p->cgroup_into, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) die("cgroups", "open", p->cgroup_into);
-    struct clone3_args a = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)fd};
+    struct clone_args a = {.flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = fd};
     pid_t pid = syscall(SYS_clone3, &a, sizeof a);
     int e = errno;
     close(fd);
@@ -800,11 +765,9 @@ static pid_t clone_init(struct plan *p, int flags, int *into) {
 }
 
 // ---- zygote mode (`nucleus-launcher --zygote SOCKET`): forks launchers on request, off the agent's hot path ----
-// Started once by the agent with a pipe on stdin (its lifeline) and nothing else of the JVM's. Each connection on the
-// 0600 socket is one launch: the forked child reads the plan from it and reports on it exactly as a launcher started
-// by the agent does. Only the process that started the zygote may connect (SO_PEERCRED pid = our parent). Children
-// are never waited for (SIGCHLD ignored), so a monitor's life is its own; when the agent goes, the zygote goes,
-// and the monitors, re-parented, go on.
+// Only the process that started it may connect (SO_PEERCRED pid = our parent); each connection is one launcher, which
+// reads its plan from it and reports on it as one the agent spawned. Children are never waited for (SIGCHLD ignored),
+// and the zygote exits when its lifeline (stdin) ends: monitors outlive both (README.md, "Zygote mode").
 static int zygote_main(const char *path, int *conn) {
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof a.sun_path) { errno = ENAMETOOLONG; die("zygote", "bind", path); }
@@ -816,8 +779,7 @@ static int zygote_main(const char *path, int *conn) {
   if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 64)) die("zygote", "bind", path);
   umask(umask_before);
   if (write(1, "ready\n", 6) != 6) die("zygote", "write", "ready");
-  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (devnull < 0 || dup2(devnull, 1) < 0 || close(devnull)) die("zygote", "dup2", "stdout");
+  to_devnull("zygote", 1);
   for (;;) {
     struct pollfd f[2] = {{0, POLLIN, 0}, {ls, POLLIN, 0}};
     if (poll(f, 2, -1) < 0) { if (errno == EINTR) continue; die("zygote", "poll", ""); }
@@ -861,21 +823,16 @@ int main(int argc, char **argv) {
   char *buf = read_plan(0, &len);
   decode(&p, buf, len, PLAN);
   log_to(p.log);
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull < 0 || (!p.member && dup2(devnull, 0) < 0)) die("monitor", "open", "/dev/null");  // a member's: at claim
-  if (p.restore) { close(devnull); return restore_main(&p); }
+  if (!p.member) to_devnull("monitor", 0);  // a member's stdin stays the agent's stream until its claim
+  if (p.restore) return restore_main(&p);
 
   struct log logs[2];
-  int pipes[2][2], go[2], errp[2], vp[2];
-  open_logs(&p, logs, pipes);
-  if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(vp, O_CLOEXEC)) die("monitor", "pipe2", "sync");
-  if (fcntl(vp[0], F_SETFL, O_NONBLOCK)) die("monitor", "fcntl", "verdict");
+  int pipes[3][2], go[2], errp[2];
   sigset_t old;
-  int sfd = monitor_signals(&old);
-
+  int sfd = monitor_setup(&p, logs, pipes, &old);
+  if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) die("monitor", "pipe2", "sync");
   // clone() rather than unshare()+fork(): the monitor keeps the host's namespaces (so pivot_root in the sandbox
-  // cannot move its root) while the child is born in all of them. With CLONE_NEWUSER the kernel creates the user
-  // namespace first and makes it own the others (copy_creds runs before copy_namespaces in copy_process).
+  // cannot move its root) while the child is born in all of them but the cgroup one (init_main step 4).
   if ((p.clone_flags & CLONE_NEWUSER) && setgroups(0, NULL)) die("userns", "setgroups", "monitor");
   int into;
   pid_t init = clone_init(&p, p.clone_flags & ~CLONE_NEWCGROUP, &into);
@@ -884,55 +841,40 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGPIPE, SIG_DFL);
     report_fd = errp[1];
-    close(go[1]); close(errp[0]); close(sfd); close(pipes[0][0]); close(pipes[1][0]); close(vp[0]);
-    init_main(&p, go[0], pipes[0][1], pipes[1][1], vp[1]);
+    close(go[1]);  // "go" reads EOF once the monitor is gone; every other descriptor of its goes in step 6
+    init_main(&p, go[0], pipes[0][1], pipes[1][1], pipes[2][1]);
   }
-  close(go[0]); close(errp[1]); close(pipes[0][1]); close(pipes[1][1]); close(vp[1]);
+  doomed = init;
+  close(go[0]); close(errp[1]); close(pipes[0][1]); close(pipes[1][1]); close(pipes[2][1]);
 
-  // Both pids go to the agent at once: it records the sandbox while the cgroup joins and the init's setup run. The
-  // init does nothing of its own past its mounts (past step 1 with a user namespace) before "go"; "ok" follows exec.
+  // Both pids go to the agent at once: it records the sandbox while the cgroup joins and the init's setup run.
   dprintf(1, "started\t%d\t%d\t%s\t%llu\t%llu\n", getpid(), init, into ? "clone-into-cgroup" : "cgroup-procs",
           start_time(getpid()), start_time(init));
-  char line[1100];
-
-  // Join the cgroups before the child runs a step after its mounts (before its first step with a user namespace):
-  // every process of the sandbox is charged and killable before any of its own code runs.
+  // The init waits for "go" past its mounts (before its first step with a user namespace): every process of the
+  // sandbox is charged and killable before any of its own code runs.
   char pidstr[32], path[4096];
   snprintf(pidstr, sizeof pidstr, "%d", init);
   snprintf(path, sizeof path, "%s/cgroup.procs", into ? p.cgroup_into : "");
-  for (int i = 0; i < p.cgroup.n; i++) {
-    if (into && !strcmp(p.cgroup.v[i], path)) continue;  // born there
-    int fd = open(p.cgroup.v[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 || write(fd, pidstr, strlen(pidstr)) < 0) { kill(init, SIGKILL); die("cgroups", "write", p.cgroup.v[i]); }
-    close(fd);
-  }
+  join_cgroups(&p, pidstr, into ? path : NULL);
   // Id maps are written from outside: only a process with CAP_SETUID in the parent namespace may map a range.
   // setgroups must be denied before gid_map is written (user_namespaces(7), CVE-2014-8989).
-  if (p.clone_flags & CLONE_NEWUSER) {
-    snprintf(path, sizeof path, "/proc/%d/setgroups", init);
-    write_file("userns", path, "deny", 4);
-    snprintf(path, sizeof path, "/proc/%d/gid_map", init);
-    write_file("userns", path, p.gidmap, strlen(p.gidmap));
-    snprintf(path, sizeof path, "/proc/%d/uid_map", init);
-    write_file("userns", path, p.uidmap, strlen(p.uidmap));
+  const char *maps[][2] = {{"setgroups", "deny"}, {"gid_map", p.gidmap}, {"uid_map", p.uidmap}};
+  for (int i = 0; p.clone_flags & CLONE_NEWUSER && i < 3; i++) {
+    snprintf(path, sizeof path, "/proc/%d/%s", init, maps[i][0]);
+    write_file("userns", path, maps[i][1], strlen(maps[i][1]));
   }
   // "go" fails only when the init is gone: one that failed in its mounts left its reason on the error pipe.
   int went = write(go[1], "g", 1) == 1;
-  if (p.member && went) serve_member(&p, errp[0], go[1], init, sfd, logs, devnull);
+  if (p.member && went) serve_member(&p, errp[0], go[1], init, sfd, logs);
   close(go[1]);
 
   // The error pipe closes at the child's exec (CLOEXEC); any bytes on it are the child's failure line.
+  char line[1100];
   ssize_t n, got = 0;
   while ((n = read(errp[0], line + got, sizeof line - 1 - got)) > 0 || (n < 0 && errno == EINTR)) got += n > 0 ? n : 0;
   close(errp[0]);
-  if (got > 0) {
-    if (write(1, line, got) < 0) {}
-  } else if (!went) {
-    kill(init, SIGKILL); die("sync", "write", "go");
-  } else {
-    dprintf(1, "ok\t%d\n", init);
-  }
-  if (dup2(devnull, 1) < 0) die("monitor", "dup2", "stdout");
-  close(devnull);
-  return monitor(&p, init, sfd, logs, vp[0]);
+  if (got > 0 && write(1, line, got) < 0) {}
+  if (!got && !went) die("sync", "write", "go");
+  if (!got) dprintf(1, "ok\t%d\n", init);
+  return monitor(&p, init, sfd, logs, pipes[2][0]);
 }

@@ -5,6 +5,8 @@ import dev.nucleus.agent.rootfs.MountPlanner;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Encodes a {@link LaunchPlan} for the launcher's stdin: records {@code <key> <length>\n<bytes>\n}, in order, repeated
@@ -56,7 +58,7 @@ public final class PlanEncoder {
     private void shape(LaunchPlan p) {
         p.cgroupProcsFiles().forEach(f -> record("cgroup", f));
         p.cgroupInto().ifPresent(d -> record("cgroup-into", d));
-        p.namespaces().forEach(n -> record("ns", n));
+        record("ns", "0x" + Long.toHexString(cloneFlags(p.namespaces())));
         p.uidMap().ifPresent(m -> record("uidmap", m));
         p.gidMap().ifPresent(m -> record("gidmap", m));
         if (p.loopbackUp()) {
@@ -112,6 +114,22 @@ public final class PlanEncoder {
         e.record("status", statusFile.toString());
         e.record("log-limit", Long.toString(LaunchPlanner.LOG_LIMIT_BYTES));
         return e.out.toByteArray();
+    }
+
+    /** clone(2) flags of the namespaces by name (include/uapi/linux/sched.h); an unknown name is refused here. */
+    private static final Map<String, Long> CLONE_FLAGS = Map.of("mnt", 0x00020000L, "uts", 0x04000000L, "ipc", 0x08000000L,
+            "user", 0x10000000L, "pid", 0x20000000L, "net", 0x40000000L, "cgroup", 0x02000000L);
+
+    static long cloneFlags(List<String> namespaces) {
+        long flags = 0;
+        for (String n : namespaces) {
+            Long f = CLONE_FLAGS.get(n);
+            if (f == null) {
+                throw new IllegalArgumentException("unknown namespace in launch plan: " + n);
+            }
+            flags |= f;
+        }
+        return flags;
     }
 
     private static String fields(MountOp op) {

@@ -22,7 +22,7 @@ class PlanEncoderTest {
     @Test
     void recordsAreLengthPrefixedAndMultiFieldValuesNulSeparated() {
         String s = new String(PlanEncoder.encode(plan(List.of("sh", "-c", "echo a\nb"), new byte[0])), StandardCharsets.ISO_8859_1);
-        assertThat(s).startsWith("cgroup 16\n/cg/cgroup.procs\nns 3\npid\nns 3\nmnt\nlo-up 1\n1\n");
+        assertThat(s).startsWith("cgroup 16\n/cg/cgroup.procs\nns 10\n0x20020000\nlo-up 1\n1\n");  // CLONE_NEWPID | CLONE_NEWNS
         assertThat(s).contains("init 17\n/dev/nucleus-init\nhostname 3\nbox\nfin 28\nfile\0/etc/hostname\0" + "0644\0box\n\n");
         assertThat(s).contains("op 31\nmount\0tmpfs\0/r\0tmpfs\0" + "0x6\0size=1\n", "op 18\nmkdir\0/r/tmp\0" + "01777\n",
                 "rlimit 11\n7\0" + "1024\0" + "4096\n", "caps 5\n0x400\n", "landlock 5\n3 0 0\n", "landlock-path 6\n3\0/tmp\n",
@@ -38,6 +38,13 @@ class PlanEncoderTest {
         int i = s.indexOf("seccomp 8\n");
         assertThat(i).isPositive();
         assertThat(s.substring(i + 10, i + 18).getBytes(StandardCharsets.ISO_8859_1)).isEqualTo(bpf);
+    }
+
+    @Test
+    void namespacesAreOneCloneFlagsRecordAndAnUnknownNameIsRefused() {
+        assertThat(PlanEncoder.cloneFlags(List.of("mnt", "pid", "uts", "ipc", "net", "user", "cgroup"))).isEqualTo(0x7e020000L);
+        assertThatThrownBy(() -> PlanEncoder.cloneFlags(List.of("pid", "time")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("time");
     }
 
     @Test
