@@ -37,7 +37,7 @@ abstract class AgentClusterFixture {
     this.criu = withCriu ? new FakeCheckpointEngine(engine) : null;
   }
 
-  // Named apart from the tests' own set-up and tear-down methods: a same-named one would override it, not add to it.
+  // final: a test's own set-up or tear-down of the same name would override these instead of running beside them.
   @BeforeEach
   final void installClusterAndNamespace(KubeControlPlane plane) {
     this.plane = plane;
