@@ -21,6 +21,8 @@ public final class SandboxCgroup {
   private final Set<String> v2Controllers;
   private final CgroupIo io;
   private final PidKiller killer;
+  /** What the control files a limit writes held when {@link #rememberLimitFiles} read them; used by the next limit only. */
+  private volatile Map<Path, String> known;
 
   SandboxCgroup(String version, Map<String, Path> v1Dirs, Path v2Dir, Set<String> v2Controllers, CgroupIo io,
       PidKiller killer) {
@@ -65,7 +67,31 @@ public final class SandboxCgroup {
     return directories().stream().map(d -> d.resolve("cgroup.procs")).toList();
   }
 
+  /**
+   * Reads what the control files a limit writes hold now, in unlimited cgroups made ahead of their limits (a warm-pool
+   * member's, off any launch's path): the next {@link #applyLimits} then skips writing a value a file already holds
+   * (cpu.cfs_period_us, the shares of one CPU) and the lookups of optional files known to exist. That is exact because
+   * only the agent writes these files: nothing runs in a member before its claim but the launcher's own code, and the
+   * claim's limits are written before the claim is sent. Best effort: a file that cannot be read leaves nothing known.
+   */
+  public void rememberLimitFiles() {
+    Map<Path, String> files = new java.util.HashMap<>();
+    try {
+      applyLimits(new ResourceLimits(1L << 30, 1000, 1, null), LimitFiles.listing(io, files));  // memory, cpu, pids
+      files.replaceAll((file, none) -> io.read(file).strip());
+      known = files;
+    } catch (CgroupException e) {
+      known = null;  // the limits then write every file, as without
+    }
+  }
+
   void applyLimits(ResourceLimits limits) {
+    Map<Path, String> k = known;
+    known = null;  // one limit per member: after it the files hold other values
+    applyLimits(limits, k == null ? io : LimitFiles.knowing(io, k));
+  }
+
+  private void applyLimits(ResourceLimits limits, CgroupIo io) {
     if (version.equals("v2")) {
       MemoryV2.apply(io, v2Dir, limits);
       if (v2Controllers.contains("cpu")) {
@@ -75,7 +101,7 @@ public final class SandboxCgroup {
       IoV2.apply(io, v2Dir, limits);
       return;
     }
-    ifPresent("memory", dir -> MemoryV1.apply(io, dir, limits));
+    ifPresent("memory", dir -> MemoryV1.apply(io, dir, limits));  // the io given, not this.io: one may be knowing()
     ifPresent("cpu", dir -> CpuV1.apply(io, dir, limits));
     ifPresent("pids", dir -> Pids.apply(io, dir, limits));
     if (limits.ioWeight() != null) {

@@ -119,6 +119,11 @@ public final class NodePolicies implements SandboxPolicies {
             }
 
             @Override
+            public void rememberLimitFiles() {
+                cg.rememberLimitFiles();
+            }
+
+            @Override
             public List<Path> procsFiles() {
                 return cg.procsFiles();
             }

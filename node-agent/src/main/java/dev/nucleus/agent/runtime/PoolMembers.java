@@ -61,6 +61,7 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
         Kernel.MemberRun run = null;
         try {
             cgroup = policies.createCgroup(cgroupName(id), SandboxConfig.Resources.UNLIMITED);
+            cgroup.ifPresent(SandboxPolicies.CgroupHandle::rememberLimitFiles);  // the claim's limits skip what is there
             LaunchPlan plan = planning.plan(shape.template(id), paths, -1).plan().withCgroups(
                     cgroup.map(SandboxPolicies.CgroupHandle::procsFiles).orElse(List.of()).stream().map(Path::toString).toList(),
                     cgroup.flatMap(SandboxPolicies.CgroupHandle::v2Directory).map(Path::toString));

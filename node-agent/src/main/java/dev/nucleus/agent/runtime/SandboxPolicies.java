@@ -53,6 +53,13 @@ public interface SandboxPolicies {
             }
         }
 
+        /**
+         * Made ahead of its limits (a warm-pool member's): reads what the files a limit writes hold, so that its
+         * {@link #limit} skips writing a value already there. A no-op where that is not known.
+         */
+        default void rememberLimitFiles() {
+        }
+
         void kill() throws IOException;
 
         void remove() throws IOException;

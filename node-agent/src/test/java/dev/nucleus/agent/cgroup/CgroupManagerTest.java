@@ -65,6 +65,63 @@ class CgroupManagerTest {
     }
   }
 
+  @Test
+  void aRememberedMemberSkipsOnlyWritesOfTheValueAFileHoldsAndEndsLikeACreate() {
+    for (String mode : java.util.List.of("v2", "v1", "hybrid")) {
+      for (ResourceLimits limits : java.util.List.of(LIMITS, new ResourceLimits(256L << 20, 1000, 64, null),
+          ResourceLimits.unlimited())) {
+        Path a = tmp.resolve(mode + "-c-" + limits.cpuMillis() + "-" + limits.pids());
+        Path b = tmp.resolve(mode + "-m-" + limits.cpuMillis() + "-" + limits.pids());
+        SandboxCgroup direct = fake(mode, a).manager("nucleus").create("sb1", limits);
+        FakeCgroupFs fs = fake(mode, b);
+        java.util.List<String> writes = new java.util.ArrayList<>();
+        java.util.List<String> lookups = new java.util.ArrayList<>();
+        CgroupManager m = new CgroupManager(fs.layout(), new CgroupIo() {
+          public boolean mkdir(Path dir) { return fs.mkdir(dir); }
+          public void write(Path file, String value) { writes.add(file.getFileName() + "=" + value); fs.write(file, value); }
+          public String read(Path file) { return fs.read(file); }
+          public boolean exists(Path file) { lookups.add(file.getFileName().toString()); return fs.exists(file); }
+          public boolean rmdir(Path dir) { return fs.rmdir(dir); }
+        }, "nucleus", pid -> { });
+        SandboxCgroup member = m.create("pool.1-2-3", ResourceLimits.unlimited());
+        member.rememberLimitFiles();
+        writes.clear();
+        lookups.clear();
+        m.limit(member, limits);
+        for (int i = 0; i < direct.directories().size(); i++) {
+          assertThat(contents(member.directories().get(i))).as(mode + " " + limits).isEqualTo(contents(direct.directories().get(i)));
+        }
+        assertThat(lookups).as("optional files known to exist are not looked up").isEmpty();
+        if (mode.equals("v2")) {  // nothing a v2 limit writes holds its value in an unlimited cgroup
+          assertThat(writes).as(mode).hasSize(limits.memoryBytes() > 0 ? 6 : 0);
+        } else if (limits.cpuMillis() > 0) {  // the period is the default; one CPU's shares are too
+          assertThat(writes).as(mode).doesNotContain("cpu.cfs_period_us=100000", "cpu.shares=1024")
+              .contains("cpu.cfs_quota_us=" + limits.cpuQuotaUs(), "pids.max=" + limits.pids());
+          assertThat(writes.contains("cpu.shares=" + limits.cpuShares())).isEqualTo(limits.cpuMillis() != 1000);
+        } else {
+          assertThat(writes).as(mode + " nothing to limit").isEmpty();
+        }
+        // the knowledge serves one limit: a second one writes what it asks for, even a value the files held before
+        m.limit(member, new ResourceLimits(128L << 20, 1000, 8, null));
+        Path cpu = member.directories().get(mode.equals("v2") ? 0 : 1);
+        assertThat(mode.equals("v2") ? read(cpu.resolve("cpu.max")) : read(cpu.resolve("cpu.shares")))
+            .isEqualTo(mode.equals("v2") ? "100000 100000" : "1024");
+      }
+    }
+  }
+
+  /** Every control file of a cgroup directory and what it holds, for comparing two cgroups. */
+  private static java.util.Map<String, String> contents(Path dir) {
+    try (var files = Files.list(dir)) {
+      java.util.Map<String, String> m = new java.util.TreeMap<>();
+      files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("cgroup."))
+          .forEach(f -> m.put(f.getFileName().toString(), read(f)));
+      return m;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static FakeCgroupFs fake(String mode, Path root) {
     return switch (mode) {
       case "v2" -> FakeCgroupFs.v2(root);
