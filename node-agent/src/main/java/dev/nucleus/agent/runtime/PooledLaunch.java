@@ -68,18 +68,39 @@ final class PooledLaunch {
             started.cancel();
             return Optional.empty();
         }
-        Optional<PoolMember> taken = Optional.empty();
+        boolean refillQueued = false;
         try {
-            taken = pool.take();
+            Optional<PoolMember> taken = pool.take();
             if (taken.isEmpty()) {
                 planning.cancel(false);
                 return Optional.empty();
             }
             phases.pooled();
             phases.mark();
-            return claim(taken.get(), config, paths, phases, planning);
+            Optional<Launched> launched = claim(taken.get(), config, paths, phases, planning);
+            refillQueued = launched.isPresent() && refillAfter(launched.get().durable());
+            return launched;
         } finally {
-            pool.refill();  // now, not while the claim runs: on a busy node both would compete for the same cores
+            if (!refillQueued) {
+                pool.refill();  // now, not while the claim runs: on a busy node both would compete for the same cores
+            }
+        }
+    }
+
+    /**
+     * The refill of a launch that claimed a member starts on the syncer, once the record's fsyncs ran: that thread is
+     * awake then anyway. Woken by the launching thread just before launch() returned, the refill thread took that
+     * thread's CPU on a busy node (a pooled launch's p50 was 0.2 ms longer than the sum of its steps, 0.1 without).
+     */
+    private boolean refillAfter(AtomicFiles.Pending durable) {
+        if (durable == null || durable.isDone()) {
+            return false;
+        }
+        try {
+            syncer.execute(pool::refill);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return false;
         }
     }
 
