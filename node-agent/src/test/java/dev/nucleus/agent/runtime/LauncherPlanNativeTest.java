@@ -4,6 +4,7 @@ import static dev.nucleus.agent.runtime.MemberProtocolNativeTest.concat;
 import static dev.nucleus.agent.runtime.MemberProtocolNativeTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nucleus.agent.testing.TempDirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +29,7 @@ class LauncherPlanNativeTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        try (var s = Files.walk(root)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.deleteTree(root);
     }
 
     /** A complete cold plan of /bin/true whose namespace mask is {@code ns}. */
