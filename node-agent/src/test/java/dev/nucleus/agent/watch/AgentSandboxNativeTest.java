@@ -17,12 +17,19 @@ import dev.nucleus.api.v1alpha1.SandboxPhase;
 import dev.nucleus.testing.controlplane.KubeControlPlane;
 import dev.nucleus.testing.controlplane.KubeControlPlaneExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,17 +90,41 @@ class AgentSandboxNativeTest {
 
   /** Every cgroup directory named after the sandbox anywhere under /sys/fs/cgroup. */
   static List<Path> cgroupDirectoriesOf(String sandboxId) throws Exception {
-    for (int attempt = 1; ; attempt++) {
-      try (var dirs = Files.find(Path.of("/sys/fs/cgroup"), 8,
-          (p, a) -> a.isDirectory() && p.getFileName() != null && p.getFileName().toString().equals(sandboxId))) {
-        return dirs.toList();
-      } catch (java.io.UncheckedIOException e) {
-        // Another test's cgroup vanished while the walk listed it (the machine is shared): walk again.
-        if (attempt == 5 || !(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
-          throw e;
-        }
+    List<Path> found = new ArrayList<>();
+    // Other builds on this shared machine make and remove cgroups while the walk lists them (a walk that started
+    // again met another one, five times running, under load): one that vanished is skipped, any other error fails.
+    Files.walkFileTree(Path.of("/sys/fs/cgroup"), Set.of(), 8, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
+        return visitFile(d, a);
       }
-    }
+
+      @Override
+      public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
+        if (a.isDirectory() && p.getFileName() != null && p.getFileName().toString().equals(sandboxId)) {
+          found.add(p);  // a directory at the depth limit comes here, not to preVisitDirectory
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+        return vanished(e);
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        return e == null ? FileVisitResult.CONTINUE : vanished(e);
+      }
+
+      private FileVisitResult vanished(IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    return found;
   }
 
   SandboxRuntime runtime() throws Exception {
