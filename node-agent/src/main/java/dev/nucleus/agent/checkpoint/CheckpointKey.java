@@ -69,7 +69,7 @@ public final class CheckpointKey {
     public static CheckpointKey generate(Path file) throws CheckpointException {
         byte[] bytes = new byte[MIN_BYTES];
         new SecureRandom().nextBytes(bytes);
-        AtomicFiles.write(file, bytes);
+        CheckpointFiles.write(file, bytes);
         return new CheckpointKey(bytes);
     }
 

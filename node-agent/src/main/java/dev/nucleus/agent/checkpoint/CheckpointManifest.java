@@ -128,7 +128,7 @@ public final class CheckpointManifest {
         // manifest is refused (ManifestMissing).
         names.addAll(List.of(MANIFEST, SIGNATURE));
         contents.addAll(List.of(manifest, signature.getBytes(StandardCharsets.US_ASCII)));
-        AtomicFiles.writeAll(dir, names, contents, () -> {
+        CheckpointFiles.writeAll(dir, names, contents, () -> {
                     if (durable != null) {
                         durable.begin();
                     }
@@ -181,8 +181,8 @@ public final class CheckpointManifest {
      * images, whose contents criu copies but never parses).
      */
     static Verified verifyExcept(Path dir, CheckpointKey key, Predicate<String> deferred) throws CheckpointException {
-        byte[] manifest = AtomicFiles.read(dir.resolve(MANIFEST), Reason.ManifestMissing);
-        String[] sig = new String(AtomicFiles.read(dir.resolve(SIGNATURE), Reason.ManifestMissing),
+        byte[] manifest = CheckpointFiles.read(dir.resolve(MANIFEST), Reason.ManifestMissing);
+        String[] sig = new String(CheckpointFiles.read(dir.resolve(SIGNATURE), Reason.ManifestMissing),
                 StandardCharsets.US_ASCII).trim().split(" ");
         if (sig.length != 3 || !sig[0].equals("hmac-sha256") || !sig[2].matches("[0-9a-f]{64}")) {
             throw new CheckpointException(Reason.ManifestInvalid, SIGNATURE + " is not 'hmac-sha256 KEYID HEX'");

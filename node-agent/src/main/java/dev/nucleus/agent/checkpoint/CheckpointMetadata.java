@@ -74,7 +74,7 @@ public record CheckpointMetadata(
 
     /** Writes {@code dir/metadata.json} atomically (temp O_CREAT|O_EXCL|O_NOFOLLOW 0600, fsync, rename). */
     public void save(Path dir) throws CheckpointException {
-        AtomicFiles.write(dir.resolve(FILE_NAME), bytes());
+        CheckpointFiles.write(dir.resolve(FILE_NAME), bytes());
     }
 
     /** The file's exact bytes, as {@link #save(Path)} writes them. */
@@ -88,7 +88,7 @@ public record CheckpointMetadata(
 
     /** Reads {@code dir/metadata.json} with O_NOFOLLOW and validates it. */
     public static CheckpointMetadata load(Path dir) throws CheckpointException {
-        byte[] bytes = AtomicFiles.read(dir.resolve(FILE_NAME), Reason.MetadataMissing);
+        byte[] bytes = CheckpointFiles.read(dir.resolve(FILE_NAME), Reason.MetadataMissing);
         CheckpointMetadata metadata;
         try {
             metadata = JSON.readValue(bytes, CheckpointMetadata.class);

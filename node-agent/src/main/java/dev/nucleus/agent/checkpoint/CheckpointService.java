@@ -96,11 +96,11 @@ public final class CheckpointService {
             // manifest and signature (one journal commit with theirs; none before or during criu).
             metadata = CompletableFuture.supplyAsync(() -> describe(t));
             Path images = dir.resolve(IMAGES);
-            AtomicFiles.createPrivateDirectory(images);
+            CheckpointFiles.createPrivateDirectory(images);
             Path stdio = dir.resolve(STDIO_FILE);
             Path archive = dir.resolve(ROOTFS_ARCHIVE);
             // Neither is synced here: BulkSync syncs them with the images before the signature.
-            AtomicFiles.writeNew(stdio, SandboxProcesses.stdioPipes(t.initPid()).getBytes(StandardCharsets.US_ASCII));
+            CheckpointFiles.writeNew(stdio, SandboxProcesses.stdioPipes(t.initPid()).getBytes(StandardCharsets.US_ASCII));
             archiveRoot(t.initPid(), archive);
             phases.mark("root archive");
             Described m = await(metadata);
@@ -202,7 +202,7 @@ public final class CheckpointService {
         }
         Path images = dir.resolve(IMAGES);
         CriuRunner.deleteTree(images);
-        AtomicFiles.createPrivateDirectory(images);
+        CheckpointFiles.createPrivateDirectory(images);
         return followedDump(t, dir, leaveRunning, treeBytes, List.of("--external", "mnt[]", CriuRunner.VERBOSE));
     }
 
@@ -257,7 +257,7 @@ public final class CheckpointService {
     private Restored restoreVerified(RestoreRequest req, RestoreMonitor monitor, CheckpointMetadata m, String digest,
             PageCheck pages, Phases phases, long start, List<String> criuArgs) throws CheckpointException {
         prepareEmptyDirectory(req.root());
-        AtomicFiles.createPrivateDirectory(req.workDir());
+        CheckpointFiles.createPrivateDirectory(req.workDir());
         deleteStale(req.workDir().resolve("restore.pid"));  // a failed first attempt's
         RestoreCgroups.Handle cg = null;
         boolean done = false;
@@ -328,7 +328,7 @@ public final class CheckpointService {
 
     /** The dumped init's verdict pipe (third line of {@code stdio}, when recorded) becomes the monitor's new one. */
     private static List<String> withVerdict(RestoreRequest req, List<String> criuArgs) throws CheckpointException {
-        String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
+        String[] pipes = new String(CheckpointFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
                 StandardCharsets.US_ASCII).split("\n", -1);
         String verdict = pipes.length > 2 ? pipeId(pipes[2]) : null;
         return verdict == null ? criuArgs
@@ -337,7 +337,7 @@ public final class CheckpointService {
 
     private static CriuRestore criuRestore(RestoreRequest req, CheckpointMetadata m, RestoreCgroups.Handle cg,
             List<String> criuArgs) throws CheckpointException {
-        String[] pipes = new String(AtomicFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
+        String[] pipes = new String(CheckpointFiles.read(req.checkpointDir().resolve(STDIO_FILE), Reason.FileMissing),
                 StandardCharsets.US_ASCII).split("\n", -1);
         return new CriuRestore(req.checkpointDir().resolve(IMAGES), req.workDir().resolve("restore.log"),
                 req.workDir().resolve("restore.pid"), req.root(), remap(m.externalMounts(), req),
@@ -393,7 +393,7 @@ public final class CheckpointService {
     }
 
     private static void prepareEmptyDirectory(Path dir) throws CheckpointException {
-        AtomicFiles.createPrivateDirectory(dir);
+        CheckpointFiles.createPrivateDirectory(dir);
         try (var entries = Files.list(dir)) {
             if (entries.findAny().isPresent()) {
                 throw new CheckpointException(Reason.OutputNotEmpty, dir + " is not empty; refusing to overwrite it");

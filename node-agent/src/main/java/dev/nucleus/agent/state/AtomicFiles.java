@@ -28,15 +28,44 @@ public final class AtomicFiles {
      */
     public static void write(Path target, byte[] content) throws IOException {
         refuseSymlink(target);
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        refuseSymlink(tmp);
-        Files.deleteIfExists(tmp);
+        replace(target, content);
+    }
+
+    /**
+     * The one temp-file sequence every state and checkpoint file goes through: a leftover temp file is removed (a
+     * symlink there refused), {@link #createWith}, fsync, {@link #rename} over {@code target}, fsync the directory.
+     * Unlike {@link #write} it does not look at {@code target}: rename(2) replaces a symlink there, never follows it.
+     */
+    public static void replace(Path target, byte[] content) throws IOException {
+        Path tmp = tempFor(target);
+        clearStaleTemp(tmp);
         try (FileChannel ch = createWith(tmp, content)) {
             ch.force(true);
         }
+        rename(tmp, target);
+        fsyncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    /** The temp name next to {@code target} that its content is written under before the rename. */
+    public static Path tempFor(Path target) {
+        return target.resolveSibling(target.getFileName() + ".tmp");
+    }
+
+    /** Removes a regular file left at {@code tmp} by an interrupted write; a symlink planted there is refused. */
+    public static void clearStaleTemp(Path tmp) throws IOException {
+        refuseSymlink(tmp);
+        Files.deleteIfExists(tmp);
+    }
+
+    /** rename(2) of a written and synced temp file over {@code target}: readers see the old or the new file. */
+    public static void rename(Path tmp, Path target) throws IOException {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
+    }
+
+    /** fsync of {@code dir}, which makes the names created or renamed in it durable. */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 

@@ -23,23 +23,23 @@ class CheckpointFilesTest {
     @Test
     void aCheckpointFileIsCreatedExclusivelyWithMode0600AndNeverThroughAPlantedName() throws Exception {
         Path stdio = dir.resolve("stdio");
-        AtomicFiles.writeNew(stdio, "pipe:[1]\n".getBytes());
+        CheckpointFiles.writeNew(stdio, "pipe:[1]\n".getBytes());
         assertThat(Files.readString(stdio)).isEqualTo("pipe:[1]\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stdio))).isEqualTo("rw-------");
 
-        assertThatThrownBy(() -> AtomicFiles.writeNew(stdio, "again".getBytes()))
+        assertThatThrownBy(() -> CheckpointFiles.writeNew(stdio, "again".getBytes()))
                 .isInstanceOfSatisfying(CheckpointException.class,
                         e -> assertThat(e.reason()).isEqualTo(CheckpointException.Reason.OutputNotEmpty));
         Path target = Files.writeString(dir.resolve("target"), "victim");
         Path link = Files.createSymbolicLink(dir.resolve("rootfs.tar"), target);
-        assertThatThrownBy(() -> AtomicFiles.writeNew(link, "evil".getBytes())).isInstanceOf(CheckpointException.class);
+        assertThatThrownBy(() -> CheckpointFiles.writeNew(link, "evil".getBytes())).isInstanceOf(CheckpointException.class);
         assertThat(Files.readString(target)).isEqualTo("victim");
         assertThat(Files.readString(stdio)).isEqualTo("pipe:[1]\n");
     }
 
     @Test
     void bothFilesAppearOnlyAfterTheStepBeforeTheirRenameAndNotAtAllIfItFails() throws Exception {
-        AtomicFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"), List.of("m".getBytes(), "s".getBytes()),
+        CheckpointFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"), List.of("m".getBytes(), "s".getBytes()),
                 () -> {
                     assertThat(dir.resolve("manifest.sha256")).doesNotExist();
                     assertThat(dir.resolve("manifest.sig")).doesNotExist();
@@ -51,7 +51,7 @@ class CheckpointFilesTest {
                 .isEqualTo("rw-------");
 
         Path other = Files.createDirectory(dir.resolve("other"));
-        assertThatThrownBy(() -> AtomicFiles.writeAll(other, List.of("manifest.sha256", "manifest.sig"),
+        assertThatThrownBy(() -> CheckpointFiles.writeAll(other, List.of("manifest.sha256", "manifest.sig"),
                 List.of("m".getBytes(), "s".getBytes()), () -> {
                     throw new CheckpointException(CheckpointException.Reason.IoFailed, "the tree could not be synced");
                 })).isInstanceOfSatisfying(CheckpointException.class,
@@ -63,7 +63,7 @@ class CheckpointFilesTest {
     @Test
     void theWrittenStepRunsOnceBothTempFilesHoldTheirContentAndBeforeTheRenames() throws Exception {
         List<String> steps = new java.util.ArrayList<>();
-        AtomicFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"), List.of("m".getBytes(), "s".getBytes()),
+        CheckpointFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"), List.of("m".getBytes(), "s".getBytes()),
                 () -> {
                     assertThat(dir.resolve("manifest.sha256.tmp")).hasContent("m");
                     assertThat(dir.resolve("manifest.sig.tmp")).hasContent("s");
@@ -77,7 +77,7 @@ class CheckpointFilesTest {
     void aSymlinkPlantedAtATempPathIsRefusedAndItsTargetUntouched() throws Exception {
         Path target = Files.writeString(dir.resolve("victim"), "victim");
         Files.createSymbolicLink(dir.resolve("manifest.sig.tmp"), target);
-        assertThatThrownBy(() -> AtomicFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"),
+        assertThatThrownBy(() -> CheckpointFiles.writeAll(dir, List.of("manifest.sha256", "manifest.sig"),
                 List.of("m".getBytes(), "s".getBytes()), () -> { }))
                 .isInstanceOfSatisfying(CheckpointException.class,
                         e -> assertThat(e.reason()).isEqualTo(CheckpointException.Reason.SymlinkRefused));

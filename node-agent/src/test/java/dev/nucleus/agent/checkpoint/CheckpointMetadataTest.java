@@ -95,7 +95,7 @@ class CheckpointMetadataTest {
         assertThatThrownBy(() -> java.nio.channels.FileChannel.open(link, java.util.Set.of(
                 java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE,
                 java.nio.file.LinkOption.NOFOLLOW_LINKS))).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
-        assertThatThrownBy(() -> AtomicFiles.read(link, Reason.MetadataMissing))
+        assertThatThrownBy(() -> CheckpointFiles.read(link, Reason.MetadataMissing))
                 .isInstanceOfSatisfying(CheckpointException.class, e -> assertThat(e.reason()).isEqualTo(Reason.SymlinkRefused));
     }
 

@@ -28,6 +28,24 @@ class StateDirectoryTest {
     }
 
     @Test
+    void replaceSwapsASymlinkAtTheTargetForTheFileWithoutFollowingItAndClearsALeftoverTemp() throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim"), "keep");
+        Path key = Files.createSymbolicLink(tmp.resolve("key"), victim);
+        Files.writeString(tmp.resolve("key.tmp"), "interrupted");  // a write that died before its rename
+        AtomicFiles.replace(key, "new".getBytes());
+        assertThat(Files.isSymbolicLink(key)).isFalse();
+        assertThat(Files.readString(key)).isEqualTo("new");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(Files.readString(victim)).isEqualTo("keep");
+        assertThat(Files.exists(tmp.resolve("key.tmp"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        Path planted = Files.createSymbolicLink(tmp.resolve("key.tmp"), victim);
+        assertThatThrownBy(() -> AtomicFiles.replace(key, "x".getBytes())).isInstanceOf(SymlinkRefusedException.class);
+        assertThat(Files.isSymbolicLink(planted)).isTrue();
+        assertThat(Files.readString(victim)).isEqualTo("keep");
+        assertThat(Files.readString(key)).isEqualTo("new");
+    }
+
+    @Test
     void publishMakesAFirstRecordVisibleAndNeverReplacesOne() throws Exception {
         Path f = tmp.resolve("state.json");
         List<Runnable> queued = new ArrayList<>();

@@ -3,12 +3,12 @@ package dev.nucleus.agent.checkpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,29 +16,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+import dev.nucleus.agent.state.AtomicFiles;
+import dev.nucleus.agent.state.SymlinkRefusedException;
 
 /**
- * Checkpoint files written and read the way the original nucleus did: temp file opened
- * O_CREAT|O_EXCL|O_NOFOLLOW mode 0600, fsync, rename over the target, fsync the directory; reads with O_NOFOLLOW.
+ * Checkpoint files written and read the way the original nucleus did, with the checkpoint's reasons: written by
+ * {@link AtomicFiles} (temp file O_CREAT|O_EXCL|O_NOFOLLOW 0600, fsync, rename, fsync the directory), the manifest and
+ * signature as one batch; read with O_NOFOLLOW, regular files only.
  */
-public final class AtomicFiles {
+public final class CheckpointFiles {
 
-    private AtomicFiles() {
+    private CheckpointFiles() {
     }
 
     /** Writes {@code bytes} to {@code target} atomically; a symlink at the temp path is refused, never followed. */
     public static void write(Path target, byte[] bytes) throws CheckpointException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            clearStaleTemp(tmp);
-            // CREATE_NEW is O_CREAT|O_EXCL (which never follows a symlink) and NOFOLLOW_LINKS adds O_NOFOLLOW.
-            try (FileChannel ch = dev.nucleus.agent.state.AtomicFiles.createWith(tmp, bytes)) {
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(target.toAbsolutePath().getParent());
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new CheckpointException(Reason.SymlinkRefused, "temp file " + tmp + " appeared while writing", e);
+            AtomicFiles.replace(target, bytes);
+        } catch (SymlinkRefusedException e) {
+            throw refused(e);
+        } catch (FileAlreadyExistsException e) {
+            throw new CheckpointException(Reason.SymlinkRefused,
+                    "temp file " + AtomicFiles.tempFor(target) + " appeared while writing", e);
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot write " + target + ": " + e.getMessage(), e);
         }
@@ -70,9 +69,9 @@ public final class AtomicFiles {
         try {
             try {
                 for (int i = 0; i < names.size(); i++) {
-                    Path tmp = dir.resolve(names.get(i) + ".tmp");
-                    clearStaleTemp(tmp);
-                    open.add(dev.nucleus.agent.state.AtomicFiles.createWith(tmp, contents.get(i)));
+                    Path tmp = AtomicFiles.tempFor(dir.resolve(names.get(i)));
+                    AtomicFiles.clearStaleTemp(tmp);
+                    open.add(AtomicFiles.createWith(tmp, contents.get(i)));
                     temps.add(tmp);
                 }
                 written.run();
@@ -84,11 +83,12 @@ public final class AtomicFiles {
             }
             before.run();
             for (int i = 0; i < names.size(); i++) {
-                Files.move(temps.get(i), dir.resolve(names.get(i)), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.rename(temps.get(i), dir.resolve(names.get(i)));
             }
-            fsyncDirectory(dir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+            AtomicFiles.fsyncDirectory(dir);
+        } catch (SymlinkRefusedException e) {
+            throw refused(e);
+        } catch (FileAlreadyExistsException e) {
             throw new CheckpointException(Reason.SymlinkRefused, "temp file " + e.getFile() + " appeared while writing", e);
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot write " + names + " in " + dir + ": "
@@ -137,8 +137,8 @@ public final class AtomicFiles {
      */
     static void writeNew(Path target, byte[] bytes) throws CheckpointException {
         try {
-            dev.nucleus.agent.state.AtomicFiles.createWith(target, bytes).close();
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+            AtomicFiles.createWith(target, bytes).close();
+        } catch (FileAlreadyExistsException e) {
             throw new CheckpointException(Reason.OutputNotEmpty, target + " appeared while writing the checkpoint", e);
         } catch (IOException e) {
             throw new CheckpointException(Reason.IoFailed, "cannot write " + target + ": " + e.getMessage(), e);
@@ -194,16 +194,7 @@ public final class AtomicFiles {
     }
 
     // The original's rule: a leftover temp file is removed, but a symlink planted there is an attack and refused.
-    private static void clearStaleTemp(Path tmp) throws IOException, CheckpointException {
-        if (Files.isSymbolicLink(tmp)) {
-            throw new CheckpointException(Reason.SymlinkRefused, "refusing to write through symlink " + tmp);
-        }
-        Files.deleteIfExists(tmp);
-    }
-
-    private static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+    private static CheckpointException refused(SymlinkRefusedException e) {
+        return new CheckpointException(Reason.SymlinkRefused, "refusing to write through symlink " + e.path(), e);
     }
 }
