@@ -95,8 +95,38 @@ final class CounterProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the shell's whole process group (it is a session leader: a {@code mv} forked after any snapshot of its
+     * children is still in the group) and waits until no member is left, so nothing renames a file into the test's
+     * directory after the test deleted it.
+     */
     @Override
-    public void close() {
-        killTree(pid);
+    public void close() throws InterruptedException, IOException {
+        new ProcessBuilder("kill", "-KILL", "--", "-" + pid).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();  // ESRCH once a dump ended it: fine
+        killTree(pid);  // a restored shell may lead another group
+        process.waitFor();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (groupAlive(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** Whether any live (not zombie) process is in process group {@code pgid}. */
+    private static boolean groupAlive(long pgid) throws IOException {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            return procs.map(d -> d.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+                    .anyMatch(n -> inGroup(n, pgid));
+        }
+    }
+
+    private static boolean inGroup(String pid, long pgid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return !after[0].equals("Z") && Long.parseLong(after[2]) == pgid;  // state, ppid, pgrp
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
     }
 }
