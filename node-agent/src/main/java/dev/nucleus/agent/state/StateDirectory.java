@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,22 +150,43 @@ public final class StateDirectory {
         return subdir("sandboxes", create);
     }
 
+    /**
+     * {@code root/name}, every component checked not to be a symlink; with {@code create} made (0711) if missing and
+     * its mode set. One lstat per component tells symlink, directory and mode at once: this runs at every launch.
+     */
     private Path subdir(String name, boolean create) throws IOException {
+        PosixFileAttributes rootAttributes = null;
         for (Path p = root; p != null; p = p.getParent()) {
-            AtomicFiles.refuseSymlink(p);
+            PosixFileAttributes a = notSymlink(p);
+            rootAttributes = p == root ? a : rootAttributes;
         }
         Path dir = root.resolve(name);
-        AtomicFiles.refuseSymlink(dir);
+        PosixFileAttributes d = notSymlink(dir);
         if (create) {
-            if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            if (rootAttributes == null || !rootAttributes.isDirectory()) {
                 Files.createDirectories(root, TRAVERSE_ONLY);
             }
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (d == null || !d.isDirectory()) {
                 Files.createDirectory(dir, TRAVERSE_ONLY);
+                Files.setPosixFilePermissions(dir, TRAVERSE_ONLY.value());
+            } else if (!d.permissions().equals(TRAVERSE_ONLY.value())) {
+                Files.setPosixFilePermissions(dir, TRAVERSE_ONLY.value());
             }
-            Files.setPosixFilePermissions(dir, TRAVERSE_ONLY.value());
         }
         return dir;
+    }
+
+    /** {@code p}'s own attributes (lstat), null if it does not exist; a symlink is refused. */
+    private static PosixFileAttributes notSymlink(Path p) throws IOException {
+        try {
+            PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink()) {
+                throw new SymlinkRefusedException(p);
+            }
+            return a;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
     }
 
     private static void requireRealDirectory(Path dir) throws IOException {

@@ -122,5 +122,24 @@ class StateDirectoryTest {
         assertThatThrownBy(() -> state.create("UPPER")).hasMessageContaining("lower-case");
         state.delete("web-1");
         assertThat(state.list()).isEmpty();
+        // a sandboxes/ directory of another mode (an older agent's 0700) is set back to traverse-only at a create
+        Files.setPosixFilePermissions(tmp.resolve("root/sandboxes"), PosixFilePermissions.fromString("rwx------"));
+        state.create("web-2");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("root/sandboxes")))).isEqualTo("rwx--x--x");
+    }
+
+    @Test
+    void aSymlinkAnywhereOnTheWayToANewSandboxIsRefusedAndNothingIsCreated() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("real/state"));
+        Path linkedParent = Files.createSymbolicLink(tmp.resolve("via"), tmp.resolve("real"));
+        assertThatThrownBy(() -> new StateDirectory(linkedParent.resolve("state")).create("a"))
+                .isInstanceOf(SymlinkRefusedException.class).hasMessageContaining(linkedParent.toString());
+        Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+        Files.createSymbolicLink(real.resolve("sandboxes"), elsewhere);
+        assertThatThrownBy(() -> new StateDirectory(real).create("a")).isInstanceOf(SymlinkRefusedException.class);
+        assertThat(new StateDirectory(real).createMember("1-2-3").dir()).isDirectory();  // pool/ is no symlink
+        try (var left = Files.list(elsewhere)) {
+            assertThat(left).isEmpty();
+        }
     }
 }
