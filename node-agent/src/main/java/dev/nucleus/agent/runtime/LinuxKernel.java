@@ -161,17 +161,50 @@ public final class LinuxKernel implements Kernel {
     }
 
     /** /proc/PID/stat's state (field 3) and start time (field 22). */
-    private record ProcStat(String state, long startTime) {
-        /** Null if the process does not exist (or its stat cannot be read). */
+    record ProcStat(String state, long startTime) {
+        /**
+         * Null if the process does not exist (or its stat cannot be read). A warm-pool take reads two of these: one
+         * open, read and close each, no size lookup, no string of the whole line.
+         */
         static ProcStat read(long pid) {
-            try {
-                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-                // comm (field 2) may contain spaces and ')': fields after it are counted from the last ')'.
-                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return new ProcStat(rest[0], Long.parseLong(rest[22 - 3]));
+            byte[] buf = new byte[1024];  // the line is ~300 bytes, its comm at most 64
+            int n = 0;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(Path.of("/proc/" + pid + "/stat"))) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf);
+                // the kernel makes the whole line at the first read; it ends with a newline
+                while (b.hasRemaining() && (n == 0 || buf[n - 1] != '\n') && ch.read(b) > 0) {
+                    n = b.position();
+                }
+                return parse(buf, n);
             } catch (IOException | RuntimeException e) {
                 return null;
             }
+        }
+
+        /** Parses the first {@code n} bytes of a stat line; null if they are not one. */
+        static ProcStat parse(byte[] line, int n) {
+            int paren = n - 1;
+            while (paren >= 0 && line[paren] != ')') {
+                paren--;  // comm (field 2) may hold spaces and ')': fields are counted from the last ')'
+            }
+            if (paren < 0 || paren + 2 >= n) {
+                return null;
+            }
+            int field = 3;
+            int start = paren + 2;
+            String state = null;
+            for (int i = start; i <= n; i++) {
+                if (i == n || line[i] == ' ' || line[i] == '\n') {
+                    if (field == 3) {
+                        state = new String(line, start, i - start, StandardCharsets.US_ASCII);
+                    } else if (field == 22) {
+                        return new ProcStat(state, Long.parseLong(new String(line, start, i - start, StandardCharsets.US_ASCII)));
+                    }
+                    field++;
+                    start = i + 1;
+                }
+            }
+            return null;
         }
     }
 
