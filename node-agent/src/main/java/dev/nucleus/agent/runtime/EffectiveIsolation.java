@@ -1,10 +1,13 @@
 package dev.nucleus.agent.runtime;
 
+import dev.nucleus.agent.network.NetworkMode;
 import dev.nucleus.agent.rootfs.RootfsSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Describes, truthfully and from the plan actually applied, which walls a sandbox has (for inspect and status). */
 final class EffectiveIsolation {
@@ -12,7 +15,25 @@ final class EffectiveIsolation {
     private EffectiveIsolation() {
     }
 
-    /** {@code bornInCgroup}: the launcher created the init in its v2 cgroup (CLONE_INTO_CGROUP) rather than moving it there. */
+    /**
+     * Everything {@link #describe} reads, and nothing else: launches with equal keys have equal descriptions (a launch
+     * may then reuse one, {@link IsolationCache}). A new input of the description must be added here too.
+     */
+    record Key(NetworkMode network, List<String> namespaces, Optional<String> uidMap, RootfsSource rootfs, long uid,
+               long gid, long capabilities, boolean seccompUnconfined, String seccompProfile, int allowedSyscalls,
+               Optional<LaunchPlan.LandlockRules> landlock, boolean cgroup, boolean bornInCgroup,
+               SandboxConfig.Resources resources, List<LaunchPlan.Rlimit> rlimits, long timeoutSeconds) {
+        static Key of(SandboxConfig c, LaunchPlan plan, SandboxPolicies.Compiled seccomp, boolean cgroup, boolean bornInCgroup) {
+            return new Key(c.network(), plan.namespaces(), plan.uidMap(), c.rootfs(), c.uid(), c.gid(), plan.capabilities(),
+                    seccomp.bpf().length == 0, seccomp.profile(), seccomp.allowedSyscalls(), plan.landlock(), cgroup,
+                    bornInCgroup, c.resources(), plan.rlimits(), c.timeoutSeconds());
+        }
+    }
+
+    /**
+     * {@code bornInCgroup}: the launcher created the init in its v2 cgroup (CLONE_INTO_CGROUP) rather than moving it
+     * there. Reads only what {@link Key} holds; the maps and lists are unmodifiable (a description may be shared).
+     */
     static Map<String, Object> describe(SandboxConfig c, LaunchPlan plan, SandboxPolicies.Compiled seccomp, boolean cgroup,
                                         boolean bornInCgroup) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -25,7 +46,7 @@ final class EffectiveIsolation {
         m.put("pivotRoot", true);
         m.put("uid", c.uid());
         m.put("gid", c.gid());
-        m.put("capabilities", capabilityNames(plan.capabilities()));
+        m.put("capabilities", List.copyOf(capabilityNames(plan.capabilities())));
         m.put("noNewPrivileges", true);
         m.put("seccomp", seccomp.bpf().length == 0 ? Map.of("profile", "Unconfined")
                 : Map.of("profile", seccomp.profile(), "allowedSyscalls", seccomp.allowedSyscalls()));
@@ -38,10 +59,10 @@ final class EffectiveIsolation {
         res.put("memoryBytes", c.resources().memoryBytes());
         res.put("cpuMillis", c.resources().cpuMillis());
         res.put("pids", c.resources().pids());
-        m.put("resources", res);
+        m.put("resources", Collections.unmodifiableMap(res));
         m.put("rlimits", plan.rlimits().stream().map(r -> r.resource() + ":" + r.soft() + "/" + r.hard()).toList());
         m.put("timeoutSeconds", c.timeoutSeconds());
-        return m;
+        return Collections.unmodifiableMap(m);
     }
 
     static List<String> capabilityNames(long mask) {

@@ -23,6 +23,7 @@ final class PooledLaunch {
     private final LaunchPlanning planning;
     private final Executor syncer;
     private final ExecutorService background;
+    private final IsolationCache isolations = new IsolationCache();
 
     /** {@code background} computes the claim's plan beside the limit writes, and removes claimed members' directories. */
     PooledLaunch(WarmPool<PoolMember> pool, PoolMembers members, LaunchPlanning planning, Executor syncer,
@@ -129,8 +130,10 @@ final class PooledLaunch {
         AtomicFiles.Pending durable = null;
         boolean forgetting = false;
         try {
-            SandboxRecord record = record(m, config, planned);
-            durable = AtomicFiles.publish(paths.stateFile(), RecordJson.write(record), syncer);
+            IsolationCache.Described isolation = isolations.describe(config, planned.plan(), planned.seccomp(),
+                    m.cgroup().isPresent(), m.started().bornInCgroup());
+            SandboxRecord record = record(m, config, isolation.isolation());
+            durable = AtomicFiles.publish(paths.stateFile(), RecordJson.write(record, isolation.json()), syncer);
             phases.durability(durable);
             background.execute(() -> members.forgetQuietly(m));  // the record names the member's cgroups now
             forgetting = true;
@@ -177,9 +180,7 @@ final class PooledLaunch {
     }
 
     /** The same record a cold launch writes, plus where it came from: the member and its cgroups' name. */
-    private static SandboxRecord record(PoolMember m, SandboxConfig config, LaunchPlanning.Planned planned) {
-        Map<String, Object> isolation = EffectiveIsolation.describe(config, planned.plan(), planned.seccomp(),
-                m.cgroup().isPresent(), m.started().bornInCgroup());
+    private static SandboxRecord record(PoolMember m, SandboxConfig config, Map<String, Object> isolation) {
         StartedReport s = m.started();
         return new SandboxRecord(config.name(), config.command(), System.currentTimeMillis(),
                 s.monitorPid(), s.monitorStartTime(), s.initPid(), s.initStartTime(),

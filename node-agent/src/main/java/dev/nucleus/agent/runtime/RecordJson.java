@@ -22,6 +22,22 @@ final class RecordJson {
 
     /** {@code r} as JSON, as {@code new ObjectMapper().writeValueAsBytes(r)} writes it. */
     static byte[] write(SandboxRecord r) {
+        return write(r, null);
+    }
+
+    /** An isolation's JSON as {@link #write} writes it inside a record (for {@link #write(SandboxRecord, String)}). */
+    static String isolation(Map<String, Object> isolation) {
+        java.io.StringWriter out = new java.io.StringWriter(1024);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            value(g, isolation);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /** {@link #write(SandboxRecord)} with {@code isolationJson}, {@link #isolation} of {@code r.isolation()}, copied in as is. */
+    static byte[] write(SandboxRecord r, String isolationJson) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -35,7 +51,11 @@ final class RecordJson {
             g.writeNumberField("initStartTime", r.initStartTime());
             g.writeStringField("cgroupVersion", r.cgroupVersion());
             g.writeFieldName("isolation");
-            value(g, r.isolation());
+            if (isolationJson != null) {
+                g.writeRawValue(isolationJson);
+            } else {
+                value(g, r.isolation());
+            }
             g.writeNumberField("restartCount", r.restartCount());
             g.writeStringField("cgroup", r.cgroup());
             g.writeStringField("poolMember", r.poolMember());

@@ -46,6 +46,7 @@ class RecordJsonTest {
         odd.put("isolationReason", null);
         odd.put("nested", Map.of("list", List.of(1, 2L, "x", true, List.of()), "double", 1.5));
         odd.put("keys", Map.of(7, "a non-string key goes through the binding"));
+        odd.put("path", "/srv/r\u00e9pertoire \"q\" \\ \u0007");
         isolations.add(odd);
         isolations.add(null);
         for (Map<String, Object> iso : isolations) {
@@ -56,6 +57,8 @@ class RecordJsonTest {
                 byte[] streamed = RecordJson.write(r);
                 assertThat(new String(streamed, java.nio.charset.StandardCharsets.UTF_8))
                         .isEqualTo(new String(JSON.writeValueAsBytes(r), java.nio.charset.StandardCharsets.UTF_8));
+                assertThat(RecordJson.write(r, RecordJson.isolation(r.isolation()))).as("with the isolation pre-encoded")
+                        .isEqualTo(JSON.writeValueAsBytes(r));
                 assertThat(JSON.readValue(streamed, SandboxRecord.class)).isEqualTo(JSON.readValue(JSON.writeValueAsBytes(r), SandboxRecord.class));
             }
         }
