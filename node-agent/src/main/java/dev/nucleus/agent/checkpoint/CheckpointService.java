@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
 import dev.nucleus.agent.nativeaccess.NativeAccess;
 import dev.nucleus.agent.nativeaccess.NativeAccessException;
+import dev.nucleus.agent.state.DirectoryTrees;
 
 /**
  * Checkpoint and restore of one sandbox: checks, the rootfs skeleton, {@code criu dump}/{@code restore}, metadata
@@ -138,7 +139,7 @@ public final class CheckpointService {
                 if (metadata != null) {
                     metadata.handle((m, e) -> null).join();
                 }
-                CriuRunner.deleteTree(dir);
+                DirectoryTrees.deleteQuietly(dir);
             }
         }
     }
@@ -201,7 +202,7 @@ public final class CheckpointService {
             return d;
         }
         Path images = dir.resolve(IMAGES);
-        CriuRunner.deleteTree(images);
+        DirectoryTrees.deleteQuietly(images);
         CheckpointFiles.createPrivateDirectory(images);
         return followedDump(t, dir, leaveRunning, treeBytes, List.of("--external", "mnt[]", CriuRunner.VERBOSE));
     }
@@ -461,7 +462,7 @@ public final class CheckpointService {
             }
         }
         if (root != null && Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-            CriuRunner.deleteTree(root);
+            DirectoryTrees.deleteQuietly(root);
         }
     }
 

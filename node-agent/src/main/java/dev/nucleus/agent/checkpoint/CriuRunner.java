@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.nucleus.agent.checkpoint.CriuConfig.FaultInjection;
+import dev.nucleus.agent.state.DirectoryTrees;
 
 /**
  * Runs the {@code criu} binary as a bounded subprocess: configured binary and environment, {@code CRIU_FAULT=130}
@@ -223,7 +224,7 @@ public final class CriuRunner {
                 target.destroyForcibly();
             }
             if (dir != null) {
-                deleteTree(dir);
+                DirectoryTrees.deleteQuietly(dir);
             }
         }
     }
@@ -335,13 +336,5 @@ public final class CriuRunner {
     private static String lastLines(String text, int n) {
         String[] lines = text.strip().split("\n");
         return String.join(" | ", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - n), lines.length));
-    }
-
-    static void deleteTree(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a probe's scratch dir under /tmp
-        }
     }
 }

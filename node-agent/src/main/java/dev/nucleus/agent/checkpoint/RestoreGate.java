@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 import dev.nucleus.agent.checkpoint.CheckpointException.Reason;
+import dev.nucleus.agent.state.DirectoryTrees;
 
 /**
  * The agent's side of a gated restore. criu runs the launcher as its action script; at {@code post-restore} (every
@@ -57,7 +58,7 @@ final class RestoreGate implements AutoCloseable {
             return gate;
         } catch (IOException | UnsupportedOperationException e) {
             if (dir != null) {
-                CriuRunner.deleteTree(dir);
+                DirectoryTrees.deleteQuietly(dir);
             }
             throw new CheckpointException(Reason.IoFailed, "cannot open the restore gate: " + e.getMessage(), e);
         }
@@ -112,7 +113,7 @@ final class RestoreGate implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            CriuRunner.deleteTree(dir);
+            DirectoryTrees.deleteQuietly(dir);
         }
     }
 }

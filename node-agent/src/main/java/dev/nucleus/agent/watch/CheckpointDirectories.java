@@ -1,14 +1,10 @@
 package dev.nucleus.agent.watch;
 
+import dev.nucleus.agent.state.DirectoryTrees;
 import dev.nucleus.api.v1alpha1.Reasons;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -56,30 +52,9 @@ final class CheckpointDirectories {
 
   /** Deletes a directory tree without following symlinks (a link inside is removed, never its target). */
   static void deleteTree(Path dir) throws EngineException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
     try {
-      if (Files.isSymbolicLink(dir)) {
-        Files.delete(dir);
-        return;
-      }
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-          if (e != null && !(e instanceof NoSuchFileException)) {
-            throw e;
-          }
-          Files.deleteIfExists(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      // A symlink at dir itself is unlinked like one inside it; an entry another deleter removed first is gone.
+      DirectoryTrees.delete(dir, DirectoryTrees.OnFailure.VANISHED_IS_DELETED);
     } catch (IOException e) {
       throw new EngineException(Reasons.CHECKPOINT_FAILED, "cannot delete checkpoint directory " + dir + ": "
           + e.getMessage());

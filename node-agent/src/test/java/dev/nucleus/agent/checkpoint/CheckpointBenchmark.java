@@ -102,7 +102,7 @@ public final class CheckpointBenchmark {
                 phaseRows.add(phaseRow(w[0], nucleus));
             }
         } finally {
-            CriuRunner.deleteTree(tmp);
+            dev.nucleus.agent.state.DirectoryTrees.deleteQuietly(tmp);
         }
         System.out.println("Load average before: " + loadBefore + "; after: "
                 + Files.readString(Path.of("/proc/loadavg")).strip() + "; " + runs + " iterations per row after one warm-up round");
@@ -185,7 +185,7 @@ public final class CheckpointBenchmark {
             copyMs = (System.nanoTime() - t0) / 1e6;
             s.runtime.remove(name + "-c");
         }
-        CriuRunner.deleteTree(copy);
+        dev.nucleus.agent.state.DirectoryTrees.deleteQuietly(copy);
         s.runtime.remove(name);
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         c.phaseMillis().forEach((k, v) -> phases.put("dump: " + k, v));
