@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
+
+import dev.nucleus.agent.state.DirectoryTrees;
 
 /** Test fixture: throw-away directories of the native tests, an agent state root made as on a node, and their removal. */
 public final class TempDirs {
@@ -22,10 +23,8 @@ public final class TempDirs {
         return root;
     }
 
-    /** Deletes {@code dir} and everything below it, deepest first; a file that will not go is left behind. */
+    /** Deletes {@code dir} and everything below it, no symlink followed; a file that will not go is left behind. */
     public static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        DirectoryTrees.delete(dir, DirectoryTrees.OnFailure.IGNORE);
     }
 }
