@@ -755,11 +755,9 @@ static pid_t clone_init(struct plan *p, long flags, int *into) {
     if (fd < 0) die("cgroups", "open", p->cgroup_into);
     struct clone_args a = {.flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = fd};
     pid_t pid = syscall(SYS_clone3, &a, sizeof a);
-    int e = errno;
+    if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL) die("cgroups", "clone3", p->cgroup_into);
     close(fd);
     if (pid >= 0) { *into = 1; return pid; }
-    errno = e;
-    if (e != ENOSYS && e != E2BIG && e != EINVAL) die("cgroups", "clone3", p->cgroup_into);
   }
   return syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
