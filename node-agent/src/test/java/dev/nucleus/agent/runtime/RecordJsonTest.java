@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nucleus.agent.network.NetworkMode;
-import dev.nucleus.agent.state.SandboxPaths;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The streamed record is byte for byte what Jackson's binding of the record writes, for real plans' isolations. */
@@ -15,27 +13,9 @@ class RecordJsonTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Effective isolations of real plans (fake kernel): every spec of the pool's shapes, with and without cgroups. */
+    /** Effective isolations of real plans (fake kernel): every spec of the pool's shapes, with each member trait. */
     static List<Map<String, Object>> isolations() throws Exception {
-        LaunchPlanner planner = new PoolShapeTest().planner;
-        List<Map<String, Object>> all = new java.util.ArrayList<>();
-        for (NetworkMode net : NetworkMode.values()) {
-            for (SandboxConfig c : PoolShapeTest.poolable(net)) {
-                Optional<LaunchPlan.LandlockRules> landlock = c.landlock().enabled()
-                        ? Optional.of(new LaunchPlan.LandlockRules(7, 65535, 3, 2,
-                                List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", 3)), List.of()))
-                        : Optional.empty();
-                LaunchPlan plan = planner.planClaim(c, new SandboxPaths(PoolShapeTest.STATE.resolve("sandboxes/" + c.name())),
-                        new LaunchPlanner.Policies(List.of(), new byte[16], landlock, -1));
-                SandboxPolicies.Compiled seccomp = c.seccomp().profile().equals("Unconfined")
-                        ? new SandboxPolicies.Compiled(new byte[0], "Unconfined", 0)
-                        : new SandboxPolicies.Compiled(new byte[16], c.seccomp().profile(), 282);
-                all.add(EffectiveIsolation.describe(c, plan, seccomp, true, true));
-                all.add(EffectiveIsolation.describe(c, plan, seccomp, true, false));
-                all.add(EffectiveIsolation.describe(c, plan, seccomp, false, false));
-            }
-        }
-        return all;
+        return IsolationCacheTest.inputs().stream().map(IsolationCacheTest.Input::fresh).toList();
     }
 
     @Test
