@@ -30,7 +30,7 @@ run_launch() {
 run_checkpoint() {
   scripts/mvn -B -pl node-agent -am package -DskipTests
   (cd node-agent && java -cp "target/test-classes:target/classes:target/lib/*" \
-    dev.nucleus.agent.checkpoint.CheckpointBenchmark 5)
+    dev.nucleus.agent.checkpoint.CheckpointBenchmark 6)
 }
 
 run_operator() {
