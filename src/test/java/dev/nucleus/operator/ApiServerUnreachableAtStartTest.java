@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
-import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.ProxiedControlPlane;
 import dev.nucleus.operator.testing.RealControlPlane;
 import dev.nucleus.testing.controlplane.ApiServerProxy;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.nucleus.operator.testing.TestSandboxes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -74,10 +73,7 @@ class ApiServerUnreachableAtStartTest {
         FakeAgents agents = new FakeAgents(client)) {
       agents.reset();
       agents.start("after-outage-node", capabilities(7, true, 0, "{}"));
-      var sandbox = new NucleusSandbox();
-      sandbox.setMetadata(new ObjectMetaBuilder().withName("after-outage").withNamespace(NS).build());
-      sandbox.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/sleep", "60")));
-      client.resource(sandbox).create();
+      client.resource(TestSandboxes.sleeping(NS, "after-outage", 60)).create();
       await().atMost(WAIT).until(() -> {
         var s = client.resources(NucleusSandbox.class).inNamespace(NS).withName("after-outage").get();
         return s.getStatus() != null && "after-outage-node".equals(s.getStatus().getNodeName());

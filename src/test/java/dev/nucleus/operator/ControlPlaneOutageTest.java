@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
-import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.ProxiedControlPlane;
 import dev.nucleus.operator.testing.RealControlPlane;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.nucleus.operator.testing.TestSandboxes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -50,10 +49,7 @@ class ControlPlaneOutageTest {
         FakeAgents agents = new FakeAgents(client)) {
       agents.reset();
       agents.start("steady", capabilities(7, true, 0, "{}"));
-      var sandbox = new NucleusSandbox();
-      sandbox.setMetadata(new ObjectMetaBuilder().withName("survivor").withNamespace(NS).build());
-      sandbox.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/sleep", "600")));
-      client.resource(sandbox).create();
+      client.resource(TestSandboxes.sleeping(NS, "survivor", 600)).create();
       await().atMost(WAIT).until(() -> "steady".equals(nodeOf(client)));
       agents.reportStatus(get(client), "{\"phase\":\"Running\",\"startedAt\":\"" + Instant.now() + "\",\"pid\":7}");
       await().atMost(WAIT).until(() -> get(client).getStatus().getPhase() == SandboxPhase.Running);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
-import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.operator.config.OperatorBeans;
 import dev.nucleus.operator.config.OperatorConfig;
 import dev.nucleus.operator.config.OperatorInstance;
@@ -17,10 +16,10 @@ import dev.nucleus.operator.sandbox.SandboxTeardownReconciler;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.NonExitingLeaderElection;
 import dev.nucleus.operator.testing.RealControlPlane;
+import dev.nucleus.operator.testing.TestSandboxes;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -161,10 +160,7 @@ class LeaderHandoverTest {
   }
 
   private static void create(KubernetesClient client, String name) {
-    var sandbox = new NucleusSandbox();
-    sandbox.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    sandbox.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/sleep", "60")));
-    client.resource(sandbox).create();
+    client.resource(TestSandboxes.sleeping(NS, name, 60)).create();
   }
 
   private static void awaitPlaced(KubernetesClient client, String name) {

@@ -11,11 +11,11 @@ import dev.nucleus.api.v1alpha1.NucleusCheckpoint;
 import dev.nucleus.api.v1alpha1.NucleusCheckpointSpec;
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
-import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.api.v1alpha1.Reasons;
 import dev.nucleus.operator.model.Conditions;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.RealControlPlane;
+import dev.nucleus.operator.testing.TestSandboxes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.WithTestResource;
@@ -53,10 +53,7 @@ class NucleusCheckpointReconcilerTest {
   /** A sandbox the fake agent on {@code node} reports Running. */
   private void runningSandbox(String name, String node, boolean criu) {
     agents.start(node, capabilities(7, criu, 0, "{}"));
-    var sandbox = new NucleusSandbox();
-    sandbox.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    sandbox.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/sleep", "600")));
-    var created = client.resource(sandbox).create();
+    var created = client.resource(TestSandboxes.sleeping(NS, name, 600)).create();
     await().atMost(WAIT).until(() -> {
       var s = client.resources(NucleusSandbox.class).inNamespace(NS).withName(name).get();
       return s.getStatus() != null && node.equals(s.getStatus().getNodeName());

@@ -21,6 +21,7 @@ import dev.nucleus.api.v1alpha1.Volume;
 import dev.nucleus.operator.model.Conditions;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.RealControlPlane;
+import dev.nucleus.operator.testing.TestSandboxes;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -64,11 +65,8 @@ class NucleusSandboxReconcilerTest {
   }
 
   private NucleusSandbox create(String name, Consumer<NucleusSandboxSpec> customize) {
-    var spec = new NucleusSandboxSpec().setCommand(List.of("/bin/sleep", "60"));
-    customize.accept(spec);
-    var sandbox = new NucleusSandbox();
-    sandbox.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    sandbox.setSpec(spec);
+    var sandbox = TestSandboxes.sleeping(NS, name, 60);
+    customize.accept(sandbox.getSpec());
     return client.resource(sandbox).create();
   }
 

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nucleus.api.v1alpha1.NucleusNames;
 import dev.nucleus.api.v1alpha1.NucleusSandbox;
-import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
 import dev.nucleus.api.v1alpha1.SandboxPhase;
 import dev.nucleus.operator.config.OperatorConfig;
 import dev.nucleus.operator.config.OperatorInstance;
@@ -15,9 +14,9 @@ import dev.nucleus.operator.metrics.OperatorMetrics;
 import dev.nucleus.operator.model.NodeReservations;
 import dev.nucleus.operator.testing.FakeAgents;
 import dev.nucleus.operator.testing.RealControlPlane;
+import dev.nucleus.operator.testing.TestSandboxes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -28,7 +27,6 @@ import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -90,10 +88,8 @@ class UnsyncedLeaseCacheTest {
 
   /** A sandbox as the operator placed it and its agent reported it: labelled, on the node, Running. */
   private static void placeRunning(KubernetesClient admin) {
-    var sandbox = new NucleusSandbox();
-    sandbox.setMetadata(new ObjectMetaBuilder().withName("placed").withNamespace(NS)
-        .withLabels(Map.of(NucleusNames.NODE_LABEL, NODE)).build());
-    sandbox.setSpec(new NucleusSandboxSpec().setCommand(List.of("/bin/sleep", "600")));
+    var sandbox = TestSandboxes.sleeping(NS, "placed", 600);
+    sandbox.getMetadata().setLabels(Map.of(NucleusNames.NODE_LABEL, NODE));
     admin.resource(sandbox).create();
     admin.resources(NucleusSandbox.class).inNamespace(NS).withName("placed").subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Running\",\"nodeName\":\"" + NODE
