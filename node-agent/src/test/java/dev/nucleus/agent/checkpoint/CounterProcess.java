@@ -87,11 +87,17 @@ final class CounterProcess implements AutoCloseable {
     }
 
     private static boolean isZombie(long pid) {
+        String[] stat = statAfterName(pid);
+        return stat != null && stat[0].equals("Z");
+    }
+
+    /** The fields of /proc/PID/stat after the command name (state, ppid, pgrp, ...); null once the process is gone. */
+    private static String[] statAfterName(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         } catch (IOException e) {
-            return false;
+            return null;
         }
     }
 
@@ -121,12 +127,7 @@ final class CounterProcess implements AutoCloseable {
     }
 
     private static boolean inGroup(String pid, long pgid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return !after[0].equals("Z") && Long.parseLong(after[2]) == pgid;  // state, ppid, pgrp
-        } catch (IOException | RuntimeException gone) {
-            return false;
-        }
+        String[] stat = statAfterName(Long.parseLong(pid));
+        return stat != null && !stat[0].equals("Z") && Long.parseLong(stat[2]) == pgid;  // state, ppid, pgrp
     }
 }
