@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -176,8 +177,18 @@ public final class AtomicFiles {
         }
     }
 
-    /** Reads a regular file without following a symlink at its name. */
+    /**
+     * Reads a regular file without following a symlink at its name. Anything else found there is refused before it is
+     * opened: a FIFO planted in its place would block the reader (the agent's restart) until someone wrote to it.
+     */
     public static byte[] read(Path file) throws IOException {
+        BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (attrs.isSymbolicLink()) {
+            throw new SymlinkRefusedException(file);
+        }
+        if (!attrs.isRegularFile()) {
+            throw new IOException("refusing " + file + ": not a regular file");
+        }
         try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(ch.size(), 16 << 20));
             while (buf.hasRemaining() && ch.read(buf) > 0) {

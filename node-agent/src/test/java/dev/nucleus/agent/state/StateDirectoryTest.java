@@ -2,11 +2,13 @@ package dev.nucleus.agent.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -84,6 +86,18 @@ class StateDirectoryTest {
         assertThat(Files.readString(tmp.resolve("state.json"))).isEqualTo("first");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("state.json")))).isEqualTo("rw-------");
         assertThat(Files.exists(tmp.resolve("state.json.tmp"))).isFalse();
+    }
+
+    @Test
+    void aFifoOrDirectoryPlantedAsAStateFileIsRefusedWithoutBlocking() throws Exception {
+        Path fifo = tmp.resolve("state.json");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertThat(mkfifo.waitFor()).isZero();
+        // opening a FIFO for reading blocks until a writer comes: the guard fails the test instead of hanging it
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
+                assertThatThrownBy(() -> AtomicFiles.read(fifo)).hasMessageContaining("not a regular file"));
+        Path dir = Files.createDirectory(tmp.resolve("exit-status"));
+        assertThatThrownBy(() -> AtomicFiles.read(dir)).hasMessageContaining("not a regular file");
     }
 
     @Test
