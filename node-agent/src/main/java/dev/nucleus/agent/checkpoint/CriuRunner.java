@@ -324,7 +324,7 @@ public final class CriuRunner {
             if (uids == null) {
                 throw new IOException("no Uid in /proc/self/status");
             }
-            if (!"0".equals(uids.split("\\s+")[0])) {
+            if (!"0".equals(uids.split("\\s+")[1])) {  // real, effective, saved, filesystem: privilege is the effective one
                 return "checkpoint/restore needs root (effective uid is not 0)";
             }
             return null;
