@@ -57,21 +57,16 @@ final class CheckpointCommands {
     @Command(name = "checkpoint", description = {"Dump a running sandbox (started by nucleus run -d) with CRIU into DIR "
             + "and print DIR. The sandbox stops unless --leave-running; on failure it keeps running untouched.",
         "Exit 2 for bad input (unknown or stopped sandbox, non-empty DIR, bad key), 1 when CRIU fails."})
-    static final class Checkpoint implements Callable<Integer> {
-        @ParentCommand
-        NucleusCli cli;
+    static final class Checkpoint extends SandboxCommand {
         @Option(names = "--output", required = true, description = "New or empty directory for the checkpoint.")
         Path output;
         @Option(names = "--leave-running", description = "Keep the sandbox running after the dump.")
         boolean leaveRunning;
         @Option(names = "--key", description = KEY_HELP)
         Path keyFile;
-        @Parameters(paramLabel = "NAME")
-        String name;
 
         @Override
-        public Integer call() throws Exception {
-            SandboxRuntime rt = cli.runtime();
+        int run(SandboxRuntime rt) throws Exception {
             try {
                 CheckpointTarget target = target(rt, name);
                 var c = service(cli, rt, keyFile).checkpoint(target, output.toAbsolutePath().normalize(), leaveRunning);

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** The sandbox management subcommands: ps, logs, stop, rm, inspect, check. */
@@ -47,17 +46,12 @@ final class ManageCommands {
     }
 
     @Command(name = "logs", description = "Print a sandbox's output.")
-    static final class Logs implements Callable<Integer> {
-        @ParentCommand
-        NucleusCli cli;
+    static final class Logs extends SandboxCommand {
         @Option(names = {"-f", "--follow"}, description = "Keep printing until the sandbox ends.")
         boolean follow;
-        @Parameters(paramLabel = "NAME")
-        String name;
 
         @Override
-        public Integer call() throws Exception {
-            SandboxRuntime rt = cli.runtime();
+        int run(SandboxRuntime rt) throws Exception {
             var paths = rt.stateDirectory().open(name);
             if (follow) {
                 LogFollower.follow(paths.stdoutLog(), paths.stderrLog(), () -> rt.exitStatus(name));
@@ -69,17 +63,12 @@ final class ManageCommands {
     }
 
     @Command(name = "stop", description = "Stop a sandbox: SIGTERM, then kill after the grace period.")
-    static final class Stop implements Callable<Integer> {
-        @ParentCommand
-        NucleusCli cli;
+    static final class Stop extends SandboxCommand {
         @Option(names = {"-t", "--time"}, description = "Grace period in seconds (default: the manifest's stopGracePeriodSeconds, else 10).")
         Long grace;
-        @Parameters(paramLabel = "NAME")
-        String name;
 
         @Override
-        public Integer call() throws Exception {
-            SandboxRuntime rt = cli.runtime();
+        int run(SandboxRuntime rt) throws Exception {
             var exit = rt.stop(name, grace != null ? Duration.ofSeconds(grace) : CliLifecycle.load(rt, name).grace());
             System.out.println(name + ": " + exit.map(e -> e.reason() + " (" + e.shellCode() + ")").orElse("still running"));
             return exit.isPresent() ? 0 : 1;
@@ -87,15 +76,9 @@ final class ManageCommands {
     }
 
     @Command(name = "rm", description = "Remove a sandbox (stopping it first) and everything it left on this machine.")
-    static final class Rm implements Callable<Integer> {
-        @ParentCommand
-        NucleusCli cli;
-        @Parameters(paramLabel = "NAME")
-        String name;
-
+    static final class Rm extends SandboxCommand {
         @Override
-        public Integer call() throws Exception {
-            SandboxRuntime rt = cli.runtime();
+        int run(SandboxRuntime rt) throws Exception {
             if (rt.inspect(name).state() == SandboxInfo.State.Running) {
                 rt.stop(name, CliLifecycle.load(rt, name).grace());  // the sandbox's own grace period, then the cgroup kill
             }
@@ -106,15 +89,10 @@ final class ManageCommands {
     }
 
     @Command(name = "inspect", description = "Show a sandbox's state and effective isolation as JSON.")
-    static final class Inspect implements Callable<Integer> {
-        @ParentCommand
-        NucleusCli cli;
-        @Parameters(paramLabel = "NAME")
-        String name;
-
+    static final class Inspect extends SandboxCommand {
         @Override
-        public Integer call() throws Exception {
-            SandboxInfo i = cli.runtime().inspect(name);
+        int run(SandboxRuntime rt) throws Exception {
+            SandboxInfo i = rt.inspect(name);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("name", i.name());
             out.put("state", i.state());

@@ -11,10 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code nucleus supervise NAME} (hidden): the restart loop of a detached {@code run -d} whose manifest says
@@ -23,19 +20,13 @@ import picocli.CommandLine.ParentCommand;
  * removed.
  */
 @Command(name = "supervise", hidden = true, description = "Restart a detached sandbox on failure (started by run -d).")
-final class SuperviseCommand implements Callable<Integer> {
+final class SuperviseCommand extends SandboxCommand {
 
     static final String MANIFEST = "sandbox.yaml";
     static final String LOG = "supervisor.log";
 
-    @ParentCommand
-    NucleusCli cli;
-    @Parameters(paramLabel = "NAME")
-    String name;
-
     @Override
-    public Integer call() throws Exception {
-        SandboxRuntime runtime = cli.runtime();
+    int run(SandboxRuntime runtime) throws Exception {
         Path dir = runtime.stateDirectory().open(name).dir();
         CliLifecycle lifecycle = CliLifecycle.load(runtime, name);
         var sandbox = SpecMapper.parse(dir.resolve(MANIFEST));
