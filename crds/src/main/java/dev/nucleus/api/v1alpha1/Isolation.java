@@ -7,7 +7,7 @@ import java.util.List;
 /** The isolation actually enforced on a running sandbox, as its node agent applied it (not as requested). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Isolation {
-  @JsonPropertyDescription("Namespaces the sandbox runs in (e.g. pid, mount, uts, ipc, cgroup, net, user).")
+  @JsonPropertyDescription("Namespaces the sandbox runs in (e.g. pid, mount, uts, ipc, cgroup, net, user, time).")
   private List<String> namespaces;
 
   @JsonPropertyDescription("Seccomp profile in force (Default, Strict or Unconfined).")

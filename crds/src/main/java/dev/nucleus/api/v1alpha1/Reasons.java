@@ -60,6 +60,8 @@ public final class Reasons {
   public static final String USER_NAMESPACE_UNAVAILABLE = "UserNamespaceUnavailable";
   /** Every host id range the node sets aside for user namespaces is held by another sandbox. */
   public static final String USER_NAMESPACE_RANGES_EXHAUSTED = "UserNamespaceRangesExhausted";
+  /** timeNamespace was asked for and the node's kernel refused to create a time namespace. */
+  public static final String TIME_NAMESPACE_UNAVAILABLE = "TimeNamespaceUnavailable";
   /** The launcher failed before exec; the message names the step, syscall and errno. */
   public static final String LAUNCH_FAILED = "LaunchFailed";
   /** The requested runtime is not available on the node. */

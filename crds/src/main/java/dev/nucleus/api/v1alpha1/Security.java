@@ -35,6 +35,12 @@ public class Security {
   private Boolean userNamespace;
 
   @JsonPropertyDescription(
+      "Run in a new time namespace (offsets 0), so a checkpoint restored on another node or after a " +
+      "reboot continues CLOCK_MONOTONIC and CLOCK_BOOTTIME from where they stood instead of jumping. " +
+      "Default false.")
+  private Boolean timeNamespace;
+
+  @JsonPropertyDescription(
       "Mount the root filesystem read-only even when rootfs.writable is true (/tmp and volumes " +
       "stay as declared). Default false.")
   private Boolean readOnlyRootfs;
@@ -90,6 +96,15 @@ public class Security {
 
   public Security setUserNamespace(Boolean userNamespace) {
     this.userNamespace = userNamespace;
+    return this;
+  }
+
+  public Boolean getTimeNamespace() {
+    return timeNamespace;
+  }
+
+  public Security setTimeNamespace(Boolean timeNamespace) {
+    this.timeNamespace = timeNamespace;
     return this;
   }
 

@@ -27,7 +27,7 @@ class TypesTest {
             .setSeccomp(new Seccomp().setProfile(SeccompProfile.Strict).setAllowSyscalls(List.of("ptrace")))
             .setLandlock(new Landlock().setReadWrite(List.of("/data")).setTcpConnect(List.of(443)))
             .setCapabilities(new Capabilities().setAdd(List.of(Capability.CAP_NET_BIND_SERVICE)))
-            .setRunAsUser(1000L).setUserNamespace(true))
+            .setRunAsUser(1000L).setUserNamespace(true).setTimeNamespace(true))
         .setNetwork(new Network().setMode(NetworkMode.Host))
         .setVolumes(List.of(new Volume().setName("data").setMountPath("/data")
             .setHostPath(new HostPathVolume().setPath("/srv/data").setReadOnly(false))))
@@ -39,6 +39,7 @@ class TypesTest {
     assertThat(json.at("/apiVersion").asText()).isEqualTo("nucleus.dev/v1alpha1");
     assertThat(json.at("/spec/security/capabilities/add/0").asText()).isEqualTo("CAP_NET_BIND_SERVICE");
     assertThat(json.at("/spec/rootfs").has("path")).as("nulls are left out").isFalse();
+    assertThat(json.at("/spec/security/timeNamespace").asBoolean()).isTrue();
     assertThat(CrdCatalog.generated().validateCreate(json)).isEmpty();
   }
 
