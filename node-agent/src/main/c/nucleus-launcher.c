@@ -832,8 +832,11 @@ int main(int argc, char **argv) {
   // clone() rather than unshare()+fork(): the monitor keeps the host's namespaces (so pivot_root in the sandbox
   // cannot move its root) while the child is born in all of them but the cgroup one (init_main step 4).
   if ((p.clone_flags & CLONE_NEWUSER) && setgroups(0, NULL)) die("userns", "setgroups", "monitor");
+  // CLONE_NEWTIME lies inside CSIGNAL, so clone(2) cannot take it: unshared here, it is only time_for_children (the
+  // monitor stays in the host's); its offsets stay 0 and freeze when the init enters (time_namespaces(7)).
+  if (p.clone_flags & CLONE_NEWTIME && unshare(CLONE_NEWTIME)) die("timens", "unshare", "CLONE_NEWTIME");
   int into;
-  pid_t init = clone_init(&p, p.clone_flags & ~CLONE_NEWCGROUP, &into);
+  pid_t init = clone_init(&p, p.clone_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME), &into);
   if (init < 0) die("namespaces", "clone", "");
   if (init == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);

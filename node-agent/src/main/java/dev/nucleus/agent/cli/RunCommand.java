@@ -57,6 +57,8 @@ final class RunCommand implements Callable<Integer> {
     String user;
     @Option(names = "--userns", description = "Run in a user namespace mapped to an unprivileged id range.")
     boolean userns;
+    @Option(names = "--timens", description = "Run in a time namespace: a checkpoint restored elsewhere keeps its monotonic clocks.")
+    boolean timens;
     @Option(names = "--network", defaultValue = "none", description = "none (default) or host.")
     String network;
     @Option(names = "--seccomp", defaultValue = "Default", description = "Default, Strict or Unconfined.")
@@ -133,7 +135,7 @@ final class RunCommand implements Callable<Integer> {
 
     private SandboxConfig fromFile() throws Exception {
         if (!command.isEmpty() || memory != null || cpus != null || pids != null || rootfs != null || !volumes.isEmpty()
-                || !tmpfs.isEmpty() || !env.isEmpty() || user != null || userns || !capAdd.isEmpty() || timeout != 0) {
+                || !tmpfs.isEmpty() || !env.isEmpty() || user != null || userns || timens || !capAdd.isEmpty() || timeout != 0) {
             throw new IllegalArgumentException("--file: cannot be combined with sandbox flags or a command; put them in the manifest");
         }
         var sandbox = SpecMapper.parse(file);
@@ -206,6 +208,6 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return new SandboxConfig(n, command, environment, "/", root, vols, res, uid, gid, userns, net,
-                new SandboxConfig.Seccomp(seccomp, List.of()), ll, new LinkedHashSet<>(capAdd), timeout);
+                new SandboxConfig.Seccomp(seccomp, List.of()), ll, new LinkedHashSet<>(capAdd), timeout).withTimeNamespace(timens);
     }
 }

@@ -136,7 +136,7 @@ public final class SpecMapper {
         long gid = sec.getRunAsGroup() == null ? uid : sec.getRunAsGroup();
         return new SandboxConfig(name, command, env, spec.getWorkingDir() == null ? "/" : spec.getWorkingDir(), rootfs, volumes,
                 resources, uid, gid, Boolean.TRUE.equals(sec.getUserNamespace()), network, seccomp, landlock, caps, deadline,
-                spec.getHostname());
+                spec.getHostname()).withTimeNamespace(Boolean.TRUE.equals(sec.getTimeNamespace()));
     }
 
     private static <T> List<T> nz(List<T> l) {

@@ -14,7 +14,7 @@ import java.util.Map;
  */
 public record NodeCapabilities(String kernelRelease, String cgroupMode, int landlockAbi, List<String> seccompActions,
     String libseccompVersion, boolean userNamespaces, String userNamespacesReason, boolean criuUsable,
-    String criuReason, boolean runscUsable, String runscReason) {
+    String criuReason, boolean runscUsable, String runscReason, boolean timeNamespaces, String timeNamespacesReason) {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

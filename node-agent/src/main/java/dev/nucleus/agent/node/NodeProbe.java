@@ -34,8 +34,10 @@ public final class NodeProbe {
     Check userns = userNamespaces();
     Check criu = criu();
     Check runsc = runsc();
+    Check timens = timeNamespaces();
     return new NodeCapabilities(read("sys/kernel/osrelease", "unknown").strip(), cgroupMode(), nativeAccess.landlockAbi(),
-        seccompActions(), libseccomp(), userns.ok, userns.reason, criu.ok, criu.reason, runsc.ok, runsc.reason);
+        seccompActions(), libseccomp(), userns.ok, userns.reason, criu.ok, criu.reason, runsc.ok, runsc.reason, timens.ok,
+        timens.reason);
   }
 
   private String cgroupMode() {
@@ -71,6 +73,32 @@ public final class NodeProbe {
       return new Check(true, "user.max_user_namespaces=" + max + " (not tried: no " + config.unshare() + ")");
     }
     return tool(List.of(config.unshare().toString(), "--user", "--map-root-user", "true"), Map.of(), "unshare --user");
+  }
+
+  /**
+   * Tried for real as the launcher does it: unshare(CLONE_NEWTIME), then a child that must be in another time namespace
+   * than this process (the probe never changes the agent's own namespaces, so it runs unshare(1)).
+   */
+  private Check timeNamespaces() {
+    String own;
+    try {
+      own = Files.readSymbolicLink(config.proc().resolve("self/ns/time")).toString();
+    } catch (IOException e) {
+      return new Check(false, "the kernel has no time namespaces (no " + config.proc().resolve("self/ns/time") + ")");
+    }
+    String max = read("sys/user/max_time_namespaces", "").strip();
+    if (max.equals("0")) {
+      return new Check(false, "user.max_time_namespaces is 0");
+    }
+    if (!Files.isExecutable(config.unshare())) {
+      return new Check(true, own + " present (not tried: no " + config.unshare() + ")");
+    }
+    List<String> command = List.of(config.unshare().toString(), "--time", "--fork", "readlink", "/proc/self/ns/time");
+    Check tried = tool(command, Map.of(), "unshare --time");
+    if (tried.ok && tried.reason.endsWith(": " + own)) {
+      return new Check(false, "unshare --time: the child stayed in this process's time namespace " + own);
+    }
+    return tried;
   }
 
   private Check criu() {

@@ -31,6 +31,7 @@ public final class LaunchException extends Exception {
             case "landlock" -> "LandlockFailed";
             case "seccomp" -> "SeccompFailed";
             case "cgroups" -> "CgroupJoinFailed";
+            case "timens" -> "TimeNamespaceUnavailable";
             case "exec" -> "ExecFailed";
             case "restore" -> f[3].equals("110") ? "RestoreTimedOut" : "RestoreFailed";
             default -> "LaunchFailed";

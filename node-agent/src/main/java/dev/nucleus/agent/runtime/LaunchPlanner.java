@@ -135,6 +135,9 @@ public final class LaunchPlanner {
         if (c.userNamespace()) {
             ns.add("user");
         }
+        if (c.timeNamespace()) {
+            ns.add("time");
+        }
         return ns;
     }
 

@@ -116,9 +116,12 @@ public final class PlanEncoder {
         return e.out.toByteArray();
     }
 
-    /** clone(2) flags of the namespaces by name (include/uapi/linux/sched.h); an unknown name is refused here. */
+    /**
+     * clone(2) flags of the namespaces by name (include/uapi/linux/sched.h); an unknown name is refused here. CLONE_NEWTIME
+     * (0x80) lies inside CSIGNAL: the launcher unshares it before the clone instead of passing it.
+     */
     private static final Map<String, Long> CLONE_FLAGS = Map.of("mnt", 0x00020000L, "uts", 0x04000000L, "ipc", 0x08000000L,
-            "user", 0x10000000L, "pid", 0x20000000L, "net", 0x40000000L, "cgroup", 0x02000000L);
+            "user", 0x10000000L, "pid", 0x20000000L, "net", 0x40000000L, "cgroup", 0x02000000L, "time", 0x00000080L);
 
     static long cloneFlags(List<String> namespaces) {
         long flags = 0;

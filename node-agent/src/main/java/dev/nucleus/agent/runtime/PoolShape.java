@@ -13,16 +13,22 @@ import java.util.Set;
  * loopback and mount ops up to pivot_root are the template's (the root mount path aside). That holds for the host
  * rootfs, no volumes and no user namespace, per network mode: the mount plan then depends on nothing else of the spec
  * (the hostname, /etc/hostname, /etc/hosts and the read-only remount of the root come after pivot_root, in the claim).
+ * A time namespace is part of the shape: the member's init is born in it (or not), and a claim cannot change that.
  * {@code PoolShapeTest} proves it plan against plan.
  */
-public record PoolShape(NetworkMode network) {
+public record PoolShape(NetworkMode network, boolean timeNamespace) {
 
-    /** The default member: host rootfs, its own network namespace with loopback, no user namespace. */
+    /** The default member: host rootfs, its own network namespace with loopback, no user or time namespace. */
     public static final PoolShape NETWORK_NONE = new PoolShape(NetworkMode.NONE);
+
+    /** A shape without a time namespace. */
+    public PoolShape(NetworkMode network) {
+        this(network, false);
+    }
 
     /** The shape of {@code c}, or empty when no member can serve it ({@link #mismatch} says why). */
     public static Optional<PoolShape> of(SandboxConfig c) {
-        return mismatch(c).isEmpty() ? Optional.of(new PoolShape(c.network())) : Optional.empty();
+        return mismatch(c).isEmpty() ? Optional.of(new PoolShape(c.network(), c.timeNamespace())) : Optional.empty();
     }
 
     /** Why {@code c} needs a cold launch, or empty when a member of {@code of(c)} can serve it. */
@@ -43,6 +49,6 @@ public record PoolShape(NetworkMode network) {
     SandboxConfig template(String memberName) {
         return new SandboxConfig(memberName, List.of("/nonexistent-unclaimed"), Map.of(), "/", new RootfsSource.Host(),
                 List.of(), SandboxConfig.Resources.UNLIMITED, 0, 0, false, network, SandboxConfig.Seccomp.UNCONFINED,
-                SandboxConfig.Landlock.DISABLED, Set.of(), 0);
+                SandboxConfig.Landlock.DISABLED, Set.of(), 0).withTimeNamespace(timeNamespace);
     }
 }

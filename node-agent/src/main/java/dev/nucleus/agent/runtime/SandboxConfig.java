@@ -28,7 +28,17 @@ public record SandboxConfig(
         Set<String> capabilitiesAdd,
         long timeoutSeconds,
         String hostname,
-        long logLimitBytes) {
+        long logLimitBytes,
+        boolean timeNamespace) {
+
+    /** A config without a time namespace. */
+    public SandboxConfig(String name, List<String> command, Map<String, String> env, String workingDir, RootfsSource rootfs,
+                         List<Volume> volumes, Resources resources, long uid, long gid, boolean userNamespace,
+                         NetworkMode network, Seccomp seccomp, Landlock landlock, Set<String> capabilitiesAdd,
+                         long timeoutSeconds, String hostname, long logLimitBytes) {
+        this(name, command, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network, seccomp, landlock,
+                capabilitiesAdd, timeoutSeconds, hostname, logLimitBytes, false);
+    }
 
     /** A config with the node's default log size cap. */
     public SandboxConfig(String name, List<String> command, Map<String, String> env, String workingDir, RootfsSource rootfs,
@@ -94,12 +104,18 @@ public record SandboxConfig(
 
     public SandboxConfig withCommand(List<String> c) {
         return new SandboxConfig(name, c, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network,
-                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname, logLimitBytes);
+                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname, logLimitBytes, timeNamespace);
     }
 
     /** The same config with a log size cap per stream (0: the node's default). */
     public SandboxConfig withLogLimit(long bytes) {
         return new SandboxConfig(name, command, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network,
-                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname, bytes);
+                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname, bytes, timeNamespace);
+    }
+
+    /** The same config in its own time namespace or not (spec.security.timeNamespace, {@code --timens}). */
+    public SandboxConfig withTimeNamespace(boolean on) {
+        return new SandboxConfig(name, command, env, workingDir, rootfs, volumes, resources, uid, gid, userNamespace, network,
+                seccomp, landlock, capabilitiesAdd, timeoutSeconds, hostname, logLimitBytes, on);
     }
 }

@@ -54,7 +54,8 @@ final class SpecTranslator {
         security.getRunAsGroup() == null ? 0 : security.getRunAsGroup(),
         userNamespace, network(spec), seccomp(security), landlock(security.getLandlock()), capabilities(security),
         spec.getLifecycle() == null || spec.getLifecycle().getActiveDeadlineSeconds() == null ? 0
-            : spec.getLifecycle().getActiveDeadlineSeconds());
+            : spec.getLifecycle().getActiveDeadlineSeconds())
+        .withTimeNamespace(Boolean.TRUE.equals(security.getTimeNamespace()));
   }
 
   private static Map<String, String> env(List<EnvVar> vars) throws EngineException {

@@ -71,6 +71,33 @@ class NodeProbeTest {
   }
 
   @Test
+  void timeNamespacesNeedTheKernelsNamespaceAndAChildThatLandsInANewOne() throws Exception {
+    ProbeConfig cfg = fakeProc("10");
+    NodeCapabilities none = new NodeProbe(new FakeNativeAccess(7, Set.of(), Map.of()), cfg).probe();
+    assertThat(none.timeNamespaces()).isFalse();
+    assertThat(none.timeNamespacesReason()).contains("no time namespaces");
+
+    Files.createDirectories(cfg.proc().resolve("self/ns"));
+    Files.createSymbolicLink(cfg.proc().resolve("self/ns/time"), Path.of("time:[4026531834]"));
+    assertThat(new NodeProbe(new FakeNativeAccess(7, Set.of(), Map.of()), cfg).probe().timeNamespacesReason())
+        .contains("not tried");
+    script(cfg.unshare(), "[ \"$1 $2 $3\" = '--time --fork readlink' ] && echo 'time:[4026531834]'");
+    NodeCapabilities stayed = new NodeProbe(new FakeNativeAccess(7, Set.of(), Map.of()), cfg).probe();
+    assertThat(stayed.timeNamespaces()).isFalse();
+    assertThat(stayed.timeNamespacesReason()).contains("stayed in this process's time namespace");
+    script(cfg.unshare(), "[ \"$1 $2 $3\" = '--time --fork readlink' ] && echo 'time:[4026532189]'");
+    NodeCapabilities works = new NodeProbe(new FakeNativeAccess(7, Set.of(), Map.of()), cfg).probe();
+    assertThat(works.timeNamespaces()).isTrue();
+    assertThat(works.timeNamespacesReason()).isEqualTo("unshare --time: time:[4026532189]");
+    script(cfg.unshare(), "echo 'unshare: unshare failed: No space left on device'; exit 1");
+    assertThat(new NodeProbe(new FakeNativeAccess(7, Set.of(), Map.of()), cfg).probe().timeNamespacesReason())
+        .contains("exited 1").contains("No space left");
+    write(cfg.proc().resolve("sys/user/max_time_namespaces"), "0\n");
+    assertThat(new NodeProbe(new FakeNativeAccess(7, Set.of(), Map.of()), cfg).probe().timeNamespacesReason())
+        .isEqualTo("user.max_time_namespaces is 0");
+  }
+
+  @Test
   void serialisesToJsonAndLeaseAnnotations() throws Exception {
     NodeCapabilities c = new NodeProbe(new FakeNativeAccess(7, Set.of(SeccompAction.ALLOW), Map.of()), fakeProc("5")).probe();
     assertThat(NodeCapabilities.fromJson(c.toJson())).isEqualTo(c);
@@ -88,6 +115,9 @@ class NodeProbeTest {
     assertThat(c.seccompActions()).contains("errno", "allow");
     assertThat(c.libseccompVersion()).startsWith("2.");
     assertThat(List.of(c.criuReason(), c.runscReason(), c.userNamespacesReason())).allSatisfy(r -> assertThat(r).isNotBlank());
+    // this kernel has time namespaces (CONFIG_TIME_NS) and util-linux's unshare: the probe really made one
+    assertThat(c.timeNamespaces()).as(c.timeNamespacesReason()).isTrue();
+    assertThat(c.timeNamespacesReason()).startsWith("unshare --time: time:[");
   }
 
   private static void write(Path f, String s) throws Exception {

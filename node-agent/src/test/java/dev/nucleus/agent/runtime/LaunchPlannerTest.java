@@ -9,6 +9,7 @@ import dev.nucleus.agent.rootfs.InvalidMountException;
 import dev.nucleus.agent.rootfs.MountPlanner;
 import dev.nucleus.agent.rootfs.RootfsSource;
 import dev.nucleus.agent.state.SandboxPaths;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,17 @@ class LaunchPlannerTest {
         assertThat(host.loopbackUp()).isFalse();
         assertThat(host.uidMap()).contains("0 " + (3 << 20) + " 65536\n");
         assertThat(host.gidMap()).isEqualTo(host.uidMap());
+    }
+
+    @Test
+    void aTimeNamespaceIsAddedOnlyWhenAsked() throws Exception {
+        SandboxConfig c = config(false, NetworkMode.NONE, Map.of(), Set.of(), 0);
+        assertThat(PLANNER.plan(c.withTimeNamespace(true), PATHS, LaunchPlanner.Policies.NONE).namespaces())
+                .containsExactly("mnt", "pid", "uts", "ipc", "cgroup", "net", "time");
+        assertThat(PLANNER.plan(c, PATHS, LaunchPlanner.Policies.NONE).namespaces()).doesNotContain("time");
+        assertThat(PlanEncoder.encode(PLANNER.plan(c.withTimeNamespace(true), PATHS, LaunchPlanner.Policies.NONE)))
+                .asString(StandardCharsets.ISO_8859_1).contains("ns 10\n0x6e020080\n");
+        assertThat(c.withTimeNamespace(true).withCommand(List.of("x")).withLogLimit(1).timeNamespace()).isTrue();
     }
 
     @Test

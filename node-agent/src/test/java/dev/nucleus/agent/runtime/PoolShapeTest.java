@@ -43,11 +43,12 @@ class PoolShapeTest {
 
     @Test
     void everySpecOfAShapeHasTheMembersPlanUpToPivotRoot() throws Exception {
-        for (NetworkMode net : NetworkMode.values()) {
-            PoolShape shape = new PoolShape(net);
+        for (PoolShape shape : List.of(new PoolShape(NetworkMode.NONE), new PoolShape(NetworkMode.HOST),
+                new PoolShape(NetworkMode.NONE, true), new PoolShape(NetworkMode.HOST, true))) {
             LaunchPlan member = planner.plan(shape.template("1-2-3"), new SandboxPaths(STATE.resolve("pool/1-2-3")),
                     LaunchPlanner.Policies.NONE);
-            for (SandboxConfig c : poolable(net)) {
+            assertThat(member.namespaces().contains("time")).isEqualTo(shape.timeNamespace());
+            for (SandboxConfig c : poolable(shape.network()).stream().map(c -> c.withTimeNamespace(shape.timeNamespace())).toList()) {
                 assertThat(PoolShape.of(c)).contains(shape);
                 LaunchPlan cold = planner.plan(c, new SandboxPaths(STATE.resolve("sandboxes/" + c.name())), LaunchPlanner.Policies.NONE);
                 assertThat(cold.namespaces()).isEqualTo(member.namespaces());
@@ -75,6 +76,9 @@ class PoolShapeTest {
             assertThat(PoolShape.mismatch(c)).as(c.name()).isPresent();
         }
         assertThat(PoolShape.of(base)).isEqualTo(Optional.of(PoolShape.NETWORK_NONE));
+        // a time namespace is a shape of its own: a member without one cannot serve it, nor one with it a spec without
+        assertThat(PoolShape.of(base.withTimeNamespace(true))).contains(new PoolShape(NetworkMode.NONE, true))
+                .isNotEqualTo(Optional.of(PoolShape.NETWORK_NONE));
         assertThat(PoolShape.of(poolable(NetworkMode.HOST).get(0))).isNotEqualTo(Optional.of(PoolShape.NETWORK_NONE));
     }
 
