@@ -72,6 +72,19 @@ public final class RuntimeRestoreMonitor implements RestoreMonitor {
         }
     }
 
+    /**
+     * Whether CRIU dumped a time namespace of the sandbox's own: its image is {@code timens-<ns id>.img}, while a tree in
+     * the node's time namespace leaves only {@code timens-0.img}. criu restore then creates one (docs/checkpoint.md).
+     */
+    static boolean timeNamespaceDumped(Path images) {
+        try (var files = java.nio.file.Files.list(images)) {
+            return files.map(f -> f.getFileName().toString())
+                    .anyMatch(f -> f.matches("timens-[0-9]+\\.img") && !f.equals("timens-0.img"));
+        } catch (IOException e) {
+            return false;  // an image directory that cannot be listed fails the restore itself
+        }
+    }
+
     /** What state.json says about a restored sandbox; limits in the shape a launched sandbox records them. */
     private Map<String, Object> isolation(Command c) {
         CheckpointMetadata m = c.metadata();
@@ -82,6 +95,8 @@ public final class RuntimeRestoreMonitor implements RestoreMonitor {
         iso.put("landlock", m.landlock() ? "lost on restore" : "disabled");
         iso.put("isolationReason", m.landlock() ? "LandlockNotRestored" : "IsolationEnforced");
         iso.put("userNamespace", m.rootless() ? "restored" : "none");
+        iso.put("timeNamespace", timeNamespaceDumped(checkpointDir.resolve(CheckpointService.IMAGES))
+                ? "restored: offsets set by CRIU, clocks go on from the dump" : "none");
         ResourceLimits limits = m.resourceLimits();
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("memoryBytes", limits.memoryBytes() == null ? 0 : limits.memoryBytes());
