@@ -36,6 +36,22 @@ class NucleusCliNativeTest {
     }
 
     @Test
+    void theTimeNamespaceManifestAndFlagRunInTheirOwnAndInspectSaysSo() throws Exception {
+        String host = Files.readSymbolicLink(Path.of("/proc/self/ns/time")).toString();
+        CliResult f = nucleus("run", "--rm", "-f", example("timens-sandbox.yaml").toString());
+        assertThat(f.code()).as(f.err()).isZero();
+        assertThat(f.out()).contains("time namespace time:[").doesNotContain(host).containsPattern("monotonic\\s+0\\s+0\\n");
+        CliResult flag = nucleus("run", "--name", "tns", "--timens", "--", "/bin/sh", "-c", "readlink /proc/self/ns/time");
+        assertThat(flag.code()).as(flag.err()).isZero();
+        assertThat(flag.out()).startsWith("time:[").doesNotContain(host);
+        assertThat(nucleus("inspect", "tns").out()).containsPattern("\"namespaces\" : \\[ [^]]*\"time\" \\]");
+        assertThat(nucleus("rm", "tns").code()).isZero();
+        CliResult both = nucleus("run", "--timens", "-f", example("timens-sandbox.yaml").toString());
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).startsWith("nucleus: --file: cannot be combined with sandbox flags");
+    }
+
+    @Test
     void foregroundRunExitsWithTheWorkloadsCodeAndDetachedSandboxesAreManaged() throws Exception {
         assertThat(nucleus("run", "--rm", "--name", "code", "--", "/bin/sh", "-c", "echo out; exit 42").code()).isEqualTo(42);
         CliResult d = nucleus("run", "-d", "--name", "bg", "--memory", "64Mi", "--pids", "16", "--", "/bin/sh", "-c", "trap '' TERM; echo started; exec sleep 600");

@@ -42,6 +42,7 @@ class SpecTranslatorTest {
     assertThat(c.landlock().enabled()).isTrue();
     assertThat(c.capabilitiesAdd()).isEmpty();
     assertThat(c.resources()).isEqualTo(SandboxConfig.Resources.UNLIMITED);
+    assertThat(c.timeNamespace()).isFalse();
   }
 
   @Test
@@ -50,7 +51,7 @@ class SpecTranslatorTest {
         .setWorkingDir("/tmp")
         .setRootfs(new Rootfs().setPath("/srv/rootfs").setWritable(true))
         .setResources(new Resources().setMemory("64Mi").setCpu("500m").setPids(32L))
-        .setSecurity(new Security().setRunAsUser(1000L).setRunAsGroup(1000L).setUserNamespace(true)
+        .setSecurity(new Security().setRunAsUser(1000L).setRunAsGroup(1000L).setUserNamespace(true).setTimeNamespace(true)
             .setSeccomp(new Seccomp().setProfile(SeccompProfile.Strict).setAllowSyscalls(List.of("uname")))
             .setLandlock(new Landlock().setReadWrite(List.of("/data")).setTcpConnect(List.of(443)))
             .setCapabilities(new Capabilities().setAdd(List.of(Capability.CAP_NET_BIND_SERVICE))))
@@ -68,6 +69,7 @@ class SpecTranslatorTest {
     assertThat(c.resources()).isEqualTo(new SandboxConfig.Resources(64L << 20, 500, 32));
     assertThat(c.uid()).isEqualTo(1000);
     assertThat(c.userNamespace()).isTrue();
+    assertThat(c.timeNamespace()).isTrue();
     assertThat(c.seccomp()).isEqualTo(new SandboxConfig.Seccomp("Strict", List.of("uname")));
     assertThat(c.landlock().readWrite()).containsExactly("/data");
     assertThat(c.landlock().tcpConnect()).containsExactly(443);
