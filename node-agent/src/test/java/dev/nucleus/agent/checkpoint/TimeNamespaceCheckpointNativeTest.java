@@ -67,6 +67,10 @@ class TimeNamespaceCheckpointNativeTest {
         }
     }
 
+    /**
+     * Two migration hops: the launched sandbox is dumped, restored after a pause, and the restored one is dumped and
+     * restored again (a chain of moves): each hop's clocks go on from its dump, never counting its pause.
+     */
     @Test
     void theRestoredWorkloadsClocksGoOnFromTheDumpWithoutThePause() throws Exception {
         String name = "timens-" + ProcessHandle.current().pid();
@@ -77,53 +81,74 @@ class TimeNamespaceCheckpointNativeTest {
                 NetworkMode.NONE, SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DISABLED, Set.of(), 0)
                 .withTimeNamespace(true);
         SandboxRecord r = runtime.launch(config);
-        String host = Files.readSymbolicLink(Path.of("/proc/self/ns/time")).toString();
-        String dumped = Files.readSymbolicLink(Path.of("/proc/" + r.initPid() + "/ns/time")).toString();
-        assertThat(dumped).isNotEqualTo(host);
-        Path stdout = runtime.stateDirectory().open(name).stdoutLog();
-        awaitLines(stdout, 10);
+        assertThat(Files.readSymbolicLink(Path.of("/proc/" + r.initPid() + "/ns/time")).toString()).isNotEqualTo(HOST);
+        assertThat(runtime.read(name).isolation().get("namespaces")).asList().contains("time");
+        awaitLines(runtime.stateDirectory().open(name).stdoutLog(), 10);
 
-        CheckpointTarget target = CheckpointTarget.of(r, config, new ObjectMapper().readTree("{\"name\":\"" + name + "\"}"),
-                false);
-        service.checkpoint(target, tmp.resolve("ckpt"), false);
+        long first = hop(r, config, name + "-r", 0);
+        long second = hop(runtime.read(name + "-r"), config, name + "-rr", offsets(first).get("monotonic"));
+
+        for (String n : List.of(name, name + "-r", name + "-rr")) {
+            runtime.remove(n);
+        }
+        assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    private static final String HOST = hostTimeNamespace();
+
+    private static String hostTimeNamespace() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/ns/time")).toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Dumps the running sandbox {@code from} (its time namespace's monotonic offset {@code offsetBefore} s), waits
+     * {@link #PAUSE}, restores it as {@code to} and checks its clocks; returns the restored init's pid.
+     */
+    private long hop(SandboxRecord from, SandboxConfig config, String to, double offsetBefore) throws Exception {
+        String dumped = Files.readSymbolicLink(Path.of("/proc/" + from.initPid() + "/ns/time")).toString();
+        Path stdout = runtime.stateDirectory().open(from.name()).stdoutLog();
+        Path dir = tmp.resolve("ckpt-" + to);
+        CheckpointTarget target = CheckpointTarget.of(from, config,
+                new ObjectMapper().readTree("{\"name\":\"" + from.name() + "\"}"), false);
+        service.checkpoint(target, dir, false);
         long dumpedAt = System.nanoTime();  // CLOCK_MONOTONIC: CRIU read the namespace's clocks before this
-        assertThat(runtime.await(name, Duration.ofSeconds(20))).as("the dump stops the sandbox").isPresent();
+        assertThat(runtime.await(from.name(), Duration.ofSeconds(20))).as("the dump stops the sandbox").isPresent();
         List<Double> before = uptimes(stdout);
         double lastBefore = before.get(before.size() - 1);
-        assertThat(Files.list(tmp.resolve("ckpt/images")).map(p -> p.getFileName().toString()))
-                .as("CRIU dumped the time namespace").anyMatch(f -> f.startsWith("timens-"));
+        assertThat(RuntimeRestoreMonitor.timeNamespaceDumped(dir.resolve(CheckpointService.IMAGES)))
+                .as("CRIU dumped the time namespace").isTrue();
 
         Thread.sleep(PAUSE.toMillis());
         long restoreFrom = System.nanoTime();
-        String restoredName = name + "-r";
-        CheckpointService.Restored restored = RuntimeRestoreMonitor.restoreInto(service, runtime, restoredName,
-                tmp.resolve("ckpt"), Map.of(), false);
-        long pid = restored.initPid();
+        long pid = RuntimeRestoreMonitor.restoreInto(service, runtime, to, dir, Map.of(), false).initPid();
         double paused = (restoreFrom - dumpedAt) / 1e9;
 
-        // a new time namespace, neither the host's nor the dumped one's, with offsets at least as large as the pause
+        // a new time namespace, neither the host's nor the dumped one, whose offsets grew by at least the pause: CRIU
+        // read the clocks before the dump returned and wrote the offsets after the restore began (a bound, no timing)
         String now = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/time")).toString();
-        assertThat(now).isNotEqualTo(host).isNotEqualTo(dumped);
-        Map<String, Double> offsets = offsets(Files.readString(Path.of("/proc/" + pid + "/timens_offsets")));
-        assertThat(offsets.get("monotonic")).as("monotonic offset vs a %.3f s pause", paused).isLessThanOrEqualTo(-paused);
-        assertThat(offsets.get("boottime")).as("boottime offset vs a %.3f s pause", paused).isLessThanOrEqualTo(-paused);
+        assertThat(now).isNotEqualTo(HOST).isNotEqualTo(dumped);
+        Map<String, Double> offsets = offsets(pid);
+        assertThat(offsets.get("monotonic")).as("%s: monotonic offset after a %.3f s pause", to, paused)
+                .isLessThanOrEqualTo(offsetBefore - paused);
+        assertThat(offsets.get("boottime")).as("%s: boottime offset after a %.3f s pause", to, paused)
+                .isLessThanOrEqualTo(offsetBefore - paused);
+        assertThat(runtime.read(to).isolation().get("timeNamespace")).asString().startsWith("restored");
 
-        // inside: the clock goes on from where it stood (never backwards), and stays behind the host's by the pause
-        Path restoredStdout = runtime.stateDirectory().open(restoredName).stdoutLog();
+        // inside: the clock goes on from where it stood (never backwards), and stays behind the host's by the pauses
+        Path restoredStdout = runtime.stateDirectory().open(to).stdoutLog();
         awaitLines(restoredStdout, 5);
         List<Double> after = uptimes(restoredStdout);
         double hostUptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
-        assertThat(after.get(0)).as("first reading after the restore").isGreaterThanOrEqualTo(lastBefore);
+        assertThat(after.get(0)).as("%s: first reading after the restore", to).isGreaterThanOrEqualTo(lastBefore);
         assertThat(after).isSorted();
-        assertThat(hostUptime - after.get(after.size() - 1)).as("host minus workload uptime (0.01 s: /proc/uptime's resolution)")
-                .isGreaterThanOrEqualTo(paused - 0.01);
-
-        assertThat(runtime.read(name).isolation().get("namespaces")).asList().contains("time");
-        assertThat(runtime.read(restoredName).isolation().get("timeNamespace")).asString().startsWith("restored");
-
-        runtime.remove(name);
-        runtime.remove(restoredName);
-        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(hostUptime - after.get(after.size() - 1)).as("%s: host minus workload uptime (0.01 s: /proc/uptime's "
+                + "resolution)", to).isGreaterThanOrEqualTo(-offsetBefore + paused - 0.01);
+        return pid;
     }
 
     /** CRIU names a dumped time namespace's image by its id; a tree in the node's own leaves only timens-0.img. */
@@ -139,9 +164,9 @@ class TimeNamespaceCheckpointNativeTest {
     }
 
     /** /proc/PID/timens_offsets ("monotonic SEC NSEC" per line) in seconds per clock. */
-    private static Map<String, Double> offsets(String file) {
+    private static Map<String, Double> offsets(long pid) throws java.io.IOException {
         Map<String, Double> m = new java.util.HashMap<>();
-        for (String line : file.strip().split("\n")) {
+        for (String line : Files.readString(Path.of("/proc/" + pid + "/timens_offsets")).strip().split("\n")) {
             String[] f = line.trim().split("\\s+");
             m.put(f[0], Long.parseLong(f[1]) + Long.parseLong(f[2]) / 1e9);
         }
