@@ -36,8 +36,8 @@ public final class SandboxStatusAggregator {
       "reason", "isolation", "usage", "logTail");
   private static final Set<String> ISOLATION_FAILURES = Set.of(Reasons.LANDLOCK_UNSUPPORTED,
       Reasons.SECCOMP_UNSUPPORTED, Reasons.CGROUP_UNAVAILABLE, Reasons.ROOTFS_MISSING, Reasons.VOLUME_REFUSED,
-      Reasons.USER_NAMESPACE_UNAVAILABLE, Reasons.USER_NAMESPACE_RANGES_EXHAUSTED, Reasons.RUNTIME_UNAVAILABLE,
-      Reasons.LANDLOCK_RESTORE_REFUSED);
+      Reasons.USER_NAMESPACE_UNAVAILABLE, Reasons.USER_NAMESPACE_RANGES_EXHAUSTED, Reasons.TIME_NAMESPACE_UNAVAILABLE,
+      Reasons.RUNTIME_UNAVAILABLE, Reasons.LANDLOCK_RESTORE_REFUSED);
 
   private SandboxStatusAggregator() {}
 

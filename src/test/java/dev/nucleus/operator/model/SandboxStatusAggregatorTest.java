@@ -149,6 +149,19 @@ class SandboxStatusAggregatorTest {
   }
 
   @Test
+  void aNamespaceTheNodeCannotCreateIsAnIsolationFailure() {
+    for (String reason : List.of(Reasons.USER_NAMESPACE_UNAVAILABLE, Reasons.TIME_NAMESPACE_UNAVAILABLE)) {
+      var placed = SandboxStatusAggregator.aggregate(null, SandboxObservation.placed(1, "node-a"), NOW).status();
+      var failed = placed.setPhase(SandboxPhase.Failed).setReason(reason).setMessage("unshare: EPERM");
+
+      var status = SandboxStatusAggregator.aggregate(failed, SandboxObservation.placed(1, "node-a"), NOW).status();
+
+      assertThat(condition(status, "Isolated").getStatus()).as(reason).isEqualTo("False");
+      assertThat(condition(status, "Isolated").getReason()).as(reason).isEqualTo(reason);
+    }
+  }
+
+  @Test
   void aRestoreWithoutLandlockIsStartedRestoredAndSaysSoOnIsolated() {
     var placed = SandboxStatusAggregator.aggregate(null, SandboxObservation.placed(1, "node-a"), NOW).status();
     for (String agentReason : new String[] {Reasons.RESTORED, Reasons.LANDLOCK_NOT_RESTORED}) {
