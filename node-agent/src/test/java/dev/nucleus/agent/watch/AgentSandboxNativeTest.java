@@ -210,6 +210,18 @@ class AgentSandboxNativeTest {
   }
 
   @Test
+  void theTimeNamespaceExampleRunsInItsOwnAndItsStatusListsIt() throws Exception {
+    apply("timens-sandbox.yaml");
+    startAgent();
+    await().atMost(WAIT).until(() -> status("timens").getPhase() == SandboxPhase.Succeeded);
+    NucleusSandboxStatus done = status("timens");
+    String host = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/time")).toString();
+    assertThat(done.getLogTail()).contains("time namespace time:[").doesNotContain(host)
+        .containsPattern("monotonic\\s+0\\s+0\\n");
+    assertThat(done.getIsolation().getNamespaces()).contains("pid", "net", "time").doesNotHaveDuplicates();
+  }
+
+  @Test
   void runningSandboxReportsUsageFromItsCgroup() throws Exception {
     create("busy", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 30");
     startAgent();
