@@ -19,12 +19,13 @@ class IsolationCacheTest {
         }
     }
 
-    /** Every poolable spec of every shape, with each member trait, planned by the real planner (fake kernel). */
+    /** Every poolable spec of every shape (time namespace or not), with each member trait, planned by the real planner. */
     static List<Input> inputs() throws Exception {
         LaunchPlanner planner = new PoolShapeTest().planner;
         List<Input> all = new ArrayList<>();
         for (NetworkMode net : NetworkMode.values()) {
-            for (SandboxConfig c : PoolShapeTest.poolable(net)) {
+            for (SandboxConfig c : PoolShapeTest.poolable(net).stream()
+                    .flatMap(p -> java.util.stream.Stream.of(p, p.withTimeNamespace(true))).toList()) {
                 Optional<LaunchPlan.LandlockRules> landlock = c.landlock().enabled()
                         ? Optional.of(new LaunchPlan.LandlockRules(7, 65535, 3, 2,
                                 List.of(new LaunchPlan.LandlockRules.PathRule("/tmp", 3)), List.of()))

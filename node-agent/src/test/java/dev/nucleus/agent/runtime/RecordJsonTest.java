@@ -21,7 +21,7 @@ class RecordJsonTest {
     @Test
     void pooledAndColdRecordsAreTheBoundRecordsBytes() throws Exception {
         List<Map<String, Object>> isolations = new java.util.ArrayList<>(isolations());
-        assertThat(isolations).hasSize(NetworkMode.values().length * 9);
+        assertThat(isolations).hasSize(NetworkMode.values().length * 9 * 2);  // each with and without a time namespace
         Map<String, Object> odd = new java.util.LinkedHashMap<>();  // what a restore or an older agent may put there
         odd.put("isolationReason", null);
         odd.put("nested", Map.of("list", List.of(1, 2L, "x", true, List.of()), "double", 1.5));
