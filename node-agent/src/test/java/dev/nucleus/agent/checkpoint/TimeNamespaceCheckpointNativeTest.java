@@ -21,6 +21,7 @@ import dev.nucleus.agent.cgroup.CgroupManager;
 import dev.nucleus.agent.network.NetworkMode;
 import dev.nucleus.agent.rootfs.RootfsSource;
 import dev.nucleus.agent.runtime.NodePolicies;
+import dev.nucleus.agent.runtime.PoolShape;
 import dev.nucleus.agent.runtime.SandboxConfig;
 import dev.nucleus.agent.runtime.SandboxRecord;
 import dev.nucleus.agent.runtime.SandboxRuntime;
@@ -46,7 +47,7 @@ class TimeNamespaceCheckpointNativeTest {
     @BeforeEach
     void setUp() throws Exception {
         stateRoot = TempDirs.stateRoot("nucleus-criu-timens-");
-        runtime = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT));
+        runtime = SandboxRuntime.open(stateRoot, NodePolicies.system(CGROUP_ROOT), true);  // a pool needs the zygote
         service = LauncherSandboxes.testService(new CriuRunner(CriuConfig.fromEnvironment()),
                 LauncherSandboxes.testKey(7), CgroupManager.system(CGROUP_ROOT));
     }
@@ -74,13 +75,9 @@ class TimeNamespaceCheckpointNativeTest {
     @Test
     void theRestoredWorkloadsClocksGoOnFromTheDumpWithoutThePause() throws Exception {
         String name = "timens-" + ProcessHandle.current().pid();
-        // the workload's CLOCK_BOOTTIME as it sees it (/proc/uptime is time-namespace aware), every 50 ms
-        String script = "while true; do cut -d' ' -f1 /proc/uptime; sleep 0.05; done";
-        SandboxConfig config = new SandboxConfig(name, List.of("/bin/sh", "-c", script), Map.of(), "/",
-                new RootfsSource.Host(), List.of(), new SandboxConfig.Resources(64L << 20, 0, 32), 0, 0, false,
-                NetworkMode.NONE, SandboxConfig.Seccomp.DEFAULT, SandboxConfig.Landlock.DISABLED, Set.of(), 0)
-                .withTimeNamespace(true);
+        SandboxConfig config = uptimePrinter(name);
         SandboxRecord r = runtime.launch(config);
+        assertThat(r.poolMember()).as("no pool: cold").isNull();
         assertThat(Files.readSymbolicLink(Path.of("/proc/" + r.initPid() + "/ns/time")).toString()).isNotEqualTo(HOST);
         assertThat(runtime.read(name).isolation().get("namespaces")).asList().contains("time");
         awaitLines(runtime.stateDirectory().open(name).stdoutLog(), 10);
@@ -93,6 +90,35 @@ class TimeNamespaceCheckpointNativeTest {
         }
         assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    /** A sandbox claimed from a warm pool of the time-namespace shape: its member's init was born in the namespace. */
+    @Test
+    void aSandboxClaimedFromATimeNamespacePoolMovesTheSameWay() throws Exception {
+        PoolShape shape = new PoolShape(NetworkMode.NONE, true);
+        runtime.enableWarmPool(1, shape);
+        try {
+            assertThat(runtime.awaitWarmPool(Duration.ofSeconds(60))).as("the pool fills").isTrue();
+            String name = "timens-pooled-" + ProcessHandle.current().pid();
+            SandboxConfig config = uptimePrinter(name);
+            SandboxRecord r = runtime.launch(config);
+            assertThat(r.poolMember()).as("claimed a member").isNotNull();
+            awaitLines(runtime.stateDirectory().open(name).stdoutLog(), 10);
+            long pid = hop(r, config, name + "-r", 0);
+            runtime.remove(name);
+            runtime.remove(name + "-r");
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        } finally {
+            runtime.enableWarmPool(0, shape);
+        }
+    }
+
+    /** Prints the workload's CLOCK_BOOTTIME as it sees it (/proc/uptime is time-namespace aware) every 50 ms. */
+    private static SandboxConfig uptimePrinter(String name) {
+        String script = "while true; do cut -d' ' -f1 /proc/uptime; sleep 0.05; done";
+        return new SandboxConfig(name, List.of("/bin/sh", "-c", script), Map.of(), "/", new RootfsSource.Host(), List.of(),
+                new SandboxConfig.Resources(64L << 20, 0, 32), 0, 0, false, NetworkMode.NONE, SandboxConfig.Seccomp.DEFAULT,
+                SandboxConfig.Landlock.DISABLED, Set.of(), 0).withTimeNamespace(true);
     }
 
     private static final String HOST = hostTimeNamespace();
