@@ -20,4 +20,22 @@ public interface CgroupIo {
 
   /** Removes an (empty) cgroup directory; returns false when it did not exist. */
   boolean rmdir(Path dir);
+
+  /**
+   * Opens a control file for one later {@link #write}, so that the write is a single syscall on a launch's path (the
+   * open walks the file's path). The default defers to {@link #write} at that time (the test fake's).
+   */
+  default Opened open(Path file) {
+    return value -> write(file, value);
+  }
+
+  /** A control file opened for one write; {@link #close} releases it, written or not. */
+  interface Opened extends AutoCloseable {
+    /** {@link CgroupIo#write} through the open file; at most once. */
+    void write(String value);
+
+    @Override
+    default void close() {
+    }
+  }
 }

@@ -42,6 +42,37 @@ public final class KernelCgroupIo implements CgroupIo {
   }
 
   @Override
+  public Opened open(Path file) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new CgroupException(CgroupException.UNSUPPORTED, "control file " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new CgroupException(CgroupException.FAILED, "cannot open " + file + ": " + e, e);
+    }
+    return new Opened() {
+      @Override
+      public void write(String value) {
+        try {
+          ch.write(ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII)));
+        } catch (IOException e) {
+          throw new CgroupException(CgroupException.FAILED, "cannot write '" + value.strip() + "' to " + file + ": " + e, e);
+        }
+      }
+
+      @Override
+      public void close() {
+        try {
+          ch.close();
+        } catch (IOException e) {
+          // a control file holds nothing to flush: closed either way
+        }
+      }
+    };
+  }
+
+  @Override
   public String read(Path file) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       ByteBuffer buf = ByteBuffer.allocate(64 * 1024);

@@ -18,13 +18,24 @@ final class LimitFiles {
     };
   }
 
-  /** {@code io}, minus writes of the value a file is known to hold and lookups of files known to exist. */
-  static CgroupIo knowing(CgroupIo io, Map<Path, String> known) {
+  /**
+   * {@code io}, minus writes of the value a file is known to hold and lookups of files known to exist; a write to a
+   * file in {@code opened} goes through it (once: it leaves the map, a second write to the file would open it anew).
+   */
+  static CgroupIo knowing(CgroupIo io, Map<Path, String> known, Map<Path, CgroupIo.Opened> opened) {
     return new Forwarding(io) {
       @Override
       public void write(Path file, String value) {
-        if (!value.equals(known.get(file))) {
+        if (value.equals(known.get(file))) {
+          return;
+        }
+        CgroupIo.Opened open = opened.remove(file);
+        if (open == null) {
           super.write(file, value);
+        } else {
+          try (open) {
+            open.write(value);
+          }
         }
       }
 

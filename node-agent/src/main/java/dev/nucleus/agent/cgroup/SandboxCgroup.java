@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One sandbox's cgroups: where the launcher joins, how usage is read, how the whole tree is killed, frozen and
@@ -21,8 +22,15 @@ public final class SandboxCgroup {
   private final Set<String> v2Controllers;
   private final CgroupIo io;
   private final PidKiller killer;
-  /** What the control files a limit writes held when {@link #rememberLimitFiles} read them; used by the next limit only. */
-  private volatile Map<Path, String> known;
+  /** What {@link #rememberLimitFiles} read and opened; taken by the next limit (or the removal), once. */
+  private final AtomicReference<Remembered> remembered = new AtomicReference<>();
+
+  /** The values the control files a limit writes held, and those files opened for writing. */
+  private record Remembered(Map<Path, String> values, Map<Path, CgroupIo.Opened> opened) {
+    void close() {
+      opened.values().forEach(CgroupIo.Opened::close);
+    }
+  }
 
   SandboxCgroup(String version, Map<String, Path> v1Dirs, Path v2Dir, Set<String> v2Controllers, CgroupIo io,
       PidKiller killer) {
@@ -72,23 +80,44 @@ public final class SandboxCgroup {
    * member's, off any launch's path): the next {@link #applyLimits} then skips writing a value a file already holds
    * (cpu.cfs_period_us, the shares of one CPU) and the lookups of optional files known to exist. That is exact because
    * only the agent writes these files: nothing runs in a member before its claim but the launcher's own code, and the
-   * claim's limits are written before the claim is sent. Best effort: a file that cannot be read leaves nothing known.
+   * claim's limits are written before the claim is sent. The files are also opened for writing here, so each write of
+   * the limit is one syscall instead of an open (a walk of the file's path), a write and a close; whichever the limit
+   * does not write are closed after it, and all of them when the cgroups are removed unclaimed. Best effort: a file
+   * that cannot be read or opened leaves nothing known (the limit then writes every file, as without).
    */
   public void rememberLimitFiles() {
     Map<Path, String> files = new java.util.HashMap<>();
+    Map<Path, CgroupIo.Opened> opened = new java.util.HashMap<>();
     try {
       applyLimits(new ResourceLimits(1L << 30, 1000, 1, null), LimitFiles.listing(io, files));  // memory, cpu, pids
       files.replaceAll((file, none) -> io.read(file).strip());
-      known = files;
+      for (Path file : files.keySet()) {
+        opened.put(file, io.open(file));
+      }
+      forget(remembered.getAndSet(new Remembered(files, opened)));
     } catch (CgroupException e) {
-      known = null;  // the limits then write every file, as without
+      new Remembered(files, opened).close();
+      forget(remembered.getAndSet(null));
     }
   }
 
   void applyLimits(ResourceLimits limits) {
-    Map<Path, String> k = known;
-    known = null;  // one limit per member: after it the files hold other values
-    applyLimits(limits, k == null ? io : LimitFiles.knowing(io, k));
+    Remembered r = remembered.getAndSet(null);  // one limit per member: after it the files hold other values
+    if (r == null) {
+      applyLimits(limits, io);
+      return;
+    }
+    try {
+      applyLimits(limits, LimitFiles.knowing(io, r.values(), r.opened()));
+    } finally {
+      r.close();
+    }
+  }
+
+  private static void forget(Remembered r) {
+    if (r != null) {
+      r.close();
+    }
   }
 
   private void applyLimits(ResourceLimits limits, CgroupIo io) {
@@ -208,6 +237,7 @@ public final class SandboxCgroup {
 
   /** Removes every directory of the sandbox; fails while processes remain (kill first). */
   public void remove() {
+    forget(remembered.getAndSet(null));  // an unclaimed member's open control files
     List<String> failures = new ArrayList<>();
     for (Path dir : directories()) {
       try {

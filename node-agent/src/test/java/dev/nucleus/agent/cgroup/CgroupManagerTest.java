@@ -110,6 +110,59 @@ class CgroupManagerTest {
     }
   }
 
+  @Test
+  void aRememberedMembersLimitIsWrittenThroughTheFilesItOpenedAheadAndNoneStaysOpen() {
+    for (String mode : java.util.List.of("v2", "v1", "hybrid")) {
+      for (boolean claimed : new boolean[] {true, false}) {
+        Path a = tmp.resolve(mode + "-od-" + claimed);
+        Path b = tmp.resolve(mode + "-om-" + claimed);
+        SandboxCgroup direct = fake(mode, a).manager("nucleus").create("sb1", LIMITS);
+        FakeCgroupFs fs = fake(mode, b);
+        java.util.List<String> directWrites = new java.util.ArrayList<>();
+        java.util.Map<Path, String> through = new java.util.HashMap<>();
+        java.util.Set<Path> open = new java.util.HashSet<>();
+        CgroupManager m = new CgroupManager(fs.layout(), new CgroupIo() {
+          public boolean mkdir(Path dir) { return fs.mkdir(dir); }
+          public void write(Path file, String value) { directWrites.add(file.getFileName() + "=" + value); fs.write(file, value); }
+          public String read(Path file) { return fs.read(file); }
+          public boolean exists(Path file) { return fs.exists(file); }
+          public boolean rmdir(Path dir) { return fs.rmdir(dir); }
+          public Opened open(Path file) {
+            assertThat(open.add(file)).as("opened once").isTrue();
+            return new Opened() {
+              public void write(String value) {
+                assertThat(open).as("written while open").contains(file);
+                assertThat(through.put(file, value)).as("written once").isNull();
+                fs.write(file, value);
+              }
+
+              public void close() {
+                open.remove(file);
+              }
+            };
+          }
+        }, "nucleus", pid -> { });
+        SandboxCgroup member = m.create("pool.1-2-3", ResourceLimits.unlimited());
+        directWrites.clear();
+        member.rememberLimitFiles();
+        assertThat(open).as(mode + ": the files a limit writes, opened ahead").isNotEmpty();
+        assertThat(directWrites).isEmpty();
+        if (!claimed) {
+          member.remove();
+          assertThat(open).as(mode + ": an unclaimed member's files are closed when it goes").isEmpty();
+          continue;
+        }
+        m.limit(member, LIMITS);
+        assertThat(open).as(mode + ": nothing stays open after the limit").isEmpty();
+        assertThat(through).as(mode + ": the limit's writes went through the opened files").isNotEmpty();
+        assertThat(directWrites).as(mode + ": no file opened ahead is opened again").isEmpty();
+        for (int i = 0; i < direct.directories().size(); i++) {
+          assertThat(contents(member.directories().get(i))).as(mode).isEqualTo(contents(direct.directories().get(i)));
+        }
+      }
+    }
+  }
+
   /** Every control file of a cgroup directory and what it holds, for comparing two cgroups. */
   private static java.util.Map<String, String> contents(Path dir) {
     try (var files = Files.list(dir)) {
