@@ -190,6 +190,10 @@ final class BenchCommand implements Callable<Integer> {
         // The step medians need not add up to the p50 (every step has its own tail): this row says how far they are.
         s.append(String.format("| %s | %.2f |%n", "all steps of one launch, summed (median of the sums)",
                 percentile(launches.stream().mapToLong(d -> java.util.Arrays.stream(d).sum()).toArray(), 50)));
+        // the JVM's own part: what a launch costs before the launcher has its plan or claim (the steps' medians do not add)
+        s.append(String.format("| %s | %.2f |%n", "the first " + LaunchPhases.UNTIL_SENT + " steps, until the plan or claim"
+                + " was written, summed (median of the sums)",
+                percentile(launches.stream().mapToLong(d -> java.util.Arrays.stream(d, 0, LaunchPhases.UNTIL_SENT).sum()).toArray(), 50)));
         if (!planThread.isEmpty()) {
             s.append(String.format("| %s | %.2f |%n", LaunchPhases.PLAN_THREAD,
                     percentile(planThread.stream().mapToLong(Long::longValue).toArray(), 50)));

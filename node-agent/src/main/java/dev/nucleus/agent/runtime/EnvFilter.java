@@ -1,6 +1,8 @@
 package dev.nucleus.agent.runtime;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -32,6 +34,21 @@ public final class EnvFilter {
             if (!dangerous(e.getKey())) {
                 env.put(e.getKey(), e.getValue());
             }
+        }
+        return env;
+    }
+
+    /**
+     * {@link #build} as the launcher takes it, {@code NAME=value} in the same order. Without variables of the user's
+     * (the usual claim) it is the three defaults alone, made without the maps: this runs on a launch's critical path.
+     */
+    public static List<String> entries(Map<String, String> user, String hostname, long uid) {
+        if (user.isEmpty()) {
+            return List.of("PATH=" + DEFAULT_PATH, uid == 0 ? "HOME=/root" : "HOME=/", "HOSTNAME=" + hostname);
+        }
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : build(user, hostname, uid).entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
         }
         return env;
     }

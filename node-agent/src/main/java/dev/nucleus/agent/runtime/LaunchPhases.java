@@ -22,12 +22,15 @@ public final class LaunchPhases {
     /** The steps of a launch that claimed a warm-pool member ({@link PooledLaunch}), in order. */
     public static final List<String> POOLED_STEPS = List.of(
             "state directory (checks, mkdir)",
-            "take a member (its monitor's and init's pid + start time checked); meanwhile: the claim's plan on a helper thread",
-            "the spec's limits into the member's cgroups; the plan goes on meanwhile",
-            "claim's plan: what is left of the helper's work",
+            "the claim's plan (its walls reused from a recent spec with the same isolation inputs)",
+            "take a member (its monitor's and init's pid + start time checked)",
+            "the spec's limits into the member's cgroups",
             "claim encoded and written to the member's launcher",
             "record + state file made visible (temp, link; fsyncs queued); meanwhile: the launcher applies the claim",
             "what is left of the launcher's work → exec → `ok`");
+
+    /** The first this many steps of either list end once the plan (cold) or the claim (pooled) was written: the JVM's part. */
+    public static final int UNTIL_SENT = 5;
 
     /** Not a step of the critical path: the helper thread's whole share, which overlaps the cgroups step. */
     public static final String PLAN_THREAD = "helper thread: launch plan (LaunchPlanner, cached seccomp/Landlock) + root directories, in parallel";

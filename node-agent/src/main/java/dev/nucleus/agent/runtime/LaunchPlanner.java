@@ -11,7 +11,6 @@ import dev.nucleus.agent.state.SandboxPaths;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Computes a sandbox's {@link LaunchPlan} from its normalized config; pure apart from the host facts it is given. */
@@ -50,7 +49,12 @@ public final class LaunchPlanner {
     }
 
     public LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies) throws InvalidMountException {
-        return plan(c, paths, policies, true);
+        return plan(c, paths, policies, Walls.of(c, policies.seccompBpf(), policies.landlock()), true);
+    }
+
+    /** {@link #plan} with {@code walls} made for the same isolation inputs ({@link Walls}); the policies' own are unused. */
+    LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies, Walls walls) throws InvalidMountException {
+        return plan(c, paths, policies, walls, true);
     }
 
     /**
@@ -58,39 +62,57 @@ public final class LaunchPlanner {
      * already (they are a function of its {@link PoolShape} alone; {@code PoolShapeTest} proves it).
      */
     public LaunchPlan planClaim(SandboxConfig c, SandboxPaths paths, Policies policies) throws InvalidMountException {
+        return planClaim(c, paths, policies, Walls.of(c, policies.seccompBpf(), policies.landlock()));
+    }
+
+    /** {@link #planClaim} with {@code walls} made for the same isolation inputs; the policies' own are unused. */
+    LaunchPlan planClaim(SandboxConfig c, SandboxPaths paths, Policies policies, Walls walls) throws InvalidMountException {
         if (PoolShape.of(c).isEmpty()) {
             throw new IllegalArgumentException(c.name() + " cannot claim a warm-pool member: " + PoolShape.mismatch(c).orElseThrow());
         }
-        return plan(c, paths, policies, false);
+        return plan(c, paths, policies, walls, false);
     }
 
-    private LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies, boolean mountOps) throws InvalidMountException {
+    /**
+     * The parts of a plan that are a function of the spec's isolation inputs alone (network, user namespace, pids,
+     * capabilities) and of its seccomp program and Landlock rules: made once, they serve every later spec with the
+     * same inputs ({@link LaunchPlanning}), so a launch builds only the parts that name its sandbox.
+     */
+    record Walls(List<String> namespaces, List<LaunchPlan.Rlimit> rlimits, long capabilities,
+                 Optional<LaunchPlan.LandlockRules> landlock, byte[] seccompBpf) {
+        Walls {
+            namespaces = List.copyOf(namespaces);
+            rlimits = List.copyOf(rlimits);
+        }
+
+        /** {@code landlock} as the policies planned it: the init's executable is added here. */
+        static Walls of(SandboxConfig c, byte[] seccompBpf, Optional<LaunchPlan.LandlockRules> landlock) {
+            return new Walls(LaunchPlanner.namespaces(c), LaunchPlanner.rlimits(c), Capabilities.mask(c.capabilitiesAdd()),
+                    landlock.map(LaunchPlanner::withInitExecutable), seccompBpf);
+        }
+    }
+
+    private LaunchPlan plan(SandboxConfig c, SandboxPaths paths, Policies policies, Walls walls, boolean mountOps)
+            throws InvalidMountException {
         if (c.command().isEmpty()) {
             throw new InvalidMountException("command", "no command given; pass one after '--' or set spec.command");
         }
-        VolumeValidator validator = new VolumeValidator(host, stateRoot);
-        List<Volume> volumes = new ArrayList<>();
-        for (int i = 0; i < c.volumes().size(); i++) {
-            volumes.add(validator.validate(c.volumes().get(i), "volumes[" + i + "]"));
-        }
+        List<Volume> volumes = validated(c.volumes());
         String cwd = c.workingDir() == null || c.workingDir().isEmpty() ? "/" : c.workingDir();
         if (!cwd.startsWith("/")) {
             throw new InvalidMountException("workingDir", "must be an absolute path inside the sandbox, got " + cwd);
         }
         var mounts = !mountOps ? List.<dev.nucleus.agent.rootfs.MountOp>of() : new MountPlanner(host).plan(new MountPlanner.Request(
                 c.rootfs(), paths.rootMount(), paths.overlayUpper(), paths.overlayWork(), c.userNamespace(), TMP_BYTES, volumes, launcher));
-        List<String> env = new ArrayList<>();
-        for (Map.Entry<String, String> e : EnvFilter.build(c.env(), c.hostname(), c.uid()).entrySet()) {
-            env.add(e.getKey() + "=" + e.getValue());
-        }
+        List<String> env = EnvFilter.entries(c.env(), c.hostname(), c.uid());
         if (c.userNamespace() && policies.userNamespaceHostId() < IdRangeAllocator.DEFAULT_BASE) {
             throw new IllegalArgumentException("user namespace requested for " + c.name() + " without an allocated host id range");
         }
         Optional<String> idMap = c.userNamespace()
                 ? Optional.of("0 " + policies.userNamespaceHostId() + " " + IdRangeAllocator.RANGE_SIZE + "\n") : Optional.empty();
         return new LaunchPlan(
-                policies.cgroupProcsFiles().stream().map(Path::toString).toList(),
-                namespaces(c),
+                strings(policies.cgroupProcsFiles()),
+                walls.namespaces(),
                 idMap, idMap,
                 c.hostname(),
                 c.network().loopbackUp(),
@@ -98,11 +120,11 @@ public final class LaunchPlanner {
                 paths.rootMount().toString(),
                 MountPlanner.finish(c.rootfs(), c.hostname()),
                 cwd,
-                rlimits(c),
-                Capabilities.mask(c.capabilitiesAdd()),
+                walls.rlimits(),
+                walls.capabilities(),
                 c.uid(), c.gid(),
-                policies.landlock().map(LaunchPlanner::withInitExecutable),
-                policies.seccompBpf(),
+                walls.landlock(),
+                walls.seccompBpf(),
                 env,
                 c.command(),
                 paths.stdoutLog().toString(),
@@ -111,6 +133,26 @@ public final class LaunchPlanner {
                 c.logLimitBytes() > 0 ? c.logLimitBytes() : LOG_LIMIT_BYTES,
                 c.timeoutSeconds(),
                 policies.cgroupInto().map(Path::toString));
+    }
+
+    private List<Volume> validated(List<Volume> specs) throws InvalidMountException {
+        if (specs.isEmpty()) {
+            return List.of();  // a claim's: its launch is on the critical path, and a validator costs even unused
+        }
+        VolumeValidator validator = new VolumeValidator(host, stateRoot);
+        List<Volume> volumes = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            volumes.add(validator.validate(specs.get(i), "volumes[" + i + "]"));
+        }
+        return volumes;
+    }
+
+    private static List<String> strings(List<Path> paths) {
+        List<String> s = new ArrayList<>(paths.size());
+        for (Path p : paths) {
+            s.add(p.toString());
+        }
+        return s;
     }
 
     /**

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 
 /**
  * A launch that claims a warm-pool member instead of building a sandbox: the spec's limits go into the member's
@@ -25,7 +24,7 @@ final class PooledLaunch {
     private final ExecutorService background;
     private final IsolationCache isolations = new IsolationCache();
 
-    /** {@code background} computes the claim's plan beside the limit writes, and removes claimed members' directories. */
+    /** {@code background} removes claimed members' directories. */
     PooledLaunch(WarmPool<PoolMember> pool, PoolMembers members, LaunchPlanning planning, Executor syncer,
                  ExecutorService background) {
         this.pool = pool;
@@ -35,50 +34,35 @@ final class PooledLaunch {
         this.background = background;
     }
 
-    /** A launch that may claim a member: its claim's plan, started on the helper thread before its directory exists. */
-    record Started(PooledLaunch by, SandboxPaths paths, Future<LaunchPlanning.Planned> planning) {
-        /** The launch goes no further (its directory could not be created): the pure plan is dropped. */
-        void cancel() {
-            planning.cancel(false);
-        }
-    }
-
     /**
-     * Starts the claim's plan of {@code config} when its shape is this pool's (else empty: the launch is cold). The plan
-     * is pure and only names the sandbox's paths, so it runs beside the creation of its directory, the take and the
-     * limit writes; nothing is to undo when the launch then takes no member.
+     * Launches {@code config} in a member when its shape is this pool's and one is idle; empty when there is none, or
+     * when the taken member could not be claimed before any of the claim was sent (it is discarded, and a cold launch
+     * then reports whatever the spec or the node refuses, exactly as without a pool). The claim's plan is made first,
+     * on this thread (its walls reused from a recent spec: {@link LaunchPlanning#walls}): a spec the plan refuses takes
+     * no member. After the claim was sent a failure throws, with the member's cgroups killed and removed; the caller
+     * deletes the sandbox's directory, {@code paths}, just created.
      */
-    Optional<Started> start(SandboxConfig config, SandboxPaths paths) {
+    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
+            throws LaunchException, IOException {
         if (!PoolShape.of(config).equals(Optional.of(members.shape()))) {
             return Optional.empty();
         }
-        return Optional.of(new Started(this, paths, background.submit(() -> planning.planClaim(config, paths))));
-    }
-
-    /**
-     * Launches {@code config} in a member when one of its shape is idle; empty when there is none, or when the taken
-     * member could not be claimed before any of the claim was sent (it is discarded, and a cold launch then reports
-     * whatever the spec or the node refuses, exactly as without a pool). After the claim was sent a failure throws,
-     * with the member's cgroups killed and removed; the caller deletes the sandbox's directory. {@code paths} is the
-     * directory just created, which must be the one the started plan names (else the launch is cold).
-     */
-    Optional<Launched> launch(Started started, SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
-            throws LaunchException, IOException {
-        Future<LaunchPlanning.Planned> planning = started.planning();
-        if (!started.paths().equals(paths)) {
-            started.cancel();
-            return Optional.empty();
+        LaunchPlanning.Planned planned;
+        try {
+            planned = planning.planClaim(config, paths);
+        } catch (LaunchException | InvalidMountException | RuntimeException refused) {
+            return Optional.empty();  // the cold launch plans the same spec and reports why
         }
         boolean refillQueued = false;
         try {
-            Optional<PoolMember> taken = pool.take();
-            if (taken.isEmpty()) {
-                planning.cancel(false);
-                return Optional.empty();
-            }
             phases.pooled();
             phases.mark();
-            Optional<Launched> launched = claim(taken.get(), config, paths, phases, planning);
+            Optional<PoolMember> taken = pool.take();
+            if (taken.isEmpty()) {
+                return Optional.empty();
+            }
+            phases.mark();
+            Optional<Launched> launched = claim(taken.get(), config, paths, phases, planned);
             refillQueued = launched.isPresent() && refillAfter(launched.get().durable());
             return launched;
         } finally {
@@ -106,8 +90,7 @@ final class PooledLaunch {
     }
 
     private Optional<Launched> claim(PoolMember m, SandboxConfig config, SandboxPaths paths, LaunchPhases phases,
-                                     Future<LaunchPlanning.Planned> planning) throws LaunchException, IOException {
-        LaunchPlanning.Planned planned;
+                                     LaunchPlanning.Planned planned) throws LaunchException, IOException {
         try {
             if (m.cgroup().isPresent()) {
                 m.cgroup().get().limit(config.resources());
@@ -115,15 +98,12 @@ final class PooledLaunch {
                 throw new LaunchException("CgroupsUnavailable", "no cgroups to limit");
             }
             phases.mark();
-            planned = LaunchPlanning.joinPlanning(planning);
-            phases.mark();
             if (!sendClaim(m, paths, planned.plan())) {
                 members.discard(m);
                 return Optional.empty();
             }
             phases.mark();
-        } catch (LaunchException | InvalidMountException | IOException | RuntimeException e) {
-            LaunchPlanning.abandon(planning, null);  // nothing to wait for but the helper
+        } catch (LaunchException | RuntimeException e) {
             members.discard(m);
             return Optional.empty();
         }

@@ -17,9 +17,17 @@ public interface SandboxPolicies {
     /** The cgroup of an existing sandbox (after an agent restart), if any. */
     Optional<CgroupHandle> findCgroup(String id);
 
-    /** Compiled seccomp BPF; an empty array only for the Unconfined profile. */
+    /**
+     * Compiled seccomp BPF; an empty array only for the Unconfined profile. A function of the config's seccomp request
+     * and added capabilities on this node: a runtime reuses the answer for specs equal in those
+     * ({@code LaunchPlanning.WallsKey}).
+     */
     Compiled seccomp(SandboxConfig config) throws LaunchException;
 
+    /**
+     * The Landlock ruleset, if any. A function of the config's Landlock request, volumes and network on this node (its
+     * Landlock ABI): a runtime reuses the answer for specs equal in those ({@code LaunchPlanning.WallsKey}).
+     */
     Optional<LaunchPlan.LandlockRules> landlock(SandboxConfig config) throws LaunchException;
 
     /**

@@ -178,17 +178,9 @@ public final class SandboxRuntime implements AutoCloseable {
         LaunchPhases phases = new LaunchPhases();
         String name = config.name();
         StateDirectory.checkId(name);
-        // a warm-pool claim's plan only names the sandbox's paths: it starts before the directory exists
-        Optional<PooledLaunch.Started> pooled = pool.start(config, state.pathsOf(name));
-        SandboxPaths paths;
-        try {
-            paths = createDirectory(name);
-        } catch (LaunchException e) {
-            pooled.ifPresent(PooledLaunch.Started::cancel);
-            throw e;
-        }
+        SandboxPaths paths = createDirectory(name);
         phases.mark();
-        Optional<SandboxRecord> claimed = pooled.isEmpty() ? Optional.empty() : claimMember(pooled.get(), config, paths, phases);
+        Optional<SandboxRecord> claimed = claimMember(config, paths, phases);
         if (claimed.isPresent()) {
             phaseListener.accept(phases);
             return claimed.get();
@@ -216,10 +208,10 @@ public final class SandboxRuntime implements AutoCloseable {
     }
 
     /** A launch from the warm pool, when a member of the spec's shape was claimed. */
-    private Optional<SandboxRecord> claimMember(PooledLaunch.Started pooled, SandboxConfig config, SandboxPaths paths,
-                                                LaunchPhases phases) throws LaunchException {
+    private Optional<SandboxRecord> claimMember(SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
+            throws LaunchException {
         try {
-            return pool.launch(pooled, config, paths, phases).map(l -> adopted(config.name(), l));
+            return pool.launch(config, paths, phases).map(l -> adopted(config.name(), l));
         } catch (LaunchException | IOException e) {
             removeFailed(config.name());
             throw e instanceof LaunchException le ? le

@@ -79,15 +79,9 @@ final class WarmPoolControl {
         return Optional.of(new WarmPoolReport(st.idle(), st.made(), st.failed(), st.lastFailure(), members.costs()));
     }
 
-    /** The claim's plan of a launch of the pool's shape, started before its directory exists; empty: the launch is cold. */
-    Optional<PooledLaunch.Started> start(SandboxConfig config, SandboxPaths paths) {
+    /** A launch in a member, or empty (no pool, another shape, none idle, or not claimable): then the launch is cold. */
+    Optional<Launched> launch(SandboxConfig config, SandboxPaths paths, LaunchPhases phases) throws LaunchException, IOException {
         PooledLaunch p = pooled;
-        return p == null ? Optional.empty() : p.start(config, paths);
-    }
-
-    /** A launch in a member, or empty (none idle, or not claimable): the pool it was started with, even if since replaced. */
-    Optional<Launched> launch(PooledLaunch.Started started, SandboxConfig config, SandboxPaths paths, LaunchPhases phases)
-            throws LaunchException, IOException {
-        return started.by().launch(started, config, paths, phases);
+        return p == null ? Optional.empty() : p.launch(config, paths, phases);
     }
 }

@@ -47,11 +47,6 @@ public final class StateDirectory {
         return new SandboxPaths(dir);
     }
 
-    /** Where {@link #create} puts sandbox {@code id}'s directory, without touching the filesystem (a plan names it early). */
-    public SandboxPaths pathsOf(String id) {
-        return new SandboxPaths(root.resolve("sandboxes").resolve(checkId(id)));
-    }
-
     /** The directory of an existing sandbox, verified to be a real directory reached without symlinks. */
     public SandboxPaths open(String id) throws IOException {
         Path dir = sandboxesDir(false).resolve(checkId(id));
