@@ -25,6 +25,8 @@ public final class NucleusNames {
   public static final String ANNOTATION_CGROUP_MODE = GROUP + "/cgroup-mode";
   public static final String ANNOTATION_CRIU_USABLE = GROUP + "/criu-usable";
   public static final String ANNOTATION_RUNSC_USABLE = GROUP + "/runsc-usable";
+  /** Whether the node's probe made a time namespace (spec.security.timeNamespace can run there). */
+  public static final String ANNOTATION_TIME_NAMESPACES = GROUP + "/time-namespaces";
   public static final String ANNOTATION_KERNEL = GROUP + "/kernel";
   public static final String ANNOTATION_SANDBOXES_RUNNING = GROUP + "/sandboxes-running";
   public static final String ANNOTATION_MEMORY_COMMITTED_BYTES = GROUP + "/memory-committed-bytes";

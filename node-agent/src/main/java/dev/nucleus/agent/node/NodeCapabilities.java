@@ -46,6 +46,7 @@ public record NodeCapabilities(String kernelRelease, String cgroupMode, int land
     a.put(NucleusNames.ANNOTATION_LANDLOCK_ABI, Integer.toString(landlockAbi));
     a.put(NucleusNames.ANNOTATION_CRIU_USABLE, Boolean.toString(criuUsable));
     a.put(NucleusNames.ANNOTATION_RUNSC_USABLE, Boolean.toString(runscUsable));
+    a.put(NucleusNames.ANNOTATION_TIME_NAMESPACES, Boolean.toString(timeNamespaces));
     return a;
   }
 }

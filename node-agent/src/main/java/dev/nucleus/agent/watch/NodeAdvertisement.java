@@ -19,7 +19,8 @@ public record NodeAdvertisement(
     boolean criuUsable,
     boolean runscUsable,
     String kernel,
-    long memoryAllocatableBytes) {
+    long memoryAllocatableBytes,
+    boolean timeNamespaces) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public NodeAdvertisement {
@@ -27,10 +28,16 @@ public record NodeAdvertisement(
     Objects.requireNonNull(kernel, "kernel");
   }
 
+  /** An advertisement of a node that did not report time namespaces. */
+  public NodeAdvertisement(int landlockAbi, String cgroupMode, boolean criuUsable, boolean runscUsable, String kernel,
+      long memoryAllocatableBytes) {
+    this(landlockAbi, cgroupMode, criuUsable, runscUsable, kernel, memoryAllocatableBytes, false);
+  }
+
   /** What the node probe found, plus the memory placement may commit here. */
   public static NodeAdvertisement of(NodeCapabilities probed, long memoryAllocatableBytes) {
     return new NodeAdvertisement(probed.landlockAbi(), probed.cgroupMode(), probed.criuUsable(), probed.runscUsable(),
-        probed.kernelRelease(), memoryAllocatableBytes);
+        probed.kernelRelease(), memoryAllocatableBytes, probed.timeNamespaces());
   }
 
   /** The Lease annotations for these capabilities plus the given load and node labels. */
@@ -40,6 +47,7 @@ public record NodeAdvertisement(
     a.put(NucleusNames.ANNOTATION_CGROUP_MODE, cgroupMode);
     a.put(NucleusNames.ANNOTATION_CRIU_USABLE, Boolean.toString(criuUsable));
     a.put(NucleusNames.ANNOTATION_RUNSC_USABLE, Boolean.toString(runscUsable));
+    a.put(NucleusNames.ANNOTATION_TIME_NAMESPACES, Boolean.toString(timeNamespaces));
     a.put(NucleusNames.ANNOTATION_KERNEL, kernel);
     a.put(NucleusNames.ANNOTATION_SANDBOXES_RUNNING, Integer.toString(load.sandboxesRunning()));
     a.put(NucleusNames.ANNOTATION_MEMORY_COMMITTED_BYTES, Long.toString(load.memoryCommittedBytes()));

@@ -104,7 +104,8 @@ class NodeProbeTest {
     assertThat(c.toJson()).contains("\"landlockAbi\" : 7");
     assertThat(c.leaseAnnotations()).containsEntry(NucleusNames.ANNOTATION_LANDLOCK_ABI, "7")
         .containsEntry(NucleusNames.ANNOTATION_CGROUP_MODE, "v2").containsEntry(NucleusNames.ANNOTATION_CRIU_USABLE, "false")
-        .containsEntry(NucleusNames.ANNOTATION_KERNEL, "6.18.0-test");
+        .containsEntry(NucleusNames.ANNOTATION_KERNEL, "6.18.0-test")
+        .containsEntry(NucleusNames.ANNOTATION_TIME_NAMESPACES, "false");  // the fake /proc has no ns/time
   }
 
   @Test

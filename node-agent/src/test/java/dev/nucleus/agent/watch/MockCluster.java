@@ -32,6 +32,6 @@ final class MockCluster {
   }
 
   static NodeAdvertisement advertisement() {
-    return new NodeAdvertisement(7, "hybrid", true, false, "6.18.0", 8L << 30);
+    return new NodeAdvertisement(7, "hybrid", true, false, "6.18.0", 8L << 30, true);
   }
 }

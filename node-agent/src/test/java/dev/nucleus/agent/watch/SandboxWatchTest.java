@@ -169,6 +169,7 @@ class SandboxWatchTest extends AgentClusterFixture {
           .containsEntry(NucleusNames.ANNOTATION_CGROUP_MODE, "hybrid")
           .containsEntry(NucleusNames.ANNOTATION_CRIU_USABLE, "true")
           .containsEntry(NucleusNames.ANNOTATION_RUNSC_USABLE, "false")
+          .containsEntry(NucleusNames.ANNOTATION_TIME_NAMESPACES, "true")
           .containsEntry(NucleusNames.ANNOTATION_KERNEL, "6.18.0")
           .containsEntry(NucleusNames.ANNOTATION_SANDBOXES_RUNNING, "1")
           .containsEntry(NucleusNames.ANNOTATION_MEMORY_COMMITTED_BYTES, Long.toString(64L << 20))
