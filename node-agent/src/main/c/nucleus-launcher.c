@@ -762,6 +762,15 @@ static pid_t clone_init(struct plan *p, long flags, int *into) {
   return syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
+// While it waits for the exec the monitor takes a 0.1 ms slice (EEVDF, Linux 6.12+; ignored before): woken by the exec,
+// it then relays "ok" at once instead of after the workload that woke it (whose CPU it shares). Its weight and nice
+// value stay; slice 0 restores the default before the log copying. Set after clone: a child would inherit it.
+static void slice(uint64_t ns) {
+  struct { uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t prio; uint64_t slice, deadline, period; }
+      a = {sizeof a, 0, 8 /* SCHED_FLAG_KEEP_POLICY */, getpriority(PRIO_PROCESS, 0), 0, ns, 0, 0};
+  if (syscall(SYS_sched_setattr, 0, &a, 0)) {}  // latency only: no wall depends on it
+}
+
 // ---- zygote mode (`nucleus-launcher --zygote SOCKET`): forks launchers on request, off the agent's hot path ----
 // Only the process that started it may connect (SO_PEERCRED pid = our parent); each connection is one launcher, which
 // reads its plan from it and reports on it as one the agent spawned. Children are never waited for (SIGCHLD ignored),
@@ -868,6 +877,7 @@ int main(int argc, char **argv) {
   int went = write(go[1], "g", 1) == 1;
   if (p.member && went) serve_member(&p, errp[0], go[1], init, sfd, logs);
   close(go[1]);
+  slice(100000);
 
   // The error pipe closes at the child's exec (CLOEXEC); any bytes on it are the child's failure line.
   char line[1100];
@@ -877,5 +887,6 @@ int main(int argc, char **argv) {
   if (got > 0 && write(1, line, got) < 0) {}
   if (!got && !went) die("sync", "write", "go");
   if (!got) dprintf(1, "ok\t%d\n", init);
+  slice(0);
   return monitor(&p, init, sfd, logs, pipes[2][0]);
 }

@@ -71,6 +71,11 @@ class PooledInitNativeTest {
     }
 
     @Test
+    void theMemberMonitorsShortSliceIsNeitherInheritedNorKept() throws Exception {
+        SandboxInitNativeTest.assertNoSandboxProcessKeepsAShortSlice(boxes, workload("init-slice", 1000, ""));
+    }
+
+    @Test
     void pid1StillForwardsSigtermToAWorkloadOfAnotherUid() throws Exception {
         SandboxConfig c = workload("init-term", 1000, "trap 'echo bye; exit 7' TERM; echo up; while :; do sleep 0.1; done");
         boxes.launch(c);

@@ -125,7 +125,38 @@ class SandboxInitNativeTest {
         }
     }
 
+    @Test
+    void theMonitorsShortSliceIsNeitherInheritedNorKept() throws Exception {
+        assertNoSandboxProcessKeepsAShortSlice(boxes, walled("slice", ""));
+    }
+
+    /**
+     * The monitor's 0.1 ms scheduler slice while it waits for the exec (README.md, "Order of steps") is set after the
+     * init's clone, which would inherit it (so would the workload, and preempt others on every wake-up), and ends with
+     * that wait: the monitor copies the logs with the default slice again, the one the init and the workload have.
+     */
+    static void assertNoSandboxProcessKeepsAShortSlice(NativeSandboxes boxes, SandboxConfig template) throws Exception {
+        SandboxConfig c = template.withCommand(List.of("/bin/sh", "-c", "grep se.slice /proc/self/sched; echo up; sleep 60"));
+        SandboxRecord r = boxes.launch(c);
+        awaitOutput(boxes, c.name(), "up");
+        long workload = slice(Files.readString(boxes.runtime.stateDirectory().open(c.name()).stdoutLog()));
+        long init = slice(Files.readString(Path.of("/proc/" + r.initPid() + "/sched")));
+        assertThat(init).isNotEqualTo(100_000).isEqualTo(workload);
+        assertThat(slice(Files.readString(Path.of("/proc/" + r.monitorPid() + "/sched")))).isEqualTo(init);
+        boxes.runtime.stop(c.name(), Duration.ofSeconds(10));
+    }
+
+    private static long slice(String procSched) {
+        var m = java.util.regex.Pattern.compile("se\\.slice\\s+:\\s+(\\d+)").matcher(procSched);
+        assertThat(m.find()).as(procSched).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
     static void awaitOutput(String name, String text) throws Exception {
+        awaitOutput(boxes, name, text);
+    }
+
+    static void awaitOutput(NativeSandboxes boxes, String name, String text) throws Exception {
         Path log = boxes.stateRoot.resolve("sandboxes").resolve(name).resolve("stdout.log");
         for (int i = 0; i < 3000 && !(Files.exists(log) && Files.readString(log).contains(text)); i++) {
             Thread.sleep(10);
