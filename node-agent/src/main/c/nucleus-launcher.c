@@ -623,10 +623,8 @@ static void serve_member(struct plan *p, int errp_r, int go_w, pid_t init, int s
   log_to(p->log);
   open_log_files(p, logs);
   to_devnull("monitor", 0);
-  for (size_t off = 0; off < len; off += n) {
-    if ((n = write(go_w, claim + off, len - off)) < 0 && errno != EINTR) die("pool", "write", "claim");
-    if (n < 0) n = 0;
-  }
+  // A blocking pipe write is short only if a signal interrupts it: the monitor's are blocked, a stop fails the claim.
+  if (write(go_w, claim, len) != (ssize_t)len) die("pool", "write", "claim");
   free(claim);
 }
 
@@ -762,9 +760,8 @@ static pid_t clone_init(struct plan *p, long flags, int *into) {
   return syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
-// While it waits for the exec the monitor takes a 0.1 ms slice (EEVDF, Linux 6.12+; ignored before): woken by the exec,
-// it then relays "ok" at once instead of after the workload that woke it (whose CPU it shares). Its weight and nice
-// value stay; slice 0 restores the default before the log copying. Set after clone: a child would inherit it.
+// While it waits for the exec the monitor takes a 0.1 ms slice, so it relays "ok" as soon as the exec wakes it instead of
+// after the workload; 0 restores the default. Set after clone, a child would inherit it (README.md, monitor step 5).
 static void slice(uint64_t ns) {
   struct { uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t prio; uint64_t slice, deadline, period; }
       a = {sizeof a, 0, 8 /* SCHED_FLAG_KEEP_POLICY */, getpriority(PRIO_PROCESS, 0), 0, ns, 0, 0};
