@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * What one node agent last advertised in its Lease: the node's enforceable capabilities, its load and
- * when the agent last renewed. Parsing fails closed: an unreadable capability reads as "cannot".
+ * when the agent last renewed. Parsing fails closed: an unreadable capability reads as "cannot" (an agent older than
+ * the time-namespaces annotation reads as a node that cannot create one).
  */
 public record AgentNode(
     String nodeName,
@@ -20,6 +21,7 @@ public record AgentNode(
     String cgroupMode,
     boolean criuUsable,
     boolean runscUsable,
+    boolean timeNamespaces,
     String kernel,
     int sandboxesRunning,
     long memoryCommittedBytes,
@@ -41,10 +43,10 @@ public record AgentNode(
 
   /** An agent as its Lease says, judged as if this operator had watched the Leases forever (no {@link #watchedSince}). */
   public AgentNode(String nodeName, int landlockAbi, String cgroupMode, boolean criuUsable, boolean runscUsable,
-      String kernel, int sandboxesRunning, long memoryCommittedBytes, long memoryAllocatableBytes,
-      Map<String, String> nodeLabels, Instant renewTime, Duration leaseDuration) {
-    this(nodeName, landlockAbi, cgroupMode, criuUsable, runscUsable, kernel, sandboxesRunning, memoryCommittedBytes,
-        memoryAllocatableBytes, nodeLabels, renewTime, leaseDuration, null);
+      boolean timeNamespaces, String kernel, int sandboxesRunning, long memoryCommittedBytes,
+      long memoryAllocatableBytes, Map<String, String> nodeLabels, Instant renewTime, Duration leaseDuration) {
+    this(nodeName, landlockAbi, cgroupMode, criuUsable, runscUsable, timeNamespaces, kernel, sandboxesRunning,
+        memoryCommittedBytes, memoryAllocatableBytes, nodeLabels, renewTime, leaseDuration, null);
   }
 
   /**
@@ -52,8 +54,8 @@ public record AgentNode(
    * its last lost connection to the API server): a renewal it could not have seen is not held against the agent.
    */
   public AgentNode watchedSince(Instant since) {
-    return new AgentNode(nodeName, landlockAbi, cgroupMode, criuUsable, runscUsable, kernel, sandboxesRunning,
-        memoryCommittedBytes, memoryAllocatableBytes, nodeLabels, renewTime, leaseDuration, since);
+    return new AgentNode(nodeName, landlockAbi, cgroupMode, criuUsable, runscUsable, timeNamespaces, kernel,
+        sandboxesRunning, memoryCommittedBytes, memoryAllocatableBytes, nodeLabels, renewTime, leaseDuration, since);
   }
 
   /** The node an agent Lease speaks for, or empty when the Lease is not an agent Lease. */
@@ -95,6 +97,7 @@ public record AgentNode(
         a.getOrDefault(NucleusNames.ANNOTATION_CGROUP_MODE, ""),
         Boolean.parseBoolean(a.get(NucleusNames.ANNOTATION_CRIU_USABLE)),
         Boolean.parseBoolean(a.get(NucleusNames.ANNOTATION_RUNSC_USABLE)),
+        Boolean.parseBoolean(a.get(NucleusNames.ANNOTATION_TIME_NAMESPACES)),
         a.getOrDefault(NucleusNames.ANNOTATION_KERNEL, ""),
         (int) parseLong(a.get(NucleusNames.ANNOTATION_SANDBOXES_RUNNING)),
         parseLong(a.get(NucleusNames.ANNOTATION_MEMORY_COMMITTED_BYTES)),

@@ -108,8 +108,8 @@ public final class NodeReservations {
       }
       AgentNode agent = agents.get(node);
       loaded.put(node, new AgentNode(agent.nodeName(), agent.landlockAbi(), agent.cgroupMode(),
-          agent.criuUsable(), agent.runscUsable(), agent.kernel(), agent.sandboxesRunning() + (int) sum[0],
-          agent.memoryCommittedBytes() + sum[1], agent.memoryAllocatableBytes(), agent.nodeLabels(),
+          agent.criuUsable(), agent.runscUsable(), agent.timeNamespaces(), agent.kernel(),
+          agent.sandboxesRunning() + (int) sum[0], agent.memoryCommittedBytes() + sum[1], agent.memoryAllocatableBytes(), agent.nodeLabels(),
           agent.renewTime(), agent.leaseDuration()));
     });
     return loaded;

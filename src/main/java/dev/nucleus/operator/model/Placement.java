@@ -25,6 +25,7 @@ public final class Placement {
   static final Misfit NO_LIVE_AGENT = Misfit.of("has no live agent", "have no live agent");
   static final Misfit NO_CRIU = Misfit.of("lacks a usable CRIU", "lack a usable CRIU");
   static final Misfit NO_RUNSC = Misfit.of("lacks a usable runsc", "lack a usable runsc");
+  static final Misfit NO_TIME_NAMESPACES = Misfit.of("cannot create time namespaces", "cannot create time namespaces");
   static final Misfit SELECTOR = Misfit.of("does not match nodeSelector", "do not match nodeSelector");
   static final Misfit MEMORY = Misfit.of("has too little uncommitted memory", "have too little uncommitted memory");
 
@@ -78,6 +79,9 @@ public final class Placement {
     }
     if (req.needsRunsc() && !agent.runscUsable()) {
       why.add(NO_RUNSC);
+    }
+    if (req.needsTimeNamespace() && !agent.timeNamespaces()) {
+      why.add(NO_TIME_NAMESPACES);
     }
     if (!fitsMemory(req, agent)) {
       why.add(MEMORY);

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param landlockAbi lowest Landlock ABI that can enforce the spec's rules (0: no Landlock rules)
  * @param needsCriu true for a restore, which only a node with a usable CRIU can perform
  * @param needsRunsc true for the GVisor runtime
+ * @param needsTimeNamespace true when the spec asks for its own time namespace
  * @param nodeSelector labels the node must carry (as copied by its agent into the Lease)
  * @param nodeName the node the user pinned, or null
  * @param requiredNode the node the sandbox must go to regardless of load (a restore's checkpoint node), or null
@@ -22,6 +23,7 @@ public record SandboxRequirements(
     int landlockAbi,
     boolean needsCriu,
     boolean needsRunsc,
+    boolean needsTimeNamespace,
     Map<String, String> nodeSelector,
     String nodeName,
     String requiredNode,
@@ -43,8 +45,9 @@ public record SandboxRequirements(
         any(landlock.getReadOnly()) || any(landlock.getReadWrite()) || any(landlock.getExecute()),
         any(landlock.getTcpBind()) || any(landlock.getTcpConnect()));
     boolean restore = spec.getRestoreFrom() != null;
-    return new SandboxRequirements(abi, restore, spec.getRuntime() == SandboxRuntime.GVisor, spec.getNodeSelector(),
-        spec.getNodeName(), restore ? checkpointNode : null, memoryBytes(spec));
+    boolean timeNamespace = spec.getSecurity() != null && Boolean.TRUE.equals(spec.getSecurity().getTimeNamespace());
+    return new SandboxRequirements(abi, restore, spec.getRuntime() == SandboxRuntime.GVisor, timeNamespace,
+        spec.getNodeSelector(), spec.getNodeName(), restore ? checkpointNode : null, memoryBytes(spec));
   }
 
   private static boolean any(List<?> rules) {
@@ -65,7 +68,7 @@ public record SandboxRequirements(
 
   /** A sandbox with no special needs; convenient base for tests and for {@code with*} derivations. */
   public static SandboxRequirements none() {
-    return new SandboxRequirements(0, false, false, Map.of(), null, null, 0);
+    return new SandboxRequirements(0, false, false, false, Map.of(), null, null, 0);
   }
 
   /** The Landlock ABI needed for the given kinds of rules. */
@@ -77,30 +80,42 @@ public record SandboxRequirements(
   }
 
   public SandboxRequirements withLandlockAbi(int abi) {
-    return new SandboxRequirements(abi, needsCriu, needsRunsc, nodeSelector, nodeName, requiredNode, memoryBytes);
+    return new SandboxRequirements(abi, needsCriu, needsRunsc, needsTimeNamespace, nodeSelector,
+        nodeName, requiredNode, memoryBytes);
   }
 
   public SandboxRequirements withCriu() {
-    return new SandboxRequirements(landlockAbi, true, needsRunsc, nodeSelector, nodeName, requiredNode, memoryBytes);
+    return new SandboxRequirements(landlockAbi, true, needsRunsc, needsTimeNamespace, nodeSelector,
+        nodeName, requiredNode, memoryBytes);
   }
 
   public SandboxRequirements withRunsc() {
-    return new SandboxRequirements(landlockAbi, needsCriu, true, nodeSelector, nodeName, requiredNode, memoryBytes);
+    return new SandboxRequirements(landlockAbi, needsCriu, true, needsTimeNamespace, nodeSelector,
+        nodeName, requiredNode, memoryBytes);
+  }
+
+  public SandboxRequirements withTimeNamespace() {
+    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, true, nodeSelector, nodeName, requiredNode,
+        memoryBytes);
   }
 
   public SandboxRequirements withNodeSelector(Map<String, String> selector) {
-    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, selector, nodeName, requiredNode, memoryBytes);
+    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, needsTimeNamespace, selector,
+        nodeName, requiredNode, memoryBytes);
   }
 
   public SandboxRequirements withNodeName(String node) {
-    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, nodeSelector, node, requiredNode, memoryBytes);
+    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, needsTimeNamespace, nodeSelector,
+        node, requiredNode, memoryBytes);
   }
 
   public SandboxRequirements withRequiredNode(String node) {
-    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, nodeSelector, nodeName, node, memoryBytes);
+    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, needsTimeNamespace, nodeSelector,
+        nodeName, node, memoryBytes);
   }
 
   public SandboxRequirements withMemoryBytes(long bytes) {
-    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, nodeSelector, nodeName, requiredNode, bytes);
+    return new SandboxRequirements(landlockAbi, needsCriu, needsRunsc, needsTimeNamespace, nodeSelector,
+        nodeName, requiredNode, bytes);
   }
 }

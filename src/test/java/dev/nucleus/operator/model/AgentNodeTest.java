@@ -20,6 +20,7 @@ class AgentNodeTest {
         NucleusNames.ANNOTATION_CGROUP_MODE, "hybrid",
         NucleusNames.ANNOTATION_CRIU_USABLE, "true",
         NucleusNames.ANNOTATION_RUNSC_USABLE, "false",
+        NucleusNames.ANNOTATION_TIME_NAMESPACES, "true",
         NucleusNames.ANNOTATION_KERNEL, "6.18.0",
         NucleusNames.ANNOTATION_SANDBOXES_RUNNING, "3",
         NucleusNames.ANNOTATION_MEMORY_COMMITTED_BYTES, "1073741824",
@@ -33,6 +34,7 @@ class AgentNodeTest {
     assertThat(node.cgroupMode()).isEqualTo("hybrid");
     assertThat(node.criuUsable()).isTrue();
     assertThat(node.runscUsable()).isFalse();
+    assertThat(node.timeNamespaces()).isTrue();
     assertThat(node.kernel()).isEqualTo("6.18.0");
     assertThat(node.sandboxesRunning()).isEqualTo(3);
     assertThat(node.memoryCommittedBytes()).isEqualTo(1L << 30);
@@ -54,6 +56,7 @@ class AgentNodeTest {
 
     assertThat(node.landlockAbi()).isZero();
     assertThat(node.criuUsable()).isFalse();
+    assertThat(node.timeNamespaces()).as("no annotation: an agent that does not say so cannot").isFalse();
     assertThat(node.memoryCommittedBytes()).isZero();
     assertThat(node.nodeLabels()).isEmpty();
   }

@@ -15,12 +15,12 @@ final class AgentNodes {
   private AgentNodes() {}
 
   static AgentNode node(String name, int landlockAbi, boolean criu, long committed) {
-    return new AgentNode(name, landlockAbi, "v2", criu, false, "6.18.0", 0, committed, 8L << 30,
+    return new AgentNode(name, landlockAbi, "v2", criu, false, true, "6.18.0", 0, committed, 8L << 30,
         Map.of("kubernetes.io/hostname", name), NOW.minusSeconds(2), Duration.ofSeconds(15));
   }
 
   static AgentNode stale(String name) {
-    return new AgentNode(name, 7, "v2", true, true, "6.18.0", 0, 0, 8L << 30, Map.of(),
+    return new AgentNode(name, 7, "v2", true, true, true, "6.18.0", 0, 0, 8L << 30, Map.of(),
         NOW.minusSeconds(60), Duration.ofSeconds(15));
   }
 

@@ -15,13 +15,13 @@ class NodeReservationsTest {
   private static final long GIB = 1L << 30;
 
   private static AgentNode agent(String name, long committed, long allocatable, Instant renewed) {
-    return new AgentNode(name, 7, "v2", true, false, "6.18.0", 0, committed, allocatable, Map.of(), renewed,
+    return new AgentNode(name, 7, "v2", true, false, true, "6.18.0", 0, committed, allocatable, Map.of(), renewed,
         Duration.ofSeconds(15));
   }
 
   private static SandboxScheduling.Outcome placeNew(NodeReservations reservations, String sandbox, long memory,
       Map<String, AgentNode> agents) {
-    var req = new SandboxRequirements(0, false, false, Map.of(), null, null, memory);
+    var req = new SandboxRequirements(0, false, false, false, Map.of(), null, null, memory);
     return reservations.schedule(sandbox, null, memory, agents,
         loaded -> SandboxScheduling.decide(null, req, false, loaded, GRACE, NOW));
   }

@@ -5,6 +5,8 @@ import static dev.nucleus.operator.model.AgentNodes.node;
 import static dev.nucleus.operator.model.AgentNodes.stale;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nucleus.api.v1alpha1.NucleusSandboxSpec;
+import dev.nucleus.api.v1alpha1.Security;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +24,9 @@ class PlacementTest {
 
   @Test
   void spreadsEqualMemoryBySandboxCountThenName() {
-    var busy = new AgentNode("a", 7, "v2", true, false, "", 5, 0, 0, Map.of(), NOW, Duration.ofSeconds(15));
-    var idle = new AgentNode("b", 7, "v2", true, false, "", 1, 0, 0, Map.of(), NOW, Duration.ofSeconds(15));
-    var idleToo = new AgentNode("c", 7, "v2", true, false, "", 1, 0, 0, Map.of(), NOW, Duration.ofSeconds(15));
+    var busy = new AgentNode("a", 7, "v2", true, false, true, "", 5, 0, 0, Map.of(), NOW, Duration.ofSeconds(15));
+    var idle = new AgentNode("b", 7, "v2", true, false, true, "", 1, 0, 0, Map.of(), NOW, Duration.ofSeconds(15));
+    var idleToo = new AgentNode("c", 7, "v2", true, false, true, "", 1, 0, 0, Map.of(), NOW, Duration.ofSeconds(15));
     assertThat(Placement.place(PLAIN, List.of(busy, idleToo, idle), NOW)).isEqualTo(new PlacementDecision.Placed("b"));
   }
 
@@ -72,6 +74,22 @@ class PlacementTest {
   }
 
   @Test
+  void aTimeNamespaceGoesToANodeThatCanCreateOne() {
+    var spec = new NucleusSandboxSpec().setCommand(List.of("true")).setSecurity(new Security().setTimeNamespace(true));
+    var req = SandboxRequirements.from(spec, null);
+    var cannot = new AgentNode("old", 7, "v2", true, false, false, "5.4.0", 0, 0, 8L << 30, Map.of(), NOW,
+        Duration.ofSeconds(15));
+
+    assertThat(req.needsTimeNamespace()).isTrue();
+    assertThat(Placement.place(req, List.of(cannot, node("new", 7, true, 4L << 30)), NOW))
+        .isEqualTo(new PlacementDecision.Placed("new"));
+    assertThat(Placement.place(req, List.of(cannot), NOW)).isEqualTo(new PlacementDecision.Unschedulable(
+        "0/1 node is available: 1 cannot create time namespaces."));
+    assertThat(Placement.place(SandboxRequirements.from(spec.setSecurity(new Security()), null), List.of(cannot), NOW))
+        .isEqualTo(new PlacementDecision.Placed("old"));
+  }
+
+  @Test
   void gvisorNeedsRunsc() {
     var req = PLAIN.withRunsc();
     var nodes = List.of(node("a", 7, true, 0));
@@ -81,7 +99,7 @@ class PlacementTest {
 
   @Test
   void nodeSelectorAndNodeNameMustMatch() {
-    var zoned = new AgentNode("z", 7, "v2", true, false, "", 0, 5L << 30, 0, Map.of("zone", "eu", "disk", "ssd"),
+    var zoned = new AgentNode("z", 7, "v2", true, false, true, "", 0, 5L << 30, 0, Map.of("zone", "eu", "disk", "ssd"),
         NOW, Duration.ofSeconds(15));
     var nodes = List.of(node("a", 7, true, 0), zoned);
 

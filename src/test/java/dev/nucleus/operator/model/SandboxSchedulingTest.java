@@ -31,7 +31,7 @@ class SandboxSchedulingTest {
 
   @Test
   void aStaleAgentWithinGraceIsNotLostYet() {
-    var recent = new AgentNode("a", 7, "v2", true, false, "", 0, 0, 0, Map.of(), NOW.minusSeconds(20),
+    var recent = new AgentNode("a", 7, "v2", true, false, true, "", 0, 0, 0, Map.of(), NOW.minusSeconds(20),
         Duration.ofSeconds(15));
     var outcome = SandboxScheduling.decide(on("a", SandboxPhase.Running), PLAIN, false, Map.of("a", recent), GRACE,
         NOW);

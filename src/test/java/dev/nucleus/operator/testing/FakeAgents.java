@@ -57,6 +57,7 @@ public final class FakeAgents implements AutoCloseable {
     a.put(NucleusNames.ANNOTATION_CGROUP_MODE, "hybrid");
     a.put(NucleusNames.ANNOTATION_CRIU_USABLE, Boolean.toString(criu));
     a.put(NucleusNames.ANNOTATION_RUNSC_USABLE, "false");
+    a.put(NucleusNames.ANNOTATION_TIME_NAMESPACES, "true");
     a.put(NucleusNames.ANNOTATION_KERNEL, "6.18.0");
     a.put(NucleusNames.ANNOTATION_SANDBOXES_RUNNING, "0");
     a.put(NucleusNames.ANNOTATION_MEMORY_COMMITTED_BYTES, Long.toString(committedBytes));
