@@ -28,6 +28,40 @@ final class EffectiveIsolation {
                     seccomp.bpf().length == 0, seccomp.profile(), seccomp.allowedSyscalls(), plan.landlock(), cgroup,
                     bornInCgroup, c.resources(), plan.rlimits(), c.timeoutSeconds());
         }
+
+        /*
+         * Written out instead of a record's generated methods, which run through method handles: a claim looks its key
+         * up while the launcher applies it, on cold caches (benchmarks.md, "Launch latency", session 8). The plan's
+         * walls are shared objects (LaunchPlanning.walls), so most components compare by identity first.
+         */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && network == k.network && uid == k.uid && gid == k.gid && capabilities == k.capabilities
+                    && seccompUnconfined == k.seccompUnconfined && allowedSyscalls == k.allowedSyscalls && cgroup == k.cgroup
+                    && bornInCgroup == k.bornInCgroup && timeoutSeconds == k.timeoutSeconds
+                    && resources.memoryBytes() == k.resources.memoryBytes() && resources.cpuMillis() == k.resources.cpuMillis()
+                    && resources.pids() == k.resources.pids() && seccompProfile.equals(k.seccompProfile)
+                    && same(namespaces, k.namespaces) && same(uidMap, k.uidMap) && same(landlock, k.landlock)
+                    && same(rlimits, k.rlimits) && sameRootfs(rootfs, k.rootfs);
+        }
+
+        private static boolean same(Object a, Object b) {
+            return a == b || a.equals(b);
+        }
+
+        private static boolean sameRootfs(RootfsSource a, RootfsSource b) {
+            return a instanceof RootfsSource.Host ? b instanceof RootfsSource.Host : a.equals(b);  // Host has no fields
+        }
+
+        @Override
+        public int hashCode() {  // the cheap components; equals decides
+            long h = ((uid * 31 + gid) * 31 + capabilities) * 31 + timeoutSeconds;
+            h = ((h * 31 + resources.memoryBytes()) * 31 + resources.cpuMillis()) * 31 + resources.pids();
+            h = (h * 31 + allowedSyscalls) * 31 + seccompProfile.hashCode();
+            h = h * 31 + network.ordinal() + 4L * namespaces.size() + 64L * rlimits.size() + (landlock.isPresent() ? 1024 : 0)
+                    + (cgroup ? 2048 : 0) + (bornInCgroup ? 4096 : 0) + (seccompUnconfined ? 8192 : 0);
+            return Long.hashCode(h);
+        }
     }
 
     /**

@@ -78,4 +78,46 @@ class IsolationCacheTest {
         assertThat(second.isolation()).isNotEqualTo(first.isolation()).isEqualTo(
                 EffectiveIsolation.describe(longer, a.plan(), a.seccomp(), a.cgroup(), a.born()));
     }
+
+    @Test
+    void theKeysWrittenOutEqualityIsTheComponentsEquality() throws Exception {
+        List<EffectiveIsolation.Key> keys = new ArrayList<>();
+        for (Input in : inputs()) {
+            EffectiveIsolation.Key k = EffectiveIsolation.Key.of(in.config(), in.plan(), in.seccomp(), in.cgroup(), in.born());
+            keys.add(k);
+            keys.add(copy(k));  // equal, and no component the same object
+        }
+        Input a = inputs().get(0);
+        SandboxConfig c = a.config();
+        keys.add(EffectiveIsolation.Key.of(new SandboxConfig(c.name(), c.command(), c.env(), c.workingDir(),
+                new dev.nucleus.agent.rootfs.RootfsSource.Directory(java.nio.file.Path.of("/srv/root"), true), c.volumes(),
+                c.resources(), c.uid(), c.gid(), c.userNamespace(), c.network(), c.seccomp(), c.landlock(), c.capabilitiesAdd(),
+                c.timeoutSeconds()), a.plan(), a.seccomp(), a.cgroup(), a.born()));
+        for (EffectiveIsolation.Key x : keys) {
+            for (EffectiveIsolation.Key y : keys) {
+                boolean components = x.network() == y.network() && x.namespaces().equals(y.namespaces())
+                        && x.uidMap().equals(y.uidMap()) && x.rootfs().equals(y.rootfs()) && x.uid() == y.uid()
+                        && x.gid() == y.gid() && x.capabilities() == y.capabilities()
+                        && x.seccompUnconfined() == y.seccompUnconfined() && x.seccompProfile().equals(y.seccompProfile())
+                        && x.allowedSyscalls() == y.allowedSyscalls() && x.landlock().equals(y.landlock())
+                        && x.cgroup() == y.cgroup() && x.bornInCgroup() == y.bornInCgroup()
+                        && x.resources().equals(y.resources()) && x.rlimits().equals(y.rlimits())
+                        && x.timeoutSeconds() == y.timeoutSeconds();
+                assertThat(x.equals(y)).as("%s vs %s", x, y).isEqualTo(components);
+                if (components) {
+                    assertThat(x.hashCode()).isEqualTo(y.hashCode());
+                }
+            }
+        }
+    }
+
+    private static EffectiveIsolation.Key copy(EffectiveIsolation.Key k) {
+        return new EffectiveIsolation.Key(k.network(), new ArrayList<>(k.namespaces()), k.uidMap().map(String::new),
+                k.rootfs() instanceof dev.nucleus.agent.rootfs.RootfsSource.Host ? new dev.nucleus.agent.rootfs.RootfsSource.Host()
+                        : k.rootfs(), k.uid(), k.gid(), k.capabilities(), k.seccompUnconfined(), new String(k.seccompProfile()),
+                k.allowedSyscalls(), k.landlock().map(l -> new LaunchPlan.LandlockRules(l.abi(), l.handledFs(), l.handledNet(),
+                        l.scoped(), new ArrayList<>(l.paths()), new ArrayList<>(l.ports()))), k.cgroup(), k.bornInCgroup(),
+                new SandboxConfig.Resources(k.resources().memoryBytes(), k.resources().cpuMillis(), k.resources().pids()),
+                new ArrayList<>(k.rlimits()), k.timeoutSeconds());
+    }
 }
