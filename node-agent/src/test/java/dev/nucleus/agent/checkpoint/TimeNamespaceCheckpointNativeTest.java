@@ -82,8 +82,8 @@ class TimeNamespaceCheckpointNativeTest {
         assertThat(runtime.read(name).isolation().get("namespaces")).asList().contains("time");
         awaitLines(runtime.stateDirectory().open(name).stdoutLog(), 10);
 
-        long first = hop(r, config, name + "-r", 0);
-        long second = hop(runtime.read(name + "-r"), config, name + "-rr", offsets(first).get("monotonic"));
+        long first = hop(r, config, name + "-r", NO_OFFSETS);
+        long second = hop(runtime.read(name + "-r"), config, name + "-rr", offsets(first));
 
         for (String n : List.of(name, name + "-r", name + "-rr")) {
             runtime.remove(n);
@@ -104,7 +104,7 @@ class TimeNamespaceCheckpointNativeTest {
             SandboxRecord r = runtime.launch(config);
             assertThat(r.poolMember()).as("claimed a member").isNotNull();
             awaitLines(runtime.stateDirectory().open(name).stdoutLog(), 10);
-            long pid = hop(r, config, name + "-r", 0);
+            long pid = hop(r, config, name + "-r", NO_OFFSETS);
             runtime.remove(name);
             runtime.remove(name + "-r");
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
@@ -122,6 +122,7 @@ class TimeNamespaceCheckpointNativeTest {
     }
 
     private static final String HOST = hostTimeNamespace();
+    private static final Map<String, Double> NO_OFFSETS = Map.of("monotonic", 0.0, "boottime", 0.0);
 
     private static String hostTimeNamespace() {
         try {
@@ -132,11 +133,21 @@ class TimeNamespaceCheckpointNativeTest {
     }
 
     /**
-     * Dumps the running sandbox {@code from} (its time namespace's monotonic offset {@code offsetBefore} s), waits
+     * Dumps the running sandbox {@code from} (its time namespace's offsets {@code offsetBefore}, s per clock), waits
      * {@link #PAUSE}, restores it as {@code to} and checks its clocks; returns the restored init's pid.
      */
-    private long hop(SandboxRecord from, SandboxConfig config, String to, double offsetBefore) throws Exception {
-        String dumped = Files.readSymbolicLink(Path.of("/proc/" + from.initPid() + "/ns/time")).toString();
+    private long hop(SandboxRecord from, SandboxConfig config, String to, Map<String, Double> offsetBefore)
+            throws Exception {
+        // Held open until the comparison below: a freed namespace's nsfs inode number is reused, so without this hold
+        // the restored namespace could carry the dumped one's number while being another namespace.
+        Path dumpedNs = Path.of("/proc/" + from.initPid() + "/ns/time");
+        try (var held = java.nio.channels.FileChannel.open(dumpedNs)) {
+            return hop(from, config, to, offsetBefore, Files.readSymbolicLink(dumpedNs).toString());
+        }
+    }
+
+    private long hop(SandboxRecord from, SandboxConfig config, String to, Map<String, Double> offsetBefore,
+            String dumped) throws Exception {
         Path stdout = runtime.stateDirectory().open(from.name()).stdoutLog();
         Path dir = tmp.resolve("ckpt-" + to);
         CheckpointTarget target = CheckpointTarget.of(from, config,
@@ -160,9 +171,9 @@ class TimeNamespaceCheckpointNativeTest {
         assertThat(now).isNotEqualTo(HOST).isNotEqualTo(dumped);
         Map<String, Double> offsets = offsets(pid);
         assertThat(offsets.get("monotonic")).as("%s: monotonic offset after a %.3f s pause", to, paused)
-                .isLessThanOrEqualTo(offsetBefore - paused);
+                .isLessThanOrEqualTo(offsetBefore.get("monotonic") - paused);
         assertThat(offsets.get("boottime")).as("%s: boottime offset after a %.3f s pause", to, paused)
-                .isLessThanOrEqualTo(offsetBefore - paused);
+                .isLessThanOrEqualTo(offsetBefore.get("boottime") - paused);
         assertThat(runtime.read(to).isolation().get("timeNamespace")).asString().startsWith("restored");
 
         // inside: the clock goes on from where it stood (never backwards), and stays behind the host's by the pauses
@@ -173,7 +184,7 @@ class TimeNamespaceCheckpointNativeTest {
         assertThat(after.get(0)).as("%s: first reading after the restore", to).isGreaterThanOrEqualTo(lastBefore);
         assertThat(after).isSorted();
         assertThat(hostUptime - after.get(after.size() - 1)).as("%s: host minus workload uptime (0.01 s: /proc/uptime's "
-                + "resolution)", to).isGreaterThanOrEqualTo(-offsetBefore + paused - 0.01);
+                + "resolution)", to).isGreaterThanOrEqualTo(-offsetBefore.get("boottime") + paused - 0.01);
         return pid;
     }
 
