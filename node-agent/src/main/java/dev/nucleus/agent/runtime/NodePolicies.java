@@ -124,6 +124,11 @@ public final class NodePolicies implements SandboxPolicies {
             }
 
             @Override
+            public void releaseLimitFiles() {
+                cg.releaseLimitFiles();
+            }
+
+            @Override
             public List<Path> procsFiles() {
                 return cg.procsFiles();
             }
