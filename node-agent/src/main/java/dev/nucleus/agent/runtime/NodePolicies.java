@@ -27,8 +27,11 @@ public final class NodePolicies implements SandboxPolicies {
     private final SeccompCompiler seccomp;
     private final LandlockPlanner landlock = new LandlockPlanner();
     private final IntSupplier landlockAbi;
-    /** Compiling is a pure function of the policy and costs tens of milliseconds through libseccomp: compile once. */
-    private final java.util.Map<SeccompPolicy, Compiled> compiled = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Compiling is a pure function of the policy and costs tens of milliseconds through libseccomp: the programs of the
+     * policies used last are kept (each distinct allowSyscalls/capabilities list is one policy: bounded, not all).
+     */
+    private final RecentCache<SeccompPolicy, Compiled> compiled = new RecentCache<>(64);
 
     public NodePolicies(CgroupManager cgroups, SeccompCompiler seccomp, IntSupplier landlockAbi) {
         this.cgroups = cgroups;
@@ -61,13 +64,10 @@ public final class NodePolicies implements SandboxPolicies {
     public Compiled seccomp(SandboxConfig c) throws LaunchException {
         try {
             SeccompPolicy policy = SeccompPolicy.of(c.seccomp().profile(), c.seccomp().extraAllowed(), c.capabilitiesAdd());
-            Compiled hit = compiled.get(policy);
-            if (hit == null) {
-                SeccompProgram p = seccomp.compile(policy);
-                hit = new Compiled(p.bpf(), p.profile(), p.allowedSyscallCount());
-                compiled.put(policy, hit);
-            }
-            return hit;
+            return compiled.get(policy, key -> {
+                SeccompProgram p = seccomp.compile(key);
+                return new Compiled(p.bpf(), p.profile(), p.allowedSyscallCount());
+            });
         } catch (SeccompPolicyException e) {
             throw new LaunchException(e.reason(), e.getMessage(), e);
         }
