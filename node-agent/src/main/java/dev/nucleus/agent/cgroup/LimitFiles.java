@@ -1,7 +1,6 @@
 package dev.nucleus.agent.cgroup;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /** The two views of a cgroupfs that let a warm-pool member's limits skip what its files already hold. */
@@ -21,10 +20,9 @@ final class LimitFiles {
 
   /**
    * {@code io}, minus writes of the value a file is known to hold and lookups of files known to exist; a write to a
-   * file in {@code opened} goes through it (once: it moves to {@code written}, a second write would open it anew).
+   * file in {@code opened} goes through it (once: it leaves the map, a second write to the file would open it anew).
    */
-  static CgroupIo knowing(CgroupIo io, Map<Path, String> known, Map<Path, CgroupIo.Opened> opened,
-      List<CgroupIo.Opened> written) {
+  static CgroupIo knowing(CgroupIo io, Map<Path, String> known, Map<Path, CgroupIo.Opened> opened) {
     return new Forwarding(io) {
       @Override
       public void write(Path file, String value) {
@@ -35,8 +33,9 @@ final class LimitFiles {
         if (open == null) {
           super.write(file, value);
         } else {
-          written.add(open);  // closed by the caller, later
-          open.write(value);
+          try (open) {
+            open.write(value);
+          }
         }
       }
 

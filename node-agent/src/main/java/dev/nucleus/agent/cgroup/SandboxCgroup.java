@@ -24,14 +24,11 @@ public final class SandboxCgroup {
   private final PidKiller killer;
   /** What {@link #rememberLimitFiles} read and opened; taken by the next limit (or the removal), once. */
   private final AtomicReference<Remembered> remembered = new AtomicReference<>();
-  /** The files the limit used, still open: closed by {@link #releaseLimitFiles} or the removal. */
-  private final AtomicReference<Remembered> released = new AtomicReference<>();
 
-  /** The values the control files a limit writes held, those files opened for writing, and the ones written. */
-  private record Remembered(Map<Path, String> values, Map<Path, CgroupIo.Opened> opened, List<CgroupIo.Opened> written) {
+  /** The values the control files a limit writes held, and those files opened for writing. */
+  private record Remembered(Map<Path, String> values, Map<Path, CgroupIo.Opened> opened) {
     void close() {
       opened.values().forEach(CgroupIo.Opened::close);
-      written.forEach(CgroupIo.Opened::close);
     }
   }
 
@@ -84,8 +81,8 @@ public final class SandboxCgroup {
    * (cpu.cfs_period_us, the shares of one CPU) and the lookups of optional files known to exist. That is exact because
    * only the agent writes these files: nothing runs in a member before its claim but the launcher's own code, and the
    * claim's limits are written before the claim is sent. The files are also opened for writing here, so each write of
-   * the limit is one syscall instead of an open (a walk of the file's path), a write and a close; they are closed by
-   * {@link #releaseLimitFiles} (after the claim was sent, off its path) or when the cgroups are removed. Best effort: a file
+   * the limit is one syscall instead of an open (a walk of the file's path), a write and a close; whichever the limit
+   * does not write are closed after it, and all of them when the cgroups are removed unclaimed. Best effort: a file
    * that cannot be read or opened leaves nothing known (the limit then writes every file, as without).
    */
   public void rememberLimitFiles() {
@@ -97,9 +94,9 @@ public final class SandboxCgroup {
       for (Path file : files.keySet()) {
         opened.put(file, io.open(file));
       }
-      forget(remembered.getAndSet(new Remembered(files, opened, new ArrayList<>())));
+      forget(remembered.getAndSet(new Remembered(files, opened)));
     } catch (CgroupException e) {
-      new Remembered(files, opened, List.of()).close();
+      new Remembered(files, opened).close();
       forget(remembered.getAndSet(null));
     }
   }
@@ -111,15 +108,10 @@ public final class SandboxCgroup {
       return;
     }
     try {
-      applyLimits(limits, LimitFiles.knowing(io, r.values(), r.opened(), r.written()));
+      applyLimits(limits, LimitFiles.knowing(io, r.values(), r.opened()));
     } finally {
-      forget(released.getAndSet(r));  // their closes wait for releaseLimitFiles: a launch's path needs only the writes
+      r.close();
     }
-  }
-
-  /** Closes the control files the last limit wrote through (and those it did not need); a no-op without any. */
-  public void releaseLimitFiles() {
-    forget(released.getAndSet(null));
   }
 
   private static void forget(Remembered r) {
@@ -246,7 +238,6 @@ public final class SandboxCgroup {
   /** Removes every directory of the sandbox; fails while processes remain (kill first). */
   public void remove() {
     forget(remembered.getAndSet(null));  // an unclaimed member's open control files
-    forget(released.getAndSet(null));
     List<String> failures = new ArrayList<>();
     for (Path dir : directories()) {
       try {

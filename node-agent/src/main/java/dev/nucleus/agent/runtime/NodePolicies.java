@@ -124,11 +124,6 @@ public final class NodePolicies implements SandboxPolicies {
             }
 
             @Override
-            public void releaseLimitFiles() {
-                cg.releaseLimitFiles();
-            }
-
-            @Override
             public List<Path> procsFiles() {
                 return cg.procsFiles();
             }

@@ -101,7 +101,6 @@ final class PoolMembers implements WarmPool.Members<PoolMember> {
 
     /** After the claimed sandbox's record names the member's cgroups: the member's directory goes. */
     void forget(PoolMember m) throws IOException {
-        m.cgroup().ifPresent(SandboxPolicies.CgroupHandle::releaseLimitFiles);  // the claim's limit files, off its path
         state.deleteMember(m.id());
     }
 

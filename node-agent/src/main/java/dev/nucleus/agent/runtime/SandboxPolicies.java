@@ -68,10 +68,6 @@ public interface SandboxPolicies {
         default void rememberLimitFiles() {
         }
 
-        /** Closes what {@link #rememberLimitFiles} opened and {@link #limit} wrote through; a no-op where nothing is. */
-        default void releaseLimitFiles() {
-        }
-
         void kill() throws IOException;
 
         void remove() throws IOException;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A warm-pool member's remembered limit files on their failure paths: a file that cannot be opened ahead, a write through
- * an opened file that the kernel refuses. No descriptor stays open past the release or the removal, and what is
+ * an opened file that the kernel refuses. No descriptor stays open past the limit or the removal, and what is
  * remembered never stands in for a write after a failed limit.
  */
 class LimitFilesFailureTest {
@@ -91,8 +91,7 @@ class LimitFilesFailureTest {
         }
         io.refuseOpen = "";
         m.limit(member, LIMITS);
-        member.releaseLimitFiles();  // after the claim was sent
-        assertThat(io.open).as(mode + " " + refused + ": released").isEmpty();
+        assertThat(io.open).as(mode + " " + refused + ": closed by the limit itself").isEmpty();
         for (int i = 0; i < direct.directories().size(); i++) {
           assertThat(contents(member.directories().get(i))).as(mode + " " + refused)
               .isEqualTo(contents(direct.directories().get(i)));
