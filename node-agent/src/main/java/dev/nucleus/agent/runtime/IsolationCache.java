@@ -1,6 +1,5 @@
 package dev.nucleus.agent.runtime;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -18,28 +17,14 @@ final class IsolationCache {
     record Described(Map<String, Object> isolation, String json) {
     }
 
-    private final Map<EffectiveIsolation.Key, Described> recent = new LinkedHashMap<>(32, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<EffectiveIsolation.Key, Described> eldest) {
-            return size() > SIZE;
-        }
-    };
+    private final RecentCache<EffectiveIsolation.Key, Described> recent = new RecentCache<>(SIZE);
 
     /** {@link EffectiveIsolation#describe} of these inputs and its JSON, made now or by an earlier launch. */
     Described describe(SandboxConfig c, LaunchPlan plan, SandboxPolicies.Compiled seccomp, boolean cgroup,
                        boolean bornInCgroup) {
-        EffectiveIsolation.Key key = EffectiveIsolation.Key.of(c, plan, seccomp, cgroup, bornInCgroup);
-        synchronized (recent) {
-            Described hit = recent.get(key);
-            if (hit != null) {
-                return hit;
-            }
-        }
-        Map<String, Object> isolation = EffectiveIsolation.describe(c, plan, seccomp, cgroup, bornInCgroup);
-        Described made = new Described(isolation, RecordJson.isolation(isolation));
-        synchronized (recent) {
-            recent.put(key, made);
-        }
-        return made;
+        return recent.get(EffectiveIsolation.Key.of(c, plan, seccomp, cgroup, bornInCgroup), key -> {
+            Map<String, Object> isolation = EffectiveIsolation.describe(c, plan, seccomp, cgroup, bornInCgroup);
+            return new Described(isolation, RecordJson.isolation(isolation));
+        });
     }
 }

@@ -11,9 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -33,12 +31,7 @@ final class LaunchPlanning {
      * and the walls cost ~0.6 ms of CPU in a JVM that has not compiled them yet (bench, 200 launches), the whole plan
      * ~0.9 ms, too much to run on the launching thread; reused, the plan is the few parts that name the sandbox.
      */
-    private final Map<WallsKey, Walled> recent = new LinkedHashMap<>(32, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<WallsKey, Walled> eldest) {
-            return size() > RECENT;
-        }
-    };
+    private final RecentCache<WallsKey, Walled> recent = new RecentCache<>(RECENT);
 
     LaunchPlanning(SandboxPolicies policies, Kernel kernel, Path stateRoot, Path launcher) {
         this.policies = policies;
@@ -117,20 +110,11 @@ final class LaunchPlanning {
      * that refuses the spec throws, every time (a failure is never kept).
      */
     Walled walls(SandboxConfig config) throws LaunchException {
-        WallsKey key = WallsKey.of(config);
-        synchronized (recent) {
-            Walled hit = recent.get(key);
-            if (hit != null) {
-                return hit;
-            }
-        }
-        SandboxPolicies.Compiled seccomp = policies.seccomp(config);
-        Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
-        Walled made = new Walled(seccomp, LaunchPlanner.Walls.of(config, seccomp.bpf(), landlock));
-        synchronized (recent) {
-            recent.put(key, made);
-        }
-        return made;
+        return recent.get(WallsKey.of(config), key -> {  // the key is config's: equal inputs make equal walls
+            SandboxPolicies.Compiled seccomp = policies.seccomp(config);
+            Optional<LaunchPlan.LandlockRules> landlock = policies.landlock(config);
+            return new Walled(seccomp, LaunchPlanner.Walls.of(config, seccomp.bpf(), landlock));
+        });
     }
 
     /** What the helper thread computes while the caller creates the cgroups: the plan minus its cgroups. */
