@@ -63,8 +63,8 @@ public final class SpecMapper {
         if (spec == null) {
             throw new IllegalArgumentException("spec: required; set at least spec.command");
         }
-        List<String> command = new ArrayList<>(Optional.ofNullable(spec.getCommand()).orElse(List.of()));
-        command.addAll(Optional.ofNullable(spec.getArgs()).orElse(List.of()));
+        List<String> command = new ArrayList<>(items("spec.command", spec.getCommand()));
+        command.addAll(items("spec.args", spec.getArgs()));
         if (command.isEmpty()) {
             throw new IllegalArgumentException("spec.command: required; set the program to run, e.g. [\"/bin/sh\", \"-c\"]");
         }
@@ -75,7 +75,7 @@ public final class SpecMapper {
             throw new IllegalArgumentException("spec.restoreFrom: restores go through the operator; remove it for nucleus run");
         }
         Map<String, String> env = new LinkedHashMap<>();
-        for (EnvVar e : Optional.ofNullable(spec.getEnv()).orElse(List.of())) {
+        for (EnvVar e : items("spec.env", spec.getEnv())) {
             env.put(e.getName(), e.getValue() == null ? "" : e.getValue());
         }
         Security sec = Optional.ofNullable(spec.getSecurity()).orElse(new Security());
@@ -94,7 +94,7 @@ public final class SpecMapper {
             rootfs = new RootfsSource.Directory(Path.of(spec.getRootfs().getPath()), writable);
         }
         List<Volume> volumes = new ArrayList<>();
-        List<dev.nucleus.api.v1alpha1.Volume> specVolumes = Optional.ofNullable(spec.getVolumes()).orElse(List.of());
+        List<dev.nucleus.api.v1alpha1.Volume> specVolumes = items("spec.volumes", spec.getVolumes());
         for (int i = 0; i < specVolumes.size(); i++) {
             var v = specVolumes.get(i);
             String field = "spec.volumes[" + i + "]";
@@ -111,17 +111,19 @@ public final class SpecMapper {
         SandboxConfig.Seccomp seccomp = SandboxConfig.Seccomp.DEFAULT;
         if (sec.getSeccomp() != null) {
             seccomp = new SandboxConfig.Seccomp(sec.getSeccomp().getProfile() == null ? "Default" : sec.getSeccomp().getProfile().name(),
-                    Optional.ofNullable(sec.getSeccomp().getAllowSyscalls()).orElse(List.of()));
+                    items("spec.security.seccomp.allowSyscalls", sec.getSeccomp().getAllowSyscalls()));
         }
         SandboxConfig.Landlock landlock = SandboxConfig.Landlock.DEFAULT;
         Landlock ll = sec.getLandlock();
         if (ll != null) {
-            landlock = new SandboxConfig.Landlock(true, nz(ll.getReadWrite()), nz(ll.getReadOnly()), nz(ll.getExecute()),
-                    nz(ll.getTcpBind()), nz(ll.getTcpConnect()));
+            String field = "spec.security.landlock.";
+            landlock = new SandboxConfig.Landlock(true, items(field + "readWrite", ll.getReadWrite()),
+                    items(field + "readOnly", ll.getReadOnly()), items(field + "execute", ll.getExecute()),
+                    items(field + "tcpBind", ll.getTcpBind()), items(field + "tcpConnect", ll.getTcpConnect()));
         }
         Set<String> caps = new LinkedHashSet<>();
-        if (sec.getCapabilities() != null && sec.getCapabilities().getAdd() != null) {
-            sec.getCapabilities().getAdd().forEach(c -> caps.add(c.name()));
+        if (sec.getCapabilities() != null) {
+            items("spec.security.capabilities.add", sec.getCapabilities().getAdd()).forEach(c -> caps.add(c.name()));
         }
         NetworkMode network = NetworkMode.NONE;
         if (spec.getNetwork() != null && spec.getNetwork().getMode() != null) {
@@ -139,7 +141,20 @@ public final class SpecMapper {
                 spec.getHostname()).withTimeNamespace(Boolean.TRUE.equals(sec.getTimeNamespace()));
     }
 
-    private static <T> List<T> nz(List<T> l) {
-        return l == null ? List.of() : l;
+    /**
+     * A list of the manifest as an immutable copy (absent: empty): the config outlives the parsed manifest, and the
+     * launch caches key on its lists. A null item (YAML {@code ~} or an empty {@code -}) is refused by its field here,
+     * where the API server's schema would have refused it.
+     */
+    private static <T> List<T> items(String field, List<T> list) {
+        if (list == null) {
+            return List.of();
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == null) {
+                throw new IllegalArgumentException(field + "[" + i + "]: empty item; remove it or give it a value");
+            }
+        }
+        return List.copyOf(list);
     }
 }
