@@ -27,20 +27,10 @@ class LaunchPlanningTest {
      * Policies whose answers depend on every input their contract lets them read (and nothing else), counted: a reused
      * answer for an input it would have answered differently shows up as a different plan.
      */
-    static final class CountingPolicies implements SandboxPolicies {
+    static final class CountingPolicies implements CgrouplessPolicies {
         int seccompCalls;
         int landlockCalls;
         boolean refuse;
-
-        @Override
-        public Optional<CgroupHandle> createCgroup(String id, SandboxConfig.Resources resources) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<CgroupHandle> findCgroup(String id) {
-            return Optional.empty();
-        }
 
         @Override
         public Compiled seccomp(SandboxConfig c) throws LaunchException {

@@ -32,18 +32,8 @@ class WallsReuseTest {
     private static final long HOST_ID = IdRangeAllocator.DEFAULT_BASE;
 
     /** The node's Landlock planning for real; seccomp answered from the {@link SeccompPolicy} the compiler would get. */
-    static final class NodeLikePolicies implements SandboxPolicies {
+    static final class NodeLikePolicies implements CgrouplessPolicies {
         private final NodePolicies node = new NodePolicies(null, null, () -> 7);
-
-        @Override
-        public Optional<CgroupHandle> createCgroup(String id, SandboxConfig.Resources resources) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<CgroupHandle> findCgroup(String id) {
-            return Optional.empty();
-        }
 
         @Override
         public Compiled seccomp(SandboxConfig c) {
