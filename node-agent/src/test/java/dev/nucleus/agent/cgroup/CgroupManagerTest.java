@@ -45,8 +45,8 @@ class CgroupManagerTest {
     for (String mode : java.util.List.of("v2", "v1", "hybrid")) {
       Path a = tmp.resolve(mode + "-create");
       Path b = tmp.resolve(mode + "-limit");
-      FakeCgroupFs created = fake(mode, a);
-      FakeCgroupFs limited = fake(mode, b);
+      FakeCgroupFs created = FakeCgroupFs.of(mode, a);
+      FakeCgroupFs limited = FakeCgroupFs.of(mode, b);
       SandboxCgroup direct = created.manager("nucleus").create("sb1", LIMITS);
       CgroupManager m = limited.manager("nucleus");
       SandboxCgroup member = m.create("pool.1-2-3", ResourceLimits.unlimited());
@@ -72,8 +72,8 @@ class CgroupManagerTest {
           ResourceLimits.unlimited())) {
         Path a = tmp.resolve(mode + "-c-" + limits.cpuMillis() + "-" + limits.pids());
         Path b = tmp.resolve(mode + "-m-" + limits.cpuMillis() + "-" + limits.pids());
-        SandboxCgroup direct = fake(mode, a).manager("nucleus").create("sb1", limits);
-        FakeCgroupFs fs = fake(mode, b);
+        SandboxCgroup direct = FakeCgroupFs.of(mode, a).manager("nucleus").create("sb1", limits);
+        FakeCgroupFs fs = FakeCgroupFs.of(mode, b);
         java.util.List<String> writes = new java.util.ArrayList<>();
         java.util.List<String> lookups = new java.util.ArrayList<>();
         CgroupManager m = new CgroupManager(fs.layout(), new CgroupIo() {
@@ -116,8 +116,8 @@ class CgroupManagerTest {
       for (boolean claimed : new boolean[] {true, false}) {
         Path a = tmp.resolve(mode + "-od-" + claimed);
         Path b = tmp.resolve(mode + "-om-" + claimed);
-        SandboxCgroup direct = fake(mode, a).manager("nucleus").create("sb1", LIMITS);
-        FakeCgroupFs fs = fake(mode, b);
+        SandboxCgroup direct = FakeCgroupFs.of(mode, a).manager("nucleus").create("sb1", LIMITS);
+        FakeCgroupFs fs = FakeCgroupFs.of(mode, b);
         java.util.List<String> directWrites = new java.util.ArrayList<>();
         java.util.Map<Path, String> through = new java.util.HashMap<>();
         java.util.Set<Path> open = new java.util.HashSet<>();
@@ -173,14 +173,6 @@ class CgroupManagerTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-  }
-
-  private static FakeCgroupFs fake(String mode, Path root) {
-    return switch (mode) {
-      case "v2" -> FakeCgroupFs.v2(root);
-      case "v1" -> FakeCgroupFs.v1(root);
-      default -> FakeCgroupFs.hybrid(root);
-    };
   }
 
   @Test

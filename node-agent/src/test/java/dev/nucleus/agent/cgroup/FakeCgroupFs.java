@@ -30,6 +30,15 @@ final class FakeCgroupFs implements CgroupIo {
     this.base = base;
   }
 
+  /** The tree of a mode named as the parameterized tests name them: "v2", "v1", else hybrid. */
+  static FakeCgroupFs of(String mode, Path tmp) {
+    return switch (mode) {
+      case "v2" -> v2(tmp);
+      case "v1" -> v1(tmp);
+      default -> hybrid(tmp);
+    };
+  }
+
   /** Pure v2 at base/unified-root, caller in /agent.slice/agent (a leaf-free delegated subtree). */
   static FakeCgroupFs v2(Path tmp) {
     FakeCgroupFs fs = new FakeCgroupFs(tmp);

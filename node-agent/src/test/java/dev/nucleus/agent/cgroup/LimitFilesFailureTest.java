@@ -77,8 +77,8 @@ class LimitFilesFailureTest {
   void aFileThatCannotBeOpenedAheadLeavesNothingOpenAndNothingRememberedSoTheLimitWritesEveryFile() {
     for (String mode : List.of("v2", "v1", "hybrid")) {
       for (String refused : List.of("memory.max", "pids.max", "memory.limit_in_bytes", "cpu.shares", "cpu.weight")) {
-        SandboxCgroup direct = fake(mode, tmp.resolve(mode + "-d-" + refused)).manager("nucleus").create("sb1", LIMITS);
-        FakeCgroupFs fs = fake(mode, tmp.resolve(mode + "-m-" + refused));
+        SandboxCgroup direct = FakeCgroupFs.of(mode, tmp.resolve(mode + "-d-" + refused)).manager("nucleus").create("sb1", LIMITS);
+        FakeCgroupFs fs = FakeCgroupFs.of(mode, tmp.resolve(mode + "-m-" + refused));
         Faulty io = new Faulty(fs);
         CgroupManager m = new CgroupManager(fs.layout(), io, "nucleus", pid -> { });
         SandboxCgroup member = m.create("pool.1-2-3", ResourceLimits.unlimited());
@@ -104,7 +104,7 @@ class LimitFilesFailureTest {
   void aWriteTheKernelRefusesClosesEveryOpenedFileAndALaterLimitWritesEveryValueItAsks() {
     for (String mode : List.of("v2", "v1", "hybrid")) {
       String refused = mode.equals("v2") ? "cpu.max" : "cpu.cfs_quota_us";
-      FakeCgroupFs fs = fake(mode, tmp.resolve(mode + "-w"));
+      FakeCgroupFs fs = FakeCgroupFs.of(mode, tmp.resolve(mode + "-w"));
       Faulty io = new Faulty(fs);
       CgroupManager m = new CgroupManager(fs.layout(), io, "nucleus", pid -> { });
       SandboxCgroup member = m.create("pool.1-2-3", ResourceLimits.unlimited());
@@ -117,7 +117,7 @@ class LimitFilesFailureTest {
       // another value
       io.refuseWrite = "";
       ResourceLimits retry = new ResourceLimits(64L << 20, 1000, 20, null);
-      SandboxCgroup direct = fake(mode, tmp.resolve(mode + "-wd")).manager("nucleus").create("sb1", retry);
+      SandboxCgroup direct = FakeCgroupFs.of(mode, tmp.resolve(mode + "-wd")).manager("nucleus").create("sb1", retry);
       for (Path dir : member.directories()) {
         for (String f : List.of("cpu.shares", "cpu.weight", "cpu.cfs_period_us")) {
           if (Files.exists(dir.resolve(f))) {
@@ -151,13 +151,5 @@ class LimitFilesFailureTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-  }
-
-  private static FakeCgroupFs fake(String mode, Path root) {
-    return switch (mode) {
-      case "v2" -> FakeCgroupFs.v2(root);
-      case "v1" -> FakeCgroupFs.v1(root);
-      default -> FakeCgroupFs.hybrid(root);
-    };
   }
 }
