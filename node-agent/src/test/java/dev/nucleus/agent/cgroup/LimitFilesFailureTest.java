@@ -77,7 +77,8 @@ class LimitFilesFailureTest {
   void aFileThatCannotBeOpenedAheadLeavesNothingOpenAndNothingRememberedSoTheLimitWritesEveryFile() {
     for (String mode : List.of("v2", "v1", "hybrid")) {
       for (String refused : List.of("memory.max", "pids.max", "memory.limit_in_bytes", "cpu.shares", "cpu.weight")) {
-        SandboxCgroup direct = FakeCgroupFs.of(mode, tmp.resolve(mode + "-d-" + refused)).manager("nucleus").create("sb1", LIMITS);
+        SandboxCgroup direct = FakeCgroupFs.of(mode, tmp.resolve(mode + "-d-" + refused)).manager("nucleus")
+            .create("sb1", LIMITS);
         FakeCgroupFs fs = FakeCgroupFs.of(mode, tmp.resolve(mode + "-m-" + refused));
         Faulty io = new Faulty(fs);
         CgroupManager m = new CgroupManager(fs.layout(), io, "nucleus", pid -> { });
