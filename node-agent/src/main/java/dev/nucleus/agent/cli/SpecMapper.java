@@ -142,9 +142,8 @@ public final class SpecMapper {
     }
 
     /**
-     * A list of the manifest as an immutable copy (absent: empty): the config outlives the parsed manifest, and the
-     * launch caches key on its lists. A null item (YAML {@code ~} or an empty {@code -}) is refused by its field here,
-     * where the API server's schema would have refused it.
+     * A list of the manifest (absent: empty), its items checked: a null item (YAML {@code ~} or an empty {@code -}) is
+     * refused by its field here, where the API server's schema would have refused it. The config copies what it keeps.
      */
     private static <T> List<T> items(String field, List<T> list) {
         if (list == null) {
@@ -155,6 +154,6 @@ public final class SpecMapper {
                 throw new IllegalArgumentException(field + "[" + i + "]: empty item; remove it or give it a value");
             }
         }
-        return List.copyOf(list);
+        return list;
     }
 }

@@ -41,36 +41,11 @@ final class LaunchPlanning {
     /**
      * Everything of a spec that {@link SandboxPolicies#seccomp}, {@link SandboxPolicies#landlock} (whose contract says
      * so) and {@link LaunchPlanner.Walls#of} read: specs equal in these get equal walls. The node's Landlock ABI is read
-     * too, once: it is the running kernel's, fixed from its boot (the LSM list cannot change at run time).
+     * too, once: it is the running kernel's, fixed from its boot (the LSM list cannot change at run time). A key
+     * outlives its launch: its lists are the config's own immutable copies, so no caller can change it afterwards.
      */
     record WallsKey(SandboxConfig.Seccomp seccomp, Set<String> capabilitiesAdd, SandboxConfig.Landlock landlock,
                     List<Volume> volumes, NetworkMode network, boolean userNamespace, boolean timeNamespace, long pids) {
-        /*
-         * A key outlives its launch, and SandboxConfig's Seccomp and Landlock keep the caller's lists: one changed after
-         * the launch would make this key equal to a later spec's and lend it these walls. Immutable lists stay as they
-         * are (List.copyOf returns them), so a spec built from List.of or the API translator allocates nothing here.
-         */
-        WallsKey {
-            List<String> extra = List.copyOf(seccomp.extraAllowed());
-            if (extra != seccomp.extraAllowed()) {
-                seccomp = new SandboxConfig.Seccomp(seccomp.profile(), extra);
-            }
-            landlock = frozen(landlock);
-            capabilitiesAdd = Set.copyOf(capabilitiesAdd);
-            volumes = List.copyOf(volumes);
-        }
-
-        private static SandboxConfig.Landlock frozen(SandboxConfig.Landlock l) {
-            List<String> rw = List.copyOf(l.readWrite());
-            List<String> ro = List.copyOf(l.readOnly());
-            List<String> x = List.copyOf(l.execute());
-            List<Integer> bind = List.copyOf(l.tcpBind());
-            List<Integer> connect = List.copyOf(l.tcpConnect());
-            boolean same = rw == l.readWrite() && ro == l.readOnly() && x == l.execute() && bind == l.tcpBind()
-                    && connect == l.tcpConnect();
-            return same ? l : new SandboxConfig.Landlock(l.enabled(), rw, ro, x, bind, connect);
-        }
-
         static WallsKey of(SandboxConfig c) {
             return new WallsKey(c.seccomp(), c.capabilitiesAdd(), c.landlock(), c.volumes(), c.network(), c.userNamespace(),
                     c.timeNamespace(), c.resources().pids());

@@ -76,6 +76,11 @@ public record SandboxConfig(
 
     /** seccomp profile name ("Default", "Strict", "Unconfined") and extra allowed syscalls. */
     public record Seccomp(String profile, List<String> extraAllowed) {
+        /** The list is the config's own: a launch's caches key on it (LaunchPlanning.WallsKey), long after the caller. */
+        public Seccomp {
+            extraAllowed = List.copyOf(extraAllowed);
+        }
+
         public static final Seccomp DEFAULT = new Seccomp("Default", List.of());
         public static final Seccomp UNCONFINED = new Seccomp("Unconfined", List.of());
 
@@ -87,6 +92,15 @@ public record SandboxConfig(
     /** Landlock request: enabled with the default rules plus extra paths, or off. Paths are inside the sandbox. */
     public record Landlock(boolean enabled, List<String> readWrite, List<String> readOnly, List<String> execute,
                            List<Integer> tcpBind, List<Integer> tcpConnect) {
+        /** The lists are the config's own, as {@link Seccomp}'s. */
+        public Landlock {
+            readWrite = List.copyOf(readWrite);
+            readOnly = List.copyOf(readOnly);
+            execute = List.copyOf(execute);
+            tcpBind = List.copyOf(tcpBind);
+            tcpConnect = List.copyOf(tcpConnect);
+        }
+
         public Landlock(boolean enabled, List<String> readWrite, List<String> readOnly, List<Integer> tcpBind,
                         List<Integer> tcpConnect) {
             this(enabled, readWrite, readOnly, List.of(), tcpBind, tcpConnect);
